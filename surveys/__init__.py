@@ -1,0 +1,41 @@
+"""Boundary: a partnership maturity self-assessment for multi-agency safeguarding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import ConfigError, load_config
+from .questionnaire import QuestionnaireError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+StartupError = (QuestionnaireError, ConfigError)
+
+
+def create_app(
+    test_config: dict[str, Any] | None = None, instance_path: Path | None = None
+) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path or PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, test_config)
+
+    from . import cli, database, errors, library, security, templating
+    from .responses import views as respond
+    from .site import views as site
+
+    library.init_app(app)
+    database.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(site.blueprint)
+    app.register_blueprint(respond.blueprint)
+    cli.init_app(app)
+    return app

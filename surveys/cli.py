@@ -1,0 +1,233 @@
+"""Every `flask --app app ...` command. Thin: each one parses its input and calls a service."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, url_for
+from flask.cli import AppGroup, with_appcontext
+
+from .database import db
+from .library import current_questionnaire, questionnaire
+from .responses.importing import ImportFailed, describe, parse_responses, read_csv_text
+from .responses.models import Channel
+from .responses.service import record_submissions, round_choices, today
+from .responses.synthetic import synthetic_responses
+from .rounds.models import Round
+from .rounds.service import RoundError, RoundSpec, create_round, find_round
+
+questionnaire_group = AppGroup("questionnaire", help="Look at the questionnaire definition.")
+
+DEMO_SLUG = "demo"
+DEMO_LOCALITIES = ("North", "South", "East", "West")
+DEMO_RESPONSES = 360
+
+
+@questionnaire_group.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print the canonical JSON definition.")
+@click.option(
+    "--version", "version", default=None, help="A questionnaire version (default: current)."
+)
+def show_questionnaire(as_json: bool, version: str | None) -> None:
+    """Print the questionnaire: statements, scale, levels and maturity rubric."""
+    library = current_app.extensions["questionnaires"]
+    if version is not None and version not in library:
+        raise click.ClickException(
+            f"No questionnaire version {version!r}; known: {sorted(library)}"
+        )
+    q = questionnaire(version) if version else current_questionnaire()
+    if as_json:
+        click.echo(json.dumps(q.as_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{q.title} ({q.version})")
+    for feature in q.features:
+        click.echo(f"\n{feature.name} [{feature.id}]")
+        for item in feature.items:
+            reverse = " (reverse-worded)" if item.reverse else ""
+            click.echo(f"  {item.id}: {item.text}{reverse}")
+
+
+def _date(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2026-12-31", param_hint=option
+        ) from None
+
+
+def _headcounts(path: Path | None) -> dict[tuple[str, str], int]:
+    """A CSV with columns agency,level,headcount."""
+    if path is None:
+        return {}
+    counts: dict[tuple[str, str], int] = {}
+    with path.open(newline="", encoding="utf-8-sig") as file:
+        reader = csv.DictReader(file)
+        missing = {"agency", "level", "headcount"} - set(reader.fieldnames or [])
+        if missing:
+            raise click.ClickException(
+                f"{path}, row 1: missing column(s) {', '.join(sorted(missing))}"
+            )
+        for row_number, row in enumerate(reader, start=2):
+            try:
+                counts[(row["agency"].strip(), row["level"].strip())] = int(row["headcount"])
+            except ValueError:
+                raise click.ClickException(
+                    f"{path}, row {row_number}, column headcount: "
+                    f"{row['headcount']!r} is not a whole number"
+                ) from None
+    return counts
+
+
+def round_links(round_: Round) -> list[tuple[str, str]]:
+    """The round's public link and one per agency, as (label, URL)."""
+    base = current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    with current_app.test_request_context(base_url=base):
+        links = [("Everyone", url_for("respond.start", token=round_.public_token, _external=True))]
+        links += [
+            (
+                agency.name,
+                url_for(
+                    "respond.agency_link",
+                    token=round_.public_token,
+                    agency_id=agency.agency_id,
+                    _external=True,
+                ),
+            )
+            for agency in round_.agencies
+        ]
+    return links
+
+
+def _echo_links(round_: Round) -> None:
+    for label, link in round_links(round_):
+        click.echo(f"  {label}: {link}")
+
+
+@click.command("create-round")
+@with_appcontext
+@click.argument("name")
+@click.option("--slug", required=True, help="Short id for URLs and commands, e.g. autumn-2026.")
+@click.option("--opens", help="Opening date, YYYY-MM-DD (default: now).")
+@click.option("--closes", help="Closing date, YYYY-MM-DD (default: 30 days after opening).")
+@click.option("--agencies", help="Comma-separated agency ids (default: the standard list).")
+@click.option("--locality", "localities", multiple=True, help="A locality name; repeat for more.")
+@click.option(
+    "--headcounts",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of agency,level,headcount for response rates.",
+)
+def create_round_command(
+    name: str,
+    slug: str,
+    opens: str | None,
+    closes: str | None,
+    agencies: str | None,
+    localities: tuple[str, ...],
+    headcounts: Path | None,
+) -> None:
+    """Create a survey round and print its links."""
+    spec = RoundSpec(
+        name=name,
+        slug=slug,
+        opens_at=_date(opens, "--opens"),
+        closes_at=_date(closes, "--closes"),
+        agency_ids=[a.strip() for a in agencies.split(",") if a.strip()] if agencies else None,
+        localities=localities,
+        headcounts=_headcounts(headcounts),
+    )
+    try:
+        round_ = create_round(
+            spec, current_questionnaire(), current_app.config["ROUND_LENGTH_DAYS"]
+        )
+    except RoundError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created round '{round_.name}' ({round_.slug}), {round_.state().value}.")
+    _echo_links(round_)
+
+
+def _round_or_fail(slug: str) -> Round:
+    round_ = find_round(slug)
+    if round_ is None:
+        raise click.ClickException(f"No round with the slug {slug!r}")
+    return round_
+
+
+@click.command("links")
+@with_appcontext
+@click.argument("round_slug")
+def links_command(round_slug: str) -> None:
+    """Print a round's public link and its per-agency links."""
+    _echo_links(_round_or_fail(round_slug))
+
+
+@click.command("import-responses")
+@with_appcontext
+@click.argument("round_slug")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+def import_responses_command(round_slug: str, csv_file: Path) -> None:
+    """Import paper or spreadsheet responses from a CSV file: every row, or none."""
+    round_ = _round_or_fail(round_slug)
+    try:
+        raw = csv_file.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"{csv_file}: cannot be read ({error.strerror})") from None
+    q = questionnaire(round_.questionnaire_version)
+    try:
+        responses = parse_responses(read_csv_text(raw), q, round_choices(round_))
+    except ImportFailed as failure:
+        click.echo(describe(failure.problems, str(csv_file)), err=True)
+        raise click.ClickException(
+            f"Nothing was imported: {len(failure.problems)} problem(s) in {csv_file}"
+        ) from None
+    record_submissions(round_, q, responses, Channel.IMPORT, today())
+    db.session.commit()
+    click.echo(f"Imported {len(responses)} responses into '{round_.name}'.")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--reset", is_flag=True, help="Delete and rebuild the demo round.")
+def demo_command(reset: bool) -> None:
+    """Create a demo round filled with synthetic responses (clearly labelled as demo data)."""
+    existing = find_round(DEMO_SLUG)
+    if existing is not None and not reset:
+        click.echo(f"The demo round already exists ({existing.name}).")
+        _echo_links(existing)
+        return
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.commit()
+    q = current_questionnaire()
+    responses = synthetic_responses(
+        q, DEMO_RESPONSES, localities=[s.lower() for s in DEMO_LOCALITIES]
+    )
+    expected: dict[tuple[str, str], int] = {}
+    for response in responses:
+        key = (response.agency_id, response.level_id)
+        expected[key] = expected.get(key, 0) + 1
+    spec = RoundSpec(
+        name="Demo: Autumn 2026 baseline",
+        slug=DEMO_SLUG,
+        localities=DEMO_LOCALITIES,
+        # Made-up staff numbers giving response rates of roughly 55-70%.
+        headcounts={key: round(n / 0.62) + 1 for key, n in expected.items()},
+        is_demo=True,
+    )
+    round_ = create_round(spec, q, current_app.config["ROUND_LENGTH_DAYS"])
+    record_submissions(round_, q, responses, Channel.DEMO, today())
+    db.session.commit()
+    click.echo(f"Created the demo round '{round_.name}' with {len(responses)} synthetic responses.")
+    _echo_links(round_)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(questionnaire_group)
+    for command in (create_round_command, links_command, import_responses_command, demo_command):
+        app.cli.add_command(command)

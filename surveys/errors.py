@@ -1,0 +1,42 @@
+"""Every failure a person can meet gets a plain page that says what happened, never a trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+TITLES = {
+    400: "There is a problem with what was sent",
+    403: "You cannot do that",
+    404: "Page not found",
+    405: "That is not allowed here",
+    413: "What was sent is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def render_error(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    # Werkzeug's stock descriptions are for developers; ours are written for the person.
+    custom = error.description if error.description != type(error).description else None
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=TITLES.get(code, "Something went wrong"),
+            description=custom,
+        ),
+        code,
+    )
+
+
+def render_csrf_error(error: CSRFError) -> tuple[str, int]:
+    return render_template("errors/session_expired.html"), 400
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, render_csrf_error)
+    # An unexpected exception reaches this too, as a 500, after Flask has logged it.
+    app.register_error_handler(HTTPException, render_error)

@@ -1,0 +1,26 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from .responses.models import (
+    Answer,
+    Comment,
+    Draft,
+    FeatureScore,
+    PartnerRating,
+    Submission,
+    SubmissionReceipt,
+)
+from .rounds.models import Headcount, Round, RoundAgency, RoundLocality
+
+__all__ = [
+    "Answer",
+    "Comment",
+    "Draft",
+    "FeatureScore",
+    "Headcount",
+    "PartnerRating",
+    "Round",
+    "RoundAgency",
+    "RoundLocality",
+    "Submission",
+    "SubmissionReceipt",
+]

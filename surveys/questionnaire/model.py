@@ -1,0 +1,214 @@
+"""The instrument as frozen data: what the questionnaire file says, once validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+LevelGroup = Literal["management", "frontline"]
+LEVEL_GROUPS: tuple[LevelGroup, ...] = ("management", "frontline")
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Level:
+    """A respondent's level in their organisation; its group is what analysis compares."""
+
+    id: str
+    name: str
+    hint: str
+    group: LevelGroup
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ContextQuestion:
+    """An optional question about the respondent's circumstances (co-location, experience)."""
+
+    id: str
+    question: str
+    hint: str
+    options: tuple[Option, ...]
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class PartnerQuestion:
+    id: str
+    text: str
+
+    def about(self, agency_name: str) -> str:
+        return self.text.replace("{agency}", agency_name)
+
+
+@dataclass(frozen=True)
+class PartnerSection:
+    """Ratings of the agencies a respondent works with most: how information flows each way."""
+
+    max_choices: int
+    question: str
+    hint: str
+    dont_know: str
+    scale: tuple[ScalePoint, ...]
+    questions: tuple[PartnerQuestion, ...]
+
+
+@dataclass(frozen=True)
+class MaturityLevel:
+    id: str
+    name: str
+    summary: str
+    rank: int  # 1 = lowest
+
+
+@dataclass(frozen=True)
+class RubricCell:
+    level: MaturityLevel
+    descriptor: str
+    next_step: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One statement on the agreement scale; reverse items are worded so agreeing is worse."""
+
+    id: str
+    feature_id: str
+    text: str
+    reverse: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One of Crawford & L'Hoiry's five features of an effective community of practice."""
+
+    id: str
+    name: str
+    description: str
+    comment_label: str
+    headline_item: str
+    discussion_prompts: tuple[str, ...]
+    items: tuple[Item, ...]
+    rubric: tuple[RubricCell, ...]  # lowest maturity level first
+
+    def rubric_for(self, level_id: str) -> RubricCell:
+        return next(cell for cell in self.rubric if cell.level.id == level_id)
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    version: str
+    title: str
+    reference: str
+    scale: tuple[ScalePoint, ...]
+    dont_know: str
+    levels: tuple[Level, ...]
+    agencies: tuple[Agency, ...]
+    context: tuple[ContextQuestion, ...]
+    partners: PartnerSection
+    maturity_levels: tuple[MaturityLevel, ...]
+    features: tuple[Feature, ...]
+    path: Path = field(compare=False)
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for feature in self.features for item in feature.items)
+
+    def item(self, item_id: str) -> Item | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+    def feature(self, feature_id: str) -> Feature | None:
+        return next((f for f in self.features if f.id == feature_id), None)
+
+    def level(self, level_id: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.id == level_id), None)
+
+    def context_question(self, question_id: str) -> ContextQuestion:
+        return next(q for q in self.context if q.id == question_id)
+
+    def scale_label(self, value: int | None) -> str:
+        if value is None:
+            return self.dont_know
+        return next(p.label for p in self.scale if p.value == value)
+
+    def as_json(self) -> dict[str, Any]:
+        """The canonical machine-readable form printed by `questionnaire show --json`."""
+        return {
+            "version": self.version,
+            "title": self.title,
+            "reference": self.reference,
+            "scale": [{"value": p.value, "label": p.label} for p in self.scale],
+            "dont_know": self.dont_know,
+            "levels": [
+                {"id": lv.id, "name": lv.name, "hint": lv.hint, "group": lv.group}
+                for lv in self.levels
+            ],
+            "agencies": [{"id": a.id, "name": a.name} for a in self.agencies],
+            "context": [
+                {
+                    "id": q.id,
+                    "question": q.question,
+                    "hint": q.hint,
+                    "options": [{"id": o.id, "name": o.name} for o in q.options],
+                }
+                for q in self.context
+            ],
+            "partners": {
+                "max_choices": self.partners.max_choices,
+                "question": self.partners.question,
+                "hint": self.partners.hint,
+                "dont_know": self.partners.dont_know,
+                "scale": [{"value": p.value, "label": p.label} for p in self.partners.scale],
+                "questions": [{"id": q.id, "text": q.text} for q in self.partners.questions],
+            },
+            "maturity_levels": [
+                {"id": m.id, "name": m.name, "summary": m.summary, "rank": m.rank}
+                for m in self.maturity_levels
+            ],
+            "features": [
+                {
+                    "id": f.id,
+                    "name": f.name,
+                    "description": f.description,
+                    "comment_label": f.comment_label,
+                    "headline_item": f.headline_item,
+                    "discussion_prompts": list(f.discussion_prompts),
+                    "items": [
+                        {"id": i.id, "text": i.text, "reverse": i.reverse, "source": i.source}
+                        for i in f.items
+                    ],
+                }
+                for f in self.features
+            ],
+            "rubric": {
+                f.id: {
+                    cell.level.id: {
+                        "name": cell.level.name,
+                        "descriptor": cell.descriptor,
+                        "next_step": cell.next_step,
+                    }
+                    for cell in f.rubric
+                }
+                for f in self.features
+            },
+        }

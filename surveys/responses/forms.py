@@ -1,0 +1,203 @@
+"""The journey's forms, built at run time from the questionnaire and the round.
+
+Two kinds of bad input are kept apart. A missing answer is an honest slip: the form
+shows the GOV.UK error summary and keeps every answer given. A value no page offered
+(a 7, an unknown item, another round's id) is a tampered post: `tampering()` names it,
+and the view answers 400 and stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovTextArea
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    Field,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from ..questionnaire import Feature, Questionnaire, ScalePoint
+from ..rounds.models import Round
+from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_SAID
+from .journey import NO_PARTNERS, rating_key
+
+ACTIONS = ("continue", "save")  # the two buttons on every section page
+
+
+class JourneyForm(FlaskForm):
+    """A page of the journey; it carries its round's token so a post cannot cross rounds."""
+
+    round = HiddenField()
+
+    def tampering(self, formdata: MultiDict[str, str], round_token: str) -> str | None:
+        """Why this post cannot have come from our page, or None if it could have."""
+        if formdata.get("round") != round_token:
+            return "The form was sent for a different survey round. Nothing was saved."
+        expected = set(self._fields) | {"action"}
+        for key in formdata:
+            if key not in expected:
+                return f"The form sent an answer to {key!r}, which is not a question here."
+        action = formdata.getlist("action")
+        if len(action) > 1 or (action and action[0] not in ACTIONS):
+            return "The form was sent with an unknown button."
+        for name, form_field in self._fields.items():
+            values = formdata.getlist(name)
+            if isinstance(form_field, SelectMultipleField):
+                allowed = _choice_values(form_field)
+                if len(set(values)) != len(values):
+                    return f"The form sent the same answer to {name!r} twice."
+            elif isinstance(form_field, RadioField):
+                allowed = _choice_values(form_field) | {""}
+                if len(values) > 1:
+                    return f"The form sent more than one answer to {name!r}."
+            else:
+                if len(values) > 1:
+                    return f"The form sent more than one answer to {name!r}."
+                continue
+            for value in values:
+                if value not in allowed:
+                    return f"{value!r} is not one of the answers offered for {name!r}."
+        return None
+
+    def answers(self, names: Iterable[str]) -> dict[str, str]:
+        """The posted values of these fields, as strings, for keeping in the draft."""
+        return {name: self._fields[name].data or "" for name in names}
+
+
+def _choice_values(form_field: Field) -> set[str]:
+    return {str(choice.value) for choice in getattr(form_field, "choices", None) or []}
+
+
+def _options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _scale_choices(points: Iterable[ScalePoint], dont_know: str) -> list[SelectChoice]:
+    return _options([(str(p.value), p.label) for p in points] + [(DONT_KNOW, dont_know)])
+
+
+def _form_class(name: str, fields: dict[str, Field]) -> type[JourneyForm]:
+    return type(name, (JourneyForm,), fields)
+
+
+def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -> JourneyForm:
+    fields: dict[str, Any] = {
+        "agency": RadioField(
+            "Which agency do you work for?",
+            choices=_options((a.agency_id, a.name) for a in round_.agencies),
+            validators=[InputRequired("Select the agency you work for")],
+            widget=GovRadioInput(),
+        ),
+        "level": RadioField(
+            "Which best describes your role?",
+            choices=_options((level.id, level.name) for level in questionnaire.levels),
+            validators=[InputRequired("Select the option that best describes your role")],
+            widget=GovRadioInput(),
+        ),
+    }
+    if round_.localities:
+        fields["locality"] = RadioField(
+            "Which locality or cluster do you mostly work in? (optional)",
+            choices=_options(
+                [(loc.locality_id, loc.name) for loc in round_.localities]
+                + [(NOT_SAID, "Prefer not to say")]
+            ),
+            validators=[Optional()],
+            widget=GovRadioInput(),
+        )
+    for question in questionnaire.context:
+        fields[question.id] = RadioField(
+            f"{question.question} (optional)",
+            description=question.hint,
+            choices=_options(
+                [(o.id, o.name) for o in question.options] + [(NOT_SAID, "Prefer not to say")]
+            ),
+            validators=[Optional()],
+            widget=GovRadioInput(),
+        )
+    return _form_class("AboutYouForm", fields)(**kwargs)
+
+
+def feature_form(feature: Feature, questionnaire: Questionnaire, **kwargs: Any) -> JourneyForm:
+    choices = _scale_choices(questionnaire.scale, questionnaire.dont_know)
+    # Statements are numbered so an error ("statement 3") points at one without repeating it.
+    fields: dict[str, Any] = {
+        item.id: RadioField(
+            f"{number}. {item.text}",
+            choices=choices,
+            validators=[InputRequired(f"Select how far you agree with statement {number}")],
+            widget=GovRadioInput(),
+        )
+        for number, item in enumerate(feature.items, 1)
+    }
+    fields["comment"] = TextAreaField(
+        f"{feature.comment_label} (optional)",
+        description=(
+            "Please do not name anyone, or describe a case in a way that could identify a "
+            "child, family or member of staff."
+        ),
+        validators=[
+            Optional(),
+            Length(
+                max=COMMENT_MAX_LENGTH,
+                message=f"Your comment must be {COMMENT_MAX_LENGTH} characters or fewer",
+            ),
+        ],
+        widget=GovTextArea(),
+    )
+    return _form_class("FeatureForm", fields)(**kwargs)
+
+
+def partner_choice_form(
+    round_: Round, questionnaire: Questionnaire, own_agency: str, **kwargs: Any
+) -> JourneyForm:
+    most = questionnaire.partners.max_choices
+
+    def validate_partners(form: JourneyForm, field: SelectMultipleField) -> None:
+        chosen = field.data or []
+        if NO_PARTNERS in chosen and len(chosen) > 1:
+            raise ValidationError("Select the agencies you work with, or 'None of these', not both")
+        if len(chosen) > most:
+            raise ValidationError(f"Select no more than {most} agencies")
+
+    field = SelectMultipleField(
+        questionnaire.partners.question,
+        description=questionnaire.partners.hint,
+        choices=_options(
+            [(a.agency_id, a.name) for a in round_.agencies if a.agency_id != own_agency]
+            + [(NO_PARTNERS, "None of these")]
+        ),
+        validators=[
+            InputRequired("Select the agencies you work with most, or 'None of these'"),
+            validate_partners,
+        ],
+        widget=GovCheckboxesInput(),
+    )
+    return _form_class("PartnerChoiceForm", {"partners": field})(**kwargs)
+
+
+def partner_rating_form(
+    round_: Round, questionnaire: Questionnaire, partners: list[str], **kwargs: Any
+) -> JourneyForm:
+    section = questionnaire.partners
+    choices = _scale_choices(section.scale, section.dont_know)
+    fields: dict[str, Any] = {}
+    for partner in partners:
+        agency = round_.agency(partner)
+        name = agency.name if agency else partner
+        for number, question in enumerate(section.questions, 1):
+            fields[rating_key(partner, question.id)] = RadioField(
+                f"{number}. {question.about(name)}",
+                choices=choices,
+                validators=[InputRequired(f"Select an answer to question {number} about {name}")],
+                widget=GovRadioInput(),
+            )
+    return _form_class("PartnerRatingForm", fields)(**kwargs)

@@ -1,0 +1,245 @@
+"""Paper and spreadsheet responses from a CSV file: all rows good, or none imported.
+
+Columns: `agency`, `level`, then one per statement (its item id). Optional columns:
+`locality`, `co_location`, `years_in_partnership`, `comment-<feature id>`, and
+`<partner agency id>/<partner question id>` for partner ratings. Statement and rating
+values are 1-5, DK, or empty (not answered). Errors name the row as a spreadsheet shows
+it (the header is row 1), the column by name and letter, and the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
+
+from ..questionnaire import Questionnaire
+from .answers import (
+    CompletedResponse,
+    InvalidAnswer,
+    RoundChoices,
+    agency_id,
+    comment_text,
+    context_option,
+    level_id,
+    locality_id,
+    scale_value,
+)
+
+REQUIRED_COLUMNS = ("agency", "level")
+CONTEXT_COLUMNS = ("locality", "co_location", "years_in_partnership")
+COMMENT_PREFIX = "comment-"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    column: str | None  # the column's name, or None for the whole row
+    letter: str | None  # the spreadsheet's column letter (A, B, ... AA)
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}"
+        if self.column is not None and self.letter is not None:
+            where += f", column {self.letter} ({self.column})"
+        elif self.column is not None:
+            where += f", column {self.column}"
+        return f"{where}: {self.reason}"
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported; every problem found is listed."""
+
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s)")
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA, as a spreadsheet labels its columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def read_csv_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")  # spreadsheets often save a byte-order mark
+    except UnicodeDecodeError as error:
+        raise ImportFailed(
+            [ImportProblem(1, None, None, f"the file is not UTF-8 text (byte {error.start})")]
+        ) from None
+
+
+def parse_responses(
+    text: str, questionnaire: Questionnaire, choices: RoundChoices
+) -> list[CompletedResponse]:
+    """Validate every row; return the responses, or raise ImportFailed listing every problem."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise ImportFailed([ImportProblem(1, None, None, "the file has no header row")])
+    header = [cell.strip() for cell in rows[0]]
+    columns = _check_header(header, questionnaire, choices)
+    problems: list[ImportProblem] = []
+    responses: list[CompletedResponse] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines at the end of a sheet are not responses
+        if len(row) > len(header):
+            problems.append(
+                ImportProblem(
+                    number, None, None, f"has {len(row)} cells but the header has {len(header)}"
+                )
+            )
+            continue
+        cells = dict(zip(header, [*row, *[""] * (len(header) - len(row))], strict=True))
+        response = _parse_row(number, cells, columns, questionnaire, choices, problems)
+        if response is not None:
+            responses.append(response)
+    if problems:
+        raise ImportFailed(problems)
+    if not responses:
+        raise ImportFailed(
+            [ImportProblem(2, None, None, "the file has no responses below the header")]
+        )
+    return responses
+
+
+@dataclass(frozen=True)
+class _Columns:
+    letters: dict[str, str]
+    items: list[str]
+    comments: dict[str, str]  # column -> feature id
+    ratings: dict[str, tuple[str, str]]  # column -> (partner agency id, question id)
+    context: list[str]
+
+
+def _check_header(
+    header: list[str], questionnaire: Questionnaire, choices: RoundChoices
+) -> _Columns:
+    letters = {name: column_letter(i) for i, name in enumerate(header)}
+    problems = []
+    seen: set[str] = set()
+    item_ids = [item.id for item in questionnaire.items]
+    question_ids = {q.id for q in questionnaire.partners.questions}
+    comments: dict[str, str] = {}
+    ratings: dict[str, tuple[str, str]] = {}
+    for index, name in enumerate(header):
+        letter = column_letter(index)
+        if name in seen:
+            problems.append(ImportProblem(1, name, letter, "this column appears twice"))
+            continue
+        seen.add(name)
+        if name in REQUIRED_COLUMNS or name in item_ids or name in CONTEXT_COLUMNS:
+            continue
+        if name.startswith(COMMENT_PREFIX) and questionnaire.feature(name[len(COMMENT_PREFIX) :]):
+            comments[name] = name[len(COMMENT_PREFIX) :]
+            continue
+        partner, _, question = name.partition("/")
+        if partner in choices.agencies and question in question_ids:
+            ratings[name] = (partner, question)
+            continue
+        problems.append(ImportProblem(1, name or "(empty)", letter, "unknown column"))
+    for required in [*REQUIRED_COLUMNS, *item_ids]:
+        if required not in seen:
+            problems.append(ImportProblem(1, required, None, "this column is missing"))
+    if problems:
+        raise ImportFailed(problems)
+    return _Columns(letters, item_ids, comments, ratings, [c for c in CONTEXT_COLUMNS if c in seen])
+
+
+def _parse_row(
+    number: int,
+    cells: dict[str, str],
+    columns: _Columns,
+    questionnaire: Questionnaire,
+    choices: RoundChoices,
+    problems: list[ImportProblem],
+) -> CompletedResponse | None:
+    before = len(problems)
+
+    def check(column: str, parse: Callable[[str], T]) -> T | None:
+        try:
+            return parse(cells[column].strip())
+        except InvalidAnswer as error:
+            problems.append(ImportProblem(number, column, columns.letters[column], str(error)))
+            return None
+
+    def required(column: str, parse: Callable[[str], str]) -> str | None:
+        if not cells[column].strip():
+            problems.append(ImportProblem(number, column, columns.letters[column], "is empty"))
+            return None
+        return check(column, parse)
+
+    agency = required("agency", partial(agency_id, choices=choices))
+    level = required("level", partial(level_id, questionnaire=questionnaire))
+    locality = (
+        check("locality", partial(locality_id, choices=choices)) if "locality" in cells else None
+    )
+    context = {
+        question: check(
+            question, partial(context_option, question_id=question, questionnaire=questionnaire)
+        )
+        for question in ("co_location", "years_in_partnership")
+        if question in cells
+    }
+
+    items: dict[str, int | None] = {}
+    for item_id in columns.items:
+        if cells[item_id].strip():
+            value = check(item_id, partial(scale_value, what=item_id))
+            items[item_id] = value
+    if not items:
+        problems.append(ImportProblem(number, None, None, "no statement is answered"))
+
+    ratings: dict[str, dict[str, int | None]] = {}
+    for column, (partner, question) in columns.ratings.items():
+        if cells[column].strip():
+            value = check(column, partial(scale_value, what=question))
+            ratings.setdefault(partner, {})[question] = value
+    if agency in ratings:
+        problems.append(
+            ImportProblem(
+                number, None, None, f"rates the respondent's own agency ({agency}) as a partner"
+            )
+        )
+    if len(ratings) > questionnaire.partners.max_choices:
+        problems.append(
+            ImportProblem(
+                number,
+                None,
+                None,
+                f"rates {len(ratings)} partner agencies; "
+                f"at most {questionnaire.partners.max_choices} are allowed",
+            )
+        )
+
+    comments = {
+        feature_id: text
+        for column, feature_id in columns.comments.items()
+        if (text := check(column, comment_text))
+    }
+    if len(problems) > before or agency is None or level is None:
+        return None
+    return CompletedResponse(
+        agency_id=agency,
+        level_id=level,
+        locality_id=locality,
+        co_location=context.get("co_location"),
+        years_in_partnership=context.get("years_in_partnership"),
+        items=items,
+        comments=comments,
+        partner_ratings=ratings,
+    )
+
+
+def describe(problems: Iterable[ImportProblem], file_name: str) -> str:
+    return "\n".join(f"{file_name}, {problem}" for problem in problems)

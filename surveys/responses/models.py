@@ -1,0 +1,131 @@
+"""Drafts, receipts and submitted answers.
+
+Anonymity by construction: a submission holds answers and the respondent's broad context
+(agency, level, locality) and the day it arrived, never who or which device sent it.
+The receipt that makes a submit idempotent is a separate table with no key to the
+submission, so neither can be traced to the other.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import Base
+
+
+class Channel(enum.StrEnum):
+    """How answers reached us; analysis can tell them apart."""
+
+    ONLINE = "online"
+    IMPORT = "import"  # paper or spreadsheet responses loaded by import-responses
+    DEMO = "demo"  # synthetic responses made by `flask demo`
+
+
+class Draft(Base):
+    """Answers so far, kept under a resume code until the respondent submits them."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    # Only a hash is stored: someone reading the database cannot resume another's draft.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_on: Mapped[date]
+
+
+class SubmissionReceipt(Base):
+    """A spent resume code: a second submit of the same draft finds it and stores nothing."""
+
+    __tablename__ = "submission_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Submission(Base):
+    """One respondent's submitted questionnaire."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_round_agency_level", "round_id", "agency_id", "level_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    agency_id: Mapped[str] = mapped_column(String(80))
+    level_id: Mapped[str] = mapped_column(String(80))
+    locality_id: Mapped[str | None] = mapped_column(String(80))
+    co_location: Mapped[str | None] = mapped_column(String(80))
+    years_in_partnership: Mapped[str | None] = mapped_column(String(80))
+    submitted_on: Mapped[date]  # the day only: a time of day could single someone out
+    channel: Mapped[str] = mapped_column(String(20))
+
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
+    feature_scores: Mapped[list[FeatureScore]] = relationship(cascade="all, delete-orphan")
+    partner_ratings: Mapped[list[PartnerRating]] = relationship(cascade="all, delete-orphan")
+    comments: Mapped[list[Comment]] = relationship(cascade="all, delete-orphan")
+
+
+class Answer(Base):
+    """One statement's answer as given (1-5); None means "don't know / not applicable"."""
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_round_item", "round_id", "item_id"),)
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    value: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class FeatureScore(Base):
+    """A respondent's score on one feature, worked out once at submit time for fast analysis."""
+
+    __tablename__ = "feature_scores"
+    __table_args__ = (Index("ix_feature_scores_round_feature", "round_id", "feature_id"),)
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    score: Mapped[float | None]  # None when too few items were answered to score the feature
+    answered: Mapped[int]
+    dont_know: Mapped[int]
+
+
+class PartnerRating(Base):
+    """How a respondent rates one partner agency on one partner question (None: don't know)."""
+
+    __tablename__ = "partner_ratings"
+    __table_args__ = (Index("ix_partner_ratings_round_partner", "round_id", "partner_agency_id"),)
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    partner_agency_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    value: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class Comment(Base):
+    """A free-text comment on one feature; shown only for groups of at least the minimum size."""
+
+    __tablename__ = "comments"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)

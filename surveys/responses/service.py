@@ -1,0 +1,190 @@
+"""Drafts under resume codes, idempotent submission, and storing responses in bulk."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from ..database import db
+from ..questionnaire import Questionnaire
+from ..rounds.models import Round, utc_now
+from ..scoring.respondent import feature_result
+from .answers import CompletedResponse, RoundChoices
+from .journey import DraftAnswers, completed_response
+from .models import (
+    Answer,
+    Channel,
+    Comment,
+    Draft,
+    FeatureScore,
+    PartnerRating,
+    Submission,
+    SubmissionReceipt,
+)
+
+# No look-alike characters (0/O, 1/I/L, U/V), so a code read aloud or written down survives.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
+CODE_LENGTH = 12  # 29**12, about 58 bits: not guessable
+
+
+def new_resume_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_code(text: str) -> str:
+    """Codes are matched ignoring case, spaces and hyphens."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def round_choices(round_: Round) -> RoundChoices:
+    return RoundChoices(
+        agencies={a.agency_id: a.name for a in round_.agencies},
+        localities={loc.locality_id: loc.name for loc in round_.localities},
+    )
+
+
+def today() -> date:
+    return utc_now().date()
+
+
+def find_draft(round_: Round, code: str) -> Draft | None:
+    return db.session.scalar(
+        select(Draft).where(Draft.round_id == round_.id, Draft.code_hash == code_hash(code))
+    )
+
+
+def is_submitted(round_: Round, code: str) -> bool:
+    receipt = db.session.scalar(
+        select(SubmissionReceipt.id).where(
+            SubmissionReceipt.round_id == round_.id, SubmissionReceipt.code_hash == code_hash(code)
+        )
+    )
+    return receipt is not None
+
+
+def save_draft(round_: Round, code: str | None, answers: DraftAnswers) -> str:
+    """Keep answers so far; returns the resume code (a new one for a new draft)."""
+    draft = find_draft(round_, code) if code else None
+    if draft is None:
+        code = new_resume_code()
+        draft = Draft(round_id=round_.id, code_hash=code_hash(code), answers={})
+        db.session.add(draft)
+    draft.answers = dict(answers)  # a new object, so SQLAlchemy sees the JSON change
+    draft.updated_on = today()
+    db.session.commit()
+    assert code is not None
+    return code
+
+
+class SubmitResult(enum.Enum):
+    SUBMITTED = "submitted"
+    ALREADY_SUBMITTED = "already submitted"
+    NO_DRAFT = "no draft"
+
+
+def submit_draft(round_: Round, questionnaire: Questionnaire, code: str) -> SubmitResult:
+    """Store the draft as a response exactly once, however often it is sent.
+
+    The receipt's unique code hash is the guard: of two submits racing each other, the
+    second fails to insert its receipt, rolls back, and stores nothing.
+    """
+    if is_submitted(round_, code):
+        return SubmitResult.ALREADY_SUBMITTED
+    draft = find_draft(round_, code)
+    if draft is None:
+        return SubmitResult.NO_DRAFT
+    response = completed_response(questionnaire, round_choices(round_), draft.answers)
+    try:
+        db.session.add(SubmissionReceipt(round_id=round_.id, code_hash=draft.code_hash))
+        db.session.flush()
+        record_submissions(round_, questionnaire, [response], Channel.ONLINE, today())
+        db.session.delete(draft)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return SubmitResult.ALREADY_SUBMITTED
+    return SubmitResult.SUBMITTED
+
+
+def record_submissions(
+    round_: Round,
+    questionnaire: Questionnaire,
+    responses: Sequence[CompletedResponse],
+    channel: Channel,
+    on: date,
+) -> list[int]:
+    """Insert responses with their answers and feature scores; the caller commits.
+
+    Rows go in with one multi-row INSERT per table, so an import of thousands is quick.
+    """
+    if not responses:
+        return []
+    submission_ids = list(
+        db.session.scalars(
+            insert(Submission).returning(Submission.id, sort_by_parameter_order=True),
+            [
+                {
+                    "round_id": round_.id,
+                    "agency_id": r.agency_id,
+                    "level_id": r.level_id,
+                    "locality_id": r.locality_id,
+                    "co_location": r.co_location,
+                    "years_in_partnership": r.years_in_partnership,
+                    "submitted_on": on,
+                    "channel": channel.value,
+                }
+                for r in responses
+            ],
+        )
+    )
+    answers: list[dict[str, Any]] = []
+    scores: list[dict[str, Any]] = []
+    ratings: list[dict[str, Any]] = []
+    comments: list[dict[str, Any]] = []
+    for submission_id, response in zip(submission_ids, responses, strict=True):
+        keys = {"submission_id": submission_id, "round_id": round_.id}
+        answers += [
+            {**keys, "item_id": item_id, "value": value}
+            for item_id, value in response.items.items()
+        ]
+        for feature in questionnaire.features:
+            result = feature_result(feature, response.items)
+            scores.append(
+                {
+                    **keys,
+                    "feature_id": feature.id,
+                    "score": result.score,
+                    "answered": result.answered,
+                    "dont_know": result.dont_know,
+                }
+            )
+        ratings += [
+            {**keys, "partner_agency_id": partner, "question_id": question, "value": value}
+            for partner, by_question in response.partner_ratings.items()
+            for question, value in by_question.items()
+        ]
+        comments += [
+            {**keys, "feature_id": feature_id, "text": text}
+            for feature_id, text in response.comments.items()
+        ]
+    for model, rows in (
+        (Answer, answers),
+        (FeatureScore, scores),
+        (PartnerRating, ratings),
+        (Comment, comments),
+    ):
+        if rows:
+            db.session.execute(insert(model), rows)
+    return submission_ids

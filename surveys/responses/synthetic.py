@@ -1,0 +1,162 @@
+"""Synthetic responses for the demo round, benchmarks and tests: realistic, seeded, made up.
+
+The demo must show something worth discussing, so the generator builds in what the
+research describes: managers seeing the partnership more warmly than frontline staff in
+some agencies, information felt to flow one way between some pairs of agencies, a few
+"don't know"s where staff cannot see how a part of the partnership works, and one group
+split down the middle.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from ..questionnaire import Questionnaire
+from ..scoring.respondent import SCALE_MAX, SCALE_MIN
+from .answers import CompletedResponse
+
+AGENCY_WEIGHTS = {
+    "police": 20,
+    "childrens-social-care": 24,
+    "health": 15,
+    "education": 15,
+    "youth-service": 6,
+    "third-sector": 6,
+    "probation": 4,
+    "housing": 4,
+    "youth-justice": 4,
+    "other": 2,
+}
+LEVEL_WEIGHTS = {"strategic": 8, "operational": 25, "frontline": 67}
+FEATURE_BASE = {"purpose": 3.7, "trust": 3.3, "exchange": 3.0, "respect": 3.2, "dialogue": 3.1}
+# (agency, feature) -> how much warmer management is than frontline, in scale points
+MANAGEMENT_LIFT = {
+    ("police", "purpose"): 0.9,
+    ("police", "dialogue"): 1.0,
+    ("childrens-social-care", "exchange"): 0.8,
+    ("childrens-social-care", "purpose"): 0.6,
+    ("health", "trust"): 0.7,
+    ("education", "respect"): 0.6,
+}
+# (rater's agency, rated agency) -> how well the rater feels the other shares with them
+SHARING_FELT = {
+    ("childrens-social-care", "police"): 2.4,
+    ("police", "childrens-social-care"): 3.9,
+    ("health", "police"): 2.6,
+    ("education", "childrens-social-care"): 2.2,
+    ("childrens-social-care", "education"): 3.6,
+    ("police", "health"): 3.3,
+}
+# Staff who often cannot see this part of the partnership answer "don't know".
+DONT_KNOW_RATE = {("education", "exchange"): 0.2, ("housing", "exchange"): 0.25}
+SPLIT_GROUP = ("youth-service", "respect")  # answers split between both ends of the scale
+
+COMMENTS = {
+    "purpose": [
+        "Leaders talk about a shared vision, but on the ground we are measured on other targets.",
+        "The partnership priorities are clear and I can see them in how cases are handled.",
+        "It feels like each agency still protects its own budget first.",
+    ],
+    "trust": [
+        "I rarely speak to the same officer twice, so I have to start again every time.",
+        "Since we moved into the hub I know exactly who to call.",
+        "Out of hours it is very hard to reach anyone from the other agencies.",
+    ],
+    "exchange": [
+        "We send a lot of referrals and hear very little back about what happened.",
+        "Information sharing has improved since the new agreement was signed.",
+        "People are still unsure what they are allowed to share, so they share nothing.",
+    ],
+    "respect": [
+        "Our view is listened to in strategy meetings, even when we disagree with the police.",
+        "Sometimes it feels as if the police decision ends the discussion for everyone.",
+        "Other agencies expect us to do things that are not part of our role.",
+    ],
+    "dialogue": [
+        "We can disagree about a plan without it becoming personal.",
+        "Escalation is possible in theory but people worry about the relationship.",
+        "Case reviews are a good place to learn together, but they come too late.",
+    ],
+}
+
+
+def _pick(rng: random.Random, weights: dict[str, int], allowed: Sequence[str]) -> str:
+    options = [key for key in weights if key in allowed] or list(allowed)
+    return rng.choices(options, [weights.get(key, 1) for key in options])[0]
+
+
+def _on_scale(value: float) -> int:
+    return max(SCALE_MIN, min(SCALE_MAX, round(value)))
+
+
+def synthetic_responses(
+    questionnaire: Questionnaire,
+    count: int,
+    seed: int = 2017,
+    agencies: Sequence[str] | None = None,
+    localities: Sequence[str] = (),
+) -> list[CompletedResponse]:
+    rng = random.Random(seed)
+    agency_ids = list(agencies or [a.id for a in questionnaire.agencies])
+    level_group = {level.id: level.group for level in questionnaire.levels}
+    # A fixed, agency-specific tilt per feature so agencies differ from one another.
+    tilt = {
+        (agency, feature.id): rng.gauss(0, 0.25)
+        for agency in agency_ids
+        for feature in questionnaire.features
+    }
+    responses = []
+    for _ in range(count):
+        agency = _pick(rng, AGENCY_WEIGHTS, agency_ids)
+        level = _pick(rng, LEVEL_WEIGHTS, list(level_group))
+        management = level_group[level] == "management"
+        items: dict[str, int | None] = {}
+        comments: dict[str, str] = {}
+        for feature in questionnaire.features:
+            latent = FEATURE_BASE.get(feature.id, 3.2) + tilt[(agency, feature.id)]
+            lift = MANAGEMENT_LIFT.get((agency, feature.id), 0.15)
+            latent += lift / 2 if management else -lift / 2
+            if (agency, feature.id) == SPLIT_GROUP:
+                latent = rng.choice((1.6, 4.4))
+            latent += rng.gauss(0, 0.55)
+            dont_know = DONT_KNOW_RATE.get((agency, feature.id), 0.03)
+            for item in feature.items:
+                if rng.random() < dont_know:
+                    items[item.id] = None
+                    continue
+                agreement = _on_scale(latent + rng.gauss(0, 0.6))
+                items[item.id] = SCALE_MIN + SCALE_MAX - agreement if item.reverse else agreement
+            if rng.random() < 0.12:
+                comments[feature.id] = rng.choice(COMMENTS.get(feature.id, ["No comment."]))
+        others = [a for a in agency_ids if a != agency]
+        partner_count = min(len(others), rng.choice((1, 2, 2, 3, 3, 4)))
+        partners: list[str] = []
+        while len(partners) < partner_count:
+            choice = _pick(rng, AGENCY_WEIGHTS, [a for a in others if a not in partners])
+            partners.append(choice)
+        ratings: dict[str, dict[str, int | None]] = {}
+        for partner in partners:
+            felt = SHARING_FELT.get((agency, partner), 3.2)
+            own = SHARING_FELT.get((partner, agency), 3.2) + 0.5  # we think we share well
+            by_question: dict[str, int | None] = {}
+            for question in questionnaire.partners.questions:
+                centre = {"they-share": felt, "we-share": own}.get(question.id, 3.4)
+                by_question[question.id] = (
+                    None if rng.random() < 0.04 else _on_scale(centre + rng.gauss(0, 0.7))
+                )
+            ratings[partner] = by_question
+        context = {q.id: rng.choice(q.options).id for q in questionnaire.context}
+        responses.append(
+            CompletedResponse(
+                agency_id=agency,
+                level_id=level,
+                locality_id=rng.choice(localities) if localities else None,
+                co_location=context.get("co_location"),
+                years_in_partnership=context.get("years_in_partnership"),
+                items=items,
+                comments=comments,
+                partner_ratings=ratings,
+            )
+        )
+    return responses

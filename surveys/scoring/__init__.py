@@ -1,0 +1,1 @@
+"""Pure scoring: no Flask, no SQLAlchemy. The most tested code in Boundary."""

@@ -1,0 +1,106 @@
+"""Fixtures for the whole suite: the real app, a real database built by the real migrations.
+
+The suite runs on SQLite by default and, unchanged, on PostgreSQL when TEST_DATABASE_URL
+is set (for example postgresql://postgres@127.0.0.1:5432/test).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from surveys import create_app
+from surveys.database import Base, db
+from surveys.library import current_questionnaire
+from surveys.questionnaire import Questionnaire
+from surveys.rounds.models import utc_now
+from surveys.rounds.service import RoundSpec, create_round
+from tests.helpers import Respondent, RoundRef, app_config
+
+
+def database_url_for(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('database') / 'boundary-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database with the schema built by the Alembic migrations, once per test run."""
+    url = database_url_for(tmp_path_factory)
+    app = create_app(app_config(url))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            # Start from nothing, so the migrations themselves are exercised every run.
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(app_config(database_url))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        for table in reversed(Base.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def questionnaire(app: Flask) -> Questionnaire:
+    with app.app_context():
+        return current_questionnaire()
+
+
+@pytest.fixture
+def make_round(app: Flask) -> Callable[..., RoundRef]:
+    counter = iter(range(1, 1000))
+
+    def make(
+        slug: str | None = None,
+        *,
+        opens_in_days: float = -1,
+        closes_in_days: float = 30,
+        agencies: list[str] | None = None,
+        localities: tuple[str, ...] = (),
+        headcounts: dict[tuple[str, str], int] | None = None,
+    ) -> RoundRef:
+        now = utc_now()
+        spec = RoundSpec(
+            name=f"Test round {slug or ''}".strip(),
+            slug=slug or f"round-{next(counter)}",
+            opens_at=now + timedelta(days=opens_in_days),
+            closes_at=now + timedelta(days=closes_in_days),
+            agency_ids=agencies,
+            localities=localities,
+            headcounts=headcounts or {},
+        )
+        with app.app_context():
+            round_ = create_round(spec, current_questionnaire(), 30)
+            return RoundRef(round_.id, round_.slug, round_.public_token)
+
+    return make
+
+
+@pytest.fixture
+def respondent_for(client: FlaskClient) -> Callable[[RoundRef], Respondent]:
+    return lambda round_: Respondent(client, round_)

@@ -1,0 +1,142 @@
+"""Small builders and a test-client respondent shared by the integration tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse
+
+from surveys.database import Base, db
+from surveys.questionnaire import Questionnaire
+from surveys.rounds.models import Round
+
+TEST_SECRET = "test-secret-key-not-for-production"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "PARTNERSHIP_NAME": "Testshire Safeguarding Children Partnership",
+        **overrides,
+    }
+
+
+@dataclass(frozen=True)
+class RoundRef:
+    """What a test needs to reach a round: its ids, not a live ORM object."""
+
+    id: int
+    slug: str
+    token: str
+
+    @property
+    def url(self) -> str:
+        return f"/r/{self.token}"
+
+
+def count_rows(app: Flask, model: type[Base], **where: Any) -> int:
+    with app.app_context():
+        query = select(func.count()).select_from(model)
+        for column, value in where.items():
+            query = query.where(getattr(model, column) == value)
+        return int(db.session.scalar(query) or 0)
+
+
+def load_round(app: Flask, slug: str) -> Round:
+    with app.app_context():
+        round_ = db.session.scalar(select(Round).where(Round.slug == slug))
+        assert round_ is not None
+        db.session.expunge(round_)
+        return round_
+
+
+HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|round)"[^>]*value="([^"]*)"')
+
+
+class Respondent:
+    """A person answering through the real test client: it reads each page's hidden fields
+    (CSRF token, round) and posts back the way the browser would."""
+
+    def __init__(self, client: FlaskClient, round_: RoundRef) -> None:
+        self.client = client
+        self.round = round_
+        self.page: TestResponse | None = None
+        self.path = round_.url
+
+    def get(self, path: str = "", follow: bool = True) -> TestResponse:
+        self.path = self.round.url + path
+        self.page = self.client.get(self.path, follow_redirects=follow)
+        if follow:
+            self.path = self._landed()
+        return self.page
+
+    def _landed(self) -> str:
+        """Where the last redirect chain ended, with its query string."""
+        assert self.page is not None
+        query = self.page.request.query_string.decode()
+        return self.page.request.path + (f"?{query}" if query else "")
+
+    def hidden_fields(self) -> dict[str, str]:
+        assert self.page is not None, "get a page first"
+        return dict(HIDDEN.findall(self.page.get_data(as_text=True)))
+
+    def post(
+        self,
+        data: dict[str, Any],
+        path: str | None = None,
+        action: str | None = "continue",
+        follow: bool = True,
+    ) -> TestResponse:
+        form = {**self.hidden_fields(), **({"action": action} if action else {}), **data}
+        target = self.round.url + path if path is not None else self.path
+        self.page = self.client.post(target, data=form, follow_redirects=follow)
+        if follow:
+            self.path = self._landed()
+        return self.page
+
+    def text(self) -> str:
+        assert self.page is not None
+        return self.page.get_data(as_text=True)
+
+
+def feature_answers(
+    questionnaire: Questionnaire, feature_id: str, value: str = "4"
+) -> dict[str, str]:
+    feature = questionnaire.feature(feature_id)
+    assert feature is not None
+    return {item.id: value for item in feature.items}
+
+
+def answer_everything(
+    person: Respondent,
+    questionnaire: Questionnaire,
+    *,
+    agency: str = "police",
+    level: str = "frontline",
+    partners: tuple[str, ...] = ("health",),
+    value: str = "4",
+) -> TestResponse:
+    """Walk the whole journey up to the check page."""
+    person.get("/about-you")
+    person.post({"agency": agency, "level": level})
+    for feature in questionnaire.features:
+        person.post(feature_answers(questionnaire, feature.id, value))
+    person.post({"partners": list(partners) or ["none"]})
+    if partners:
+        ratings = {
+            f"{partner}--{question.id}": "3"
+            for partner in partners
+            for question in questionnaire.partners.questions
+        }
+        person.post(ratings)
+    assert person.path.endswith("/check"), person.path
+    return person.page  # type: ignore[return-value]

@@ -1,0 +1,246 @@
+"""The journey in a real headless Chromium on a phone-sized screen, with and without JavaScript.
+
+Uses Debian's `chromium` through Playwright. Each page is scanned with axe-core; a serious
+or critical accessibility violation, or any Content Security Policy violation, fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from surveys import create_app
+from surveys.database import db
+from surveys.questionnaire import Questionnaire
+from surveys.responses.models import PartnerRating, Submission
+from tests.helpers import PROJECT_ROOT, RoundRef, app_config, count_rows
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts"
+
+if CHROMIUM is None:
+    pytest.skip(
+        "Chromium is not installed (apt-get install chromium); browser tests skipped",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    sync_playwright,
+)
+
+
+@pytest.fixture
+def live_server(database_url: str, app: Flask) -> Iterator[str]:
+    """The real app served over HTTP on a free local port, on the test database."""
+    served = create_app(app_config(database_url))
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    with served.app_context():
+        db.engine.dispose()  # close its pooled connections now, not when collected
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+class Visit:
+    """One person's browser tab: it records CSP violations and scans pages with axe-core."""
+
+    def __init__(self, page: Page, javascript: bool) -> None:
+        self.page = page
+        self.javascript = javascript
+        self.problems: list[str] = []
+        page.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or message.type == "error":
+            self.problems.append(message.text)
+
+    def check_accessibility(self, name: str) -> None:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        # axe-core needs scripts to run; the same markup is scanned in the JavaScript test.
+        assert self.javascript, "scan pages in a tab with JavaScript on"
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            # Evaluated through the DevTools protocol, so the page's CSP is left as it is.
+            self.page.evaluate(AXE.read_text())
+        results: dict[str, Any] = self.page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})"
+        )
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], f"{name}: {json.dumps(serious, indent=1)}"
+
+
+@pytest.fixture
+def visit(browser: Browser) -> Iterator[Callable[..., Visit]]:
+    contexts = []
+
+    def open_tab(javascript: bool = True) -> Visit:
+        context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+        contexts.append(context)
+        return Visit(context.new_page(), javascript)
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+def answer_feature_page(page: Page, choice: str) -> None:
+    for fieldset in page.locator("fieldset").all():
+        fieldset.get_by_label(choice, exact=True).check()
+
+
+def test_phone_journey_with_javascript_is_accessible(
+    app: Flask,
+    live_server: str,
+    visit: Callable[..., Visit],
+    make_round: Callable[..., RoundRef],
+    questionnaire: Questionnaire,
+) -> None:
+    assert AXE.exists(), "axe-core is installed by `npm ci` (make install)"
+    round_ = make_round(localities=("North", "South"))
+    tab = visit()
+    page = tab.page
+    page.goto(live_server + round_.url)
+    page.wait_for_function("() => document.body.classList.contains('govuk-frontend-supported')")
+    tab.check_accessibility("01-start")
+    page.get_by_role("button", name="Start now").click()
+    tab.check_accessibility("02-about-you")
+
+    page.get_by_role("button", name="Save and continue").click()
+    assert page.get_by_text("There is a problem").is_visible()
+    # govuk-frontend moves focus to the error summary
+    page.wait_for_function(
+        "() => document.activeElement.classList.contains('govuk-error-summary')", timeout=5000
+    )
+    tab.check_accessibility("03-about-you-errors")
+    page.get_by_label("Police").check()
+    page.get_by_label("Frontline practitioner").check()
+    page.get_by_label("North").check()
+    page.get_by_role("button", name="Save and continue").click()
+
+    for number, feature in enumerate(questionnaire.features, start=2):
+        assert page.get_by_text(f"Section {number} of 8").is_visible()
+        assert page.get_by_role("heading", name=feature.name).is_visible()
+        if number == 2:
+            tab.check_accessibility("04-feature")
+        answer_feature_page(page, "Agree" if number % 2 else "Disagree")
+        if number == 6:
+            page.get_by_role("button", name="Save and come back later").click()
+            assert page.locator(".boundary-resume-code").inner_text()
+            tab.check_accessibility("04b-saved")
+            page.get_by_role("link", name="Carry on with your answers now").click()
+        else:
+            page.get_by_role("button", name="Save and continue").click()
+
+    tab.check_accessibility("05-partners")
+    # "None of these" is exclusive: ticking it clears the agencies (govuk-frontend behaviour).
+    page.get_by_label("Health").check()
+    page.get_by_label("None of these").check()
+    assert not page.get_by_label("Health").is_checked()
+    page.get_by_label("Health").check()
+    page.get_by_label("Education").check()
+    page.get_by_role("button", name="Save and continue").click()
+    tab.check_accessibility("06-partner-ratings")
+    answer_feature_page(page, "Well")
+    page.get_by_role("button", name="Save and continue").click()
+
+    assert page.get_by_role("heading", name="Check your answers before sending them").is_visible()
+    tab.check_accessibility("07-check")
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.get_by_role("heading", name="Your answers have been sent").is_visible()
+    tab.check_accessibility("08-done")
+    page.goto(live_server + round_.url + "/resume")
+    tab.check_accessibility("08b-resume")
+    assert tab.problems == []
+    assert count_rows(app, Submission) == 1
+    assert count_rows(app, PartnerRating) == 6
+
+
+def test_phone_journey_without_javascript_with_save_and_resume(
+    app: Flask,
+    live_server: str,
+    visit: Callable[..., Visit],
+    make_round: Callable[..., RoundRef],
+    questionnaire: Questionnaire,
+) -> None:
+    round_ = make_round()
+    tab = visit(javascript=False)
+    page = tab.page
+    page.goto(live_server + round_.url + "/agency/health")
+    assert page.get_by_text("This link is for staff of Health").is_visible()
+    page.get_by_role("button", name="Start now").click()
+    assert page.get_by_label("Health").is_checked()
+    page.get_by_label("Operational manager or supervisor").check()
+    page.get_by_role("button", name="Save and continue").click()
+    answer_feature_page(page, "Strongly agree")
+    page.get_by_role("button", name="Save and come back later").click()
+    code = page.locator(".boundary-resume-code").inner_text()
+
+    # Later, on another phone: resume with the code, finish, and send.
+    other = visit(javascript=False)
+    later = other.page
+    later.goto(live_server + round_.url)
+    later.get_by_role("link", name="Continue a response you saved with a resume code").click()
+    later.get_by_label("Enter your resume code").fill(code.lower())
+    later.get_by_role("button", name="Continue").click()
+    assert later.get_by_text("Section 3 of 8").is_visible()
+    for _ in questionnaire.features[1:]:
+        answer_feature_page(later, "Neither agree nor disagree")
+        later.get_by_role("button", name="Save and continue").click()
+    later.get_by_label("None of these").check()
+    later.get_by_role("button", name="Save and continue").click()
+    later.get_by_role("button", name="Send my answers").click()
+    assert later.get_by_role("heading", name="Your answers have been sent").is_visible()
+    # A refresh of the confirmation and a resend change nothing.
+    later.reload()
+    later.go_back()
+    assert count_rows(app, Submission) == 1
+    assert count_rows(app, PartnerRating) == 0
+    assert tab.problems == [] and other.problems == []
+
+
+def test_error_pages_are_accessible(live_server: str, visit: Callable[..., Visit]) -> None:
+    tab = visit()
+    response = tab.page.goto(live_server + "/r/not-a-real-link")
+    assert response is not None and response.status == 404
+    tab.check_accessibility("09-not-found")
+    tab.page.goto(live_server + "/privacy")
+    tab.check_accessibility("10-privacy")
+    assert tab.problems == [] or all("404" in p for p in tab.problems)

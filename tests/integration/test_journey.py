@@ -1,0 +1,420 @@
+"""The respondent's journey through the real test client, against the real database."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from surveys.database import db
+from surveys.questionnaire import Questionnaire
+from surveys.responses.models import (
+    Answer,
+    Comment,
+    Draft,
+    FeatureScore,
+    PartnerRating,
+    Submission,
+    SubmissionReceipt,
+)
+from tests.helpers import Respondent, RoundRef, answer_everything, count_rows, feature_answers
+
+MakeRound = Callable[..., RoundRef]
+RespondentFor = Callable[[RoundRef], Respondent]
+
+
+def test_start_page_explains_purpose_anonymity_and_time(
+    make_round: MakeRound, respondent_for: RespondentFor
+) -> None:
+    person = respondent_for(make_round())
+    page = person.get()
+    body = person.text()
+    assert page.status_code == 200
+    assert "Working across boundaries" in body
+    assert "about 10 minutes" in body
+    assert "Your answers are anonymous" in body
+    assert "Who sees the results" in body
+    assert "Testshire Safeguarding Children Partnership" in body  # partnership in the header
+    assert "Start now" in body
+
+
+def test_complete_journey_stores_one_anonymous_response(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    round_ = make_round()
+    person = respondent_for(round_)
+    person.get("/about-you")
+    assert "Section 1 of 8" in person.text()
+    person.post(
+        {
+            "agency": "education",
+            "level": "operational",
+            "co_location": "some-of-the-time",
+            "years_in_partnership": "over-5",
+        }
+    )
+    assert "Section 2 of 8" in person.text()
+    assert "Shared commitment and purpose" in person.text()
+    first = questionnaire.features[0]
+    answers = feature_answers(questionnaire, first.id, "5")
+    answers[first.items[1].id] = "dk"
+    person.post({**answers, "comment": "  Leaders agree; <b>we</b> rarely see it.  "})
+    assert "Section 3 of 8" in person.text()
+    for feature in questionnaire.features[1:]:
+        person.post(feature_answers(questionnaire, feature.id, "2"))
+    assert "Section 7 of 8" in person.text()
+    person.post({"partners": ["police", "health"]})
+    ratings = {}
+    for partner in ("police", "health"):
+        for question in questionnaire.partners.questions:
+            ratings[f"{partner}--{question.id}"] = "dk" if partner == "health" else "2"
+    person.post(ratings)
+    check = person.text()
+    assert person.path.endswith("/check")
+    assert "Section 8 of 8" in check
+    assert "Education" in check and "Operational manager or supervisor" in check
+    # The comment is shown escaped, exactly as typed (trimmed).
+    assert "Leaders agree; &lt;b&gt;we&lt;/b&gt; rarely see it." in check
+
+    person.post({}, path="/submit", action=None)
+    assert person.path.endswith("/done")
+    assert "Your answers have been sent" in person.text()
+
+    with app.app_context():
+        submission = db.session.scalars(select(Submission)).one()
+        assert submission.agency_id == "education"
+        assert submission.level_id == "operational"
+        assert submission.co_location == "some-of-the-time"
+        assert submission.years_in_partnership == "over-5"
+        assert submission.locality_id is None
+        assert submission.channel == "online"
+        assert (
+            submission.submitted_on == date.today()
+            or abs((submission.submitted_on - date.today()).days) <= 1
+        )
+        values = dict(db.session.execute(select(Answer.item_id, Answer.value)).all())
+        assert len(values) == len(questionnaire.items)
+        assert values[first.items[0].id] == 5
+        assert values[first.items[1].id] is None  # don't know
+        assert values[questionnaire.features[1].items[0].id] == 2
+        comment = db.session.scalars(select(Comment)).one()
+        assert comment.text == "Leaders agree; <b>we</b> rarely see it."
+        assert comment.feature_id == first.id
+        ratings_stored = db.session.execute(
+            select(PartnerRating.partner_agency_id, PartnerRating.question_id, PartnerRating.value)
+        ).all()
+        assert len(ratings_stored) == 6
+        assert {r.value for r in ratings_stored if r.partner_agency_id == "health"} == {None}
+        scores = {s.feature_id: s for s in db.session.scalars(select(FeatureScore))}
+        assert set(scores) == {f.id for f in questionnaire.features}
+    # The draft is gone: what remains cannot be linked back to a resume code.
+    assert count_rows(app, Draft) == 0
+    assert count_rows(app, SubmissionReceipt) == 1
+
+
+def test_submission_columns_hold_nothing_that_identifies_a_person_or_device() -> None:
+    columns = set(Submission.__table__.columns.keys())
+    assert columns == {
+        "id",
+        "round_id",
+        "agency_id",
+        "level_id",
+        "locality_id",
+        "co_location",
+        "years_in_partnership",
+        "submitted_on",
+        "channel",
+    }
+    assert str(Submission.__table__.columns["submitted_on"].type) == "DATE"
+    # The receipt that makes submit idempotent has no key to the submission.
+    assert set(SubmissionReceipt.__table__.columns.keys()) == {"id", "round_id", "code_hash"}
+
+
+def test_double_submit_and_resubmit_after_success_store_one_response(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire)
+    hidden = person.hidden_fields()
+    first = person.client.post(f"{person.round.url}/submit", data=hidden)
+    second = person.client.post(f"{person.round.url}/submit", data=hidden)  # double click
+    assert first.status_code == 302 and second.status_code == 302
+    assert second.headers["Location"].endswith("/done")
+    # Back to the check page and send again: it leads to the confirmation, nothing more stored.
+    back = person.client.get(f"{person.round.url}/check", follow_redirects=True)
+    assert back.request.path.endswith("/done")
+    again = person.client.post(f"{person.round.url}/submit", data=hidden, follow_redirects=True)
+    assert again.status_code == 200
+    assert "Your answers have been sent" in again.get_data(as_text=True)
+    assert count_rows(app, Submission) == 1
+    assert count_rows(app, Answer) == len(questionnaire.items)
+
+
+def test_missing_answers_show_error_summary_and_keep_given_answers(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    page = person.post({"agency": "police"})
+    body = person.text()
+    assert page.status_code == 200
+    assert "There is a problem" in body
+    assert 'href="#level"' in body  # the summary links to the field
+    assert "Select the option that best describes your role" in body
+    assert 'value="police" checked' in body  # the answer given is kept
+
+    person.post({"agency": "police", "level": "frontline"})
+    feature = questionnaire.features[0]
+    partial = feature_answers(questionnaire, feature.id, "3")
+    missing = feature.items[2].id
+    del partial[missing]
+    person.post({**partial, "comment": "Kept while I fix the rest"})
+    body = person.text()
+    assert "There is a problem" in body
+    assert f'href="#{missing}"' in body
+    assert "Select how far you agree with statement 3" in body
+    assert "Kept while I fix the rest" in body
+    assert body.count('value="3" checked') == len(feature.items) - 1
+    assert count_rows(app, Submission) == 0
+
+
+def test_comment_longer_than_the_limit_is_a_field_error(
+    make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    feature = questionnaire.features[0]
+    person.post({**feature_answers(questionnaire, feature.id), "comment": "x" * 2001})
+    assert "Your comment must be 2000 characters or fewer" in person.text()
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "reason"),
+    [
+        (
+            "/about-you",
+            {"agency": "police", "level": "frontline", "round": "another-round"},
+            "different survey round",
+        ),
+        ("/about-you", {"agency": "mi5", "level": "frontline"}, "'mi5' is not one of the answers"),
+        ("/about-you", {"agency": "police", "level": "chief"}, "'chief' is not one of the answers"),
+        (
+            "/about-you",
+            {"agency": "police", "level": "frontline", "shoe_size": "9"},
+            "'shoe_size', which is not a question here",
+        ),
+        ("/section/purpose", {"purpose-1": "7"}, "'7' is not one of the answers"),
+        ("/section/purpose", {"purpose-99": "3"}, "'purpose-99', which is not a question here"),
+        ("/section/purpose", {"trust-1": "3"}, "'trust-1', which is not a question here"),
+        ("/section/purpose", {"purpose-1": ["3", "4"]}, "more than one answer"),
+    ],
+)
+def test_tampered_posts_get_a_400_page_and_nothing_is_stored(
+    app: Flask,
+    make_round: MakeRound,
+    respondent_for: RespondentFor,
+    path: str,
+    data: dict[str, str],
+    reason: str,
+) -> None:
+    person = respondent_for(make_round())
+    person.get(path)
+    page = person.post(data, path=path)
+    assert page.status_code == 400
+    body = html.unescape(person.text())
+    assert reason in body
+    assert "There is a problem with what was sent" in body
+    assert "Traceback" not in body
+    assert count_rows(app, Draft) == 0
+    assert count_rows(app, Submission) == 0
+
+
+def test_tampered_submit_for_another_round_stores_nothing(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire)
+    page = person.post({"round": make_round().token}, path="/submit", action=None)
+    assert page.status_code == 400
+    assert count_rows(app, Submission) == 0
+
+
+def test_partner_choice_rules(
+    make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    person.get("/partners")
+    assert "Police" not in person.text().split("Which partner agencies")[1].split("</fieldset>")[0]
+    person.post({"partners": ["health", "education", "housing", "probation", "third-sector"]})
+    assert "Select no more than 4 agencies" in person.text()
+    person.post({"partners": ["health", "none"]})
+    assert "not both" in person.text()
+    person.post({})
+    assert "Select the agencies you work with most" in person.text()
+    # Your own agency is not offered, and posting it anyway is tampering.
+    assert person.post({"partners": ["police"]}).status_code == 400
+
+
+def test_none_of_these_skips_the_ratings(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire, partners=())
+    assert "None of these" in person.text()
+    person.post({}, path="/submit", action=None)
+    assert person.path.endswith("/done")
+    assert count_rows(app, PartnerRating) == 0
+
+
+def test_save_and_resume_with_the_code_on_another_device(
+    app: Flask,
+    make_round: MakeRound,
+    respondent_for: RespondentFor,
+    questionnaire: Questionnaire,
+) -> None:
+    round_ = make_round()
+    person = respondent_for(round_)
+    person.get("/about-you")
+    person.post({"agency": "health", "level": "frontline"})
+    feature = questionnaire.features[0]
+    half = dict(list(feature_answers(questionnaire, feature.id, "2").items())[:2])
+    person.post(half, action="save")  # incomplete answers may be saved for later
+    assert person.path.endswith("/saved")
+    saved = person.text()
+    assert "Your answers have been saved" in saved
+    code = saved.split('class="boundary-resume-code">')[1].split("<")[0]
+    assert len(code) == 14 and code.count("-") == 2
+    assert count_rows(app, Submission) == 0  # a draft does not count
+
+    other = Respondent(app.test_client(), round_)  # another device: no cookie
+    other.get("/resume")
+    other.post({"code": "WRONG-CODE-HERE"}, action=None)
+    assert "We could not find a saved response with this code" in other.text()
+    other.post({"code": f"  {code.lower().replace('-', ' ')} "}, action=None)
+    # Lands on the first unfinished section, with the saved answers ticked.
+    assert other.path.endswith(f"/section/{feature.id}")
+    assert other.text().count('value="2" checked') == 2
+    answer_everything(other, questionnaire, agency="health", partners=("police",))
+    other.post({}, path="/submit", action=None)
+    assert count_rows(app, Submission) == 1
+
+    third = Respondent(app.test_client(), round_)
+    third.get("/resume")
+    third.post({"code": code}, action=None)
+    assert "already been sent" in third.text()
+
+
+def test_agency_link_preselects_the_agency(
+    make_round: MakeRound, respondent_for: RespondentFor
+) -> None:
+    person = respondent_for(make_round())
+    person.get("/agency/housing")
+    assert "This link is for staff of Housing" in person.text()
+    person.get("/about-you")
+    assert 'value="housing" checked' in person.text()
+    assert person.get("/agency/mi5").status_code == 404
+
+
+def test_unknown_links_get_a_404_page(client: object, make_round: MakeRound) -> None:
+    from flask.testing import FlaskClient
+
+    assert isinstance(client, FlaskClient)
+    page = client.get("/r/not-a-real-token")
+    assert page.status_code == 404
+    assert "This survey link is not recognised" in page.get_data(as_text=True)
+    round_ = make_round()
+    assert client.get(f"{round_.url}/section/no-such-feature").status_code == 404
+    assert client.get("/no/such/page").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("opens_in_days", "closes_in_days", "heading"),
+    [(3, 10, "This survey has not opened yet"), (-10, -1, "This survey has closed")],
+)
+def test_rounds_that_are_not_open_say_so_with_their_dates(
+    app: Flask,
+    make_round: MakeRound,
+    respondent_for: RespondentFor,
+    opens_in_days: int,
+    closes_in_days: int,
+    heading: str,
+) -> None:
+    round_ = make_round(opens_in_days=opens_in_days, closes_in_days=closes_in_days)
+    person = respondent_for(round_)
+    for path in ("", "/about-you", "/resume"):
+        page = person.get(path)
+        assert page.status_code == 403
+        assert heading in person.text()
+        assert " on " in person.text()  # the dates are given
+    # A post with a valid token (the session's, from an open round's page) is refused too.
+    other = Respondent(person.client, make_round())
+    other.get("/about-you")
+    token = other.hidden_fields()["csrf_token"]
+    page = person.client.post(
+        f"{round_.url}/about-you",
+        data={"csrf_token": token, "round": round_.token, "agency": "police", "level": "frontline"},
+    )
+    assert page.status_code == 403
+    assert count_rows(app, Draft) == 0
+
+
+def test_round_that_closes_mid_response_does_not_take_the_submit(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    round_ = make_round()
+    person = respondent_for(round_)
+    answer_everything(person, questionnaire)
+    with app.app_context():
+        from surveys.rounds.service import find_round
+
+        live = find_round(round_.slug)
+        assert live is not None
+        live.close()
+        db.session.commit()
+    page = person.post({}, path="/submit", action=None)
+    assert page.status_code == 403
+    assert count_rows(app, Submission) == 0
+
+
+def test_check_page_is_not_reachable_before_everything_is_answered(
+    make_round: MakeRound, respondent_for: RespondentFor
+) -> None:
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    page = person.get("/check")
+    assert page.request.path.endswith("/section/purpose")
+
+
+def test_submit_before_finishing_stores_nothing(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor
+) -> None:
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    person.post({}, path="/submit", action=None)
+    assert person.path.endswith("/section/purpose")
+    assert count_rows(app, Submission) == 0
+
+
+def test_change_link_returns_to_the_check_page(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire, agency="police", partners=("health",))
+    person.get("/about-you?change=1")
+    person.post({"agency": "health", "level": "strategic"})
+    # Changing to the agency chosen as a partner drops it as a partner, so partners are asked again.
+    assert person.path.endswith("/partners?change=1")
+    person.post({"partners": ["police"]})
+    ratings = {f"police--{q.id}": "4" for q in questionnaire.partners.questions}
+    person.post(ratings)
+    assert person.path.endswith("/check")
+    assert "Strategic leader" in person.text()
