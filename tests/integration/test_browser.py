@@ -49,6 +49,7 @@ from playwright.sync_api import (  # noqa: E402
     ConsoleMessage,
     Page,
     ViewportSize,
+    expect,
     sync_playwright,
 )
 
@@ -121,6 +122,17 @@ def visit(browser: Browser) -> Iterator[Callable[..., Visit]]:
         context.close()
 
 
+def press(page: Page, button: str) -> None:
+    """Press a form's button and wait for the page it leads to to load."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
+def follow(page: Page, link: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("link", name=link).click()
+
+
 def answer_feature_page(page: Page, choice: str) -> None:
     for fieldset in page.locator("fieldset").all():
         fieldset.get_by_label(choice, exact=True).check()
@@ -140,11 +152,11 @@ def test_phone_journey_with_javascript_is_accessible(
     page.goto(live_server + round_.url)
     page.wait_for_function("() => document.body.classList.contains('govuk-frontend-supported')")
     tab.check_accessibility("01-start")
-    page.get_by_role("button", name="Start now").click()
+    press(page, "Start now")
     tab.check_accessibility("02-about-you")
 
-    page.get_by_role("button", name="Save and continue").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    press(page, "Save and continue")
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     # govuk-frontend moves focus to the error summary
     page.wait_for_function(
         "() => document.activeElement.classList.contains('govuk-error-summary')", timeout=5000
@@ -153,38 +165,40 @@ def test_phone_journey_with_javascript_is_accessible(
     page.get_by_label("Police").check()
     page.get_by_label("Frontline practitioner").check()
     page.get_by_label("North").check()
-    page.get_by_role("button", name="Save and continue").click()
+    press(page, "Save and continue")
 
     for number, feature in enumerate(questionnaire.features, start=2):
-        assert page.get_by_text(f"Section {number} of 8").is_visible()
-        assert page.get_by_role("heading", name=feature.name).is_visible()
+        expect(page.get_by_text(f"Section {number} of 8")).to_be_visible()
+        expect(page.get_by_role("heading", name=feature.name)).to_be_visible()
         if number == 2:
             tab.check_accessibility("04-feature")
         answer_feature_page(page, "Agree" if number % 2 else "Disagree")
         if number == 6:
-            page.get_by_role("button", name="Save and come back later").click()
+            press(page, "Save and come back later")
             assert page.locator(".boundary-resume-code").inner_text()
             tab.check_accessibility("04b-saved")
-            page.get_by_role("link", name="Carry on with your answers now").click()
+            follow(page, "Carry on with your answers now")
         else:
-            page.get_by_role("button", name="Save and continue").click()
+            press(page, "Save and continue")
 
     tab.check_accessibility("05-partners")
     # "None of these" is exclusive: ticking it clears the agencies (govuk-frontend behaviour).
     page.get_by_label("Health").check()
     page.get_by_label("None of these").check()
-    assert not page.get_by_label("Health").is_checked()
+    expect(page.get_by_label("Health")).not_to_be_checked()
     page.get_by_label("Health").check()
     page.get_by_label("Education").check()
-    page.get_by_role("button", name="Save and continue").click()
+    press(page, "Save and continue")
     tab.check_accessibility("06-partner-ratings")
     answer_feature_page(page, "Well")
-    page.get_by_role("button", name="Save and continue").click()
+    press(page, "Save and continue")
 
-    assert page.get_by_role("heading", name="Check your answers before sending them").is_visible()
+    expect(
+        page.get_by_role("heading", name="Check your answers before sending them")
+    ).to_be_visible()
     tab.check_accessibility("07-check")
-    page.get_by_role("button", name="Send my answers").click()
-    assert page.get_by_role("heading", name="Your answers have been sent").is_visible()
+    press(page, "Send my answers")
+    expect(page.get_by_role("heading", name="Your answers have been sent")).to_be_visible()
     tab.check_accessibility("08-done")
     page.goto(live_server + round_.url + "/resume")
     tab.check_accessibility("08b-resume")
@@ -204,30 +218,30 @@ def test_phone_journey_without_javascript_with_save_and_resume(
     tab = visit(javascript=False)
     page = tab.page
     page.goto(live_server + round_.url + "/agency/health")
-    assert page.get_by_text("This link is for staff of Health").is_visible()
-    page.get_by_role("button", name="Start now").click()
-    assert page.get_by_label("Health").is_checked()
+    expect(page.get_by_text("This link is for staff of Health")).to_be_visible()
+    press(page, "Start now")
+    expect(page.get_by_label("Health")).to_be_checked()
     page.get_by_label("Operational manager or supervisor").check()
-    page.get_by_role("button", name="Save and continue").click()
+    press(page, "Save and continue")
     answer_feature_page(page, "Strongly agree")
-    page.get_by_role("button", name="Save and come back later").click()
+    press(page, "Save and come back later")
     code = page.locator(".boundary-resume-code").inner_text()
 
     # Later, on another phone: resume with the code, finish, and send.
     other = visit(javascript=False)
     later = other.page
     later.goto(live_server + round_.url)
-    later.get_by_role("link", name="Continue a response you saved with a resume code").click()
+    follow(later, "Continue a response you saved with a resume code")
     later.get_by_label("Enter your resume code").fill(code.lower())
-    later.get_by_role("button", name="Continue").click()
-    assert later.get_by_text("Section 3 of 8").is_visible()
+    press(later, "Continue")
+    expect(later.get_by_text("Section 3 of 8")).to_be_visible()
     for _ in questionnaire.features[1:]:
         answer_feature_page(later, "Neither agree nor disagree")
-        later.get_by_role("button", name="Save and continue").click()
+        press(later, "Save and continue")
     later.get_by_label("None of these").check()
-    later.get_by_role("button", name="Save and continue").click()
-    later.get_by_role("button", name="Send my answers").click()
-    assert later.get_by_role("heading", name="Your answers have been sent").is_visible()
+    press(later, "Save and continue")
+    press(later, "Send my answers")
+    expect(later.get_by_role("heading", name="Your answers have been sent")).to_be_visible()
     # A refresh of the confirmation and a resend change nothing.
     later.reload()
     later.go_back()
