@@ -9,11 +9,25 @@ from .responses.models import (
     Submission,
     SubmissionReceipt,
 )
+from .responses.tallies import (
+    CompleteCaseTally,
+    FeatureTally,
+    ItemPairTally,
+    ItemTally,
+    PartnerTally,
+    ResponseTally,
+)
 from .rounds.models import Headcount, Round, RoundAgency, RoundLocality
 
 __all__ = [
     "Answer",
     "Comment",
+    "CompleteCaseTally",
+    "FeatureTally",
+    "ItemPairTally",
+    "ItemTally",
+    "PartnerTally",
+    "ResponseTally",
     "Draft",
     "FeatureScore",
     "Headcount",

@@ -28,6 +28,7 @@ from .models import (
     Submission,
     SubmissionReceipt,
 )
+from .tallies import add_to_tallies
 
 # No look-alike characters (0/O, 1/I/L, U/V), so a code read aloud or written down survives.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
@@ -187,4 +188,5 @@ def record_submissions(
     ):
         if rows:
             db.session.execute(insert(model), rows)
+    add_to_tallies(round_, questionnaire, responses, channel.value)
     return submission_ids

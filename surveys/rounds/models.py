@@ -41,6 +41,8 @@ class Round(Base):
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_on: Mapped[date]
+    # Goes up with every batch of responses: caches of analysis and reports key on it.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     agencies: Mapped[list[RoundAgency]] = relationship(
         back_populates="round", order_by="RoundAgency.position", cascade="all, delete-orphan"
