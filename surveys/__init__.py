@@ -27,11 +27,13 @@ def create_app(
     load_config(app, test_config)
 
     from . import cli, database, errors, library, security, templating
+    from .analysis import cache as analysis_cache
     from .responses import views as respond
     from .site import views as site
 
     library.init_app(app)
     database.init_app(app)
+    analysis_cache.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from datetime import datetime, time
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import click
 from flask import Flask, current_app, url_for
 from flask.cli import AppGroup, with_appcontext
 
+from .analysis.cache import round_analysis
+from .analysis.engine import compare
+from .analysis.export import as_csv, as_json
+from .analysis.results import ChangeResult
 from .database import db
 from .library import current_questionnaire, questionnaire
 from .responses.importing import ImportFailed, describe, parse_responses, read_csv_text
@@ -191,6 +196,34 @@ def import_responses_command(round_slug: str, csv_file: Path) -> None:
     click.echo(f"Imported {len(responses)} responses into '{round_.name}'.")
 
 
+@click.command("export")
+@with_appcontext
+@click.argument("round_slug")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+)
+@click.option("--compare", "earlier_slug", help="An earlier round to show change against.")
+def export_command(round_slug: str, output_format: str, earlier_slug: str | None) -> None:
+    """Print a round's whole analysis, with small groups suppressed."""
+    round_ = _round_or_fail(round_slug)
+    analysis = round_analysis(round_)
+    changes: tuple[ChangeResult, ...] = ()
+    if earlier_slug:
+        earlier = _round_or_fail(earlier_slug)
+        try:
+            changes = compare(round_analysis(earlier), analysis)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    if output_format == "json":
+        click.echo(json.dumps(as_json(analysis, changes), indent=2, ensure_ascii=False))
+    else:
+        click.echo(as_csv(analysis, changes), nl=False)
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--reset", is_flag=True, help="Delete and rebuild the demo round.")
@@ -208,16 +241,17 @@ def demo_command(reset: bool) -> None:
     responses = synthetic_responses(
         q, DEMO_RESPONSES, localities=[s.lower() for s in DEMO_LOCALITIES]
     )
-    expected: dict[tuple[str, str], int] = {}
-    for response in responses:
-        key = (response.agency_id, response.level_id)
-        expected[key] = expected.get(key, 0) + 1
+    answered = Counter((r.agency_id, r.level_id) for r in responses)
     spec = RoundSpec(
         name="Demo: Autumn 2026 baseline",
         slug=DEMO_SLUG,
         localities=DEMO_LOCALITIES,
-        # Made-up staff numbers giving response rates of roughly 55-70%.
-        headcounts={key: round(n / 0.62) + 1 for key, n in expected.items()},
+        # Made-up staff numbers giving response rates of roughly 60%.
+        headcounts={
+            (agency.id, level.id): round(answered[(agency.id, level.id)] / 0.6) + 2
+            for agency in q.agencies
+            for level in q.levels
+        },
         is_demo=True,
     )
     round_ = create_round(spec, q, current_app.config["ROUND_LENGTH_DAYS"])
@@ -229,5 +263,11 @@ def demo_command(reset: bool) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(questionnaire_group)
-    for command in (create_round_command, links_command, import_responses_command, demo_command):
+    for command in (
+        create_round_command,
+        links_command,
+        import_responses_command,
+        export_command,
+        demo_command,
+    ):
         app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Analysis: reads a round's tallies, feeds the pure scoring, caches the result."""

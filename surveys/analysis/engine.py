@@ -1,0 +1,558 @@
+"""Builds a round's analysis from its tallies: pure scoring over a few thousand numbers."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from ..questionnaire import Questionnaire
+from ..rounds.models import Round
+from ..scoring.cells import NO_LOCALITY, CellKey, breakdown_relations, sublevels_of
+from ..scoring.distribution import ItemDistribution, ScoreDistribution
+from ..scoring.maturity import CONTESTED, is_contested, maturity_rank
+from ..scoring.reliability import ItemMoments, reliability
+from ..scoring.respondent import MIN_ANSWERED_SHARE
+from ..scoring.statistics import Summary, hedges_g, welch_difference
+from ..scoring.suppression import Relation, protect
+from .queries import LevelMoments, RoundTallies, load_tallies, score_distribution
+from .results import (
+    FRONTLINE,
+    MANAGEMENT,
+    CellResult,
+    ChangeResult,
+    GapResult,
+    ImbalanceResult,
+    ItemGapResult,
+    ItemResult,
+    PartnerResult,
+    ReliabilityResult,
+    ResponseResult,
+    RoundAnalysis,
+    RoundInfo,
+    SharingPerceptionResult,
+)
+
+NOTABLE_GAP = 0.5  # scale points; with an interval that excludes zero
+ITEM_GAPS_SHOWN = 10
+THEY_SHARE, WE_SHARE = "they-share", "we-share"
+HIDDEN_LOCALITY = CellKey(None, None, NO_LOCALITY)
+
+T = TypeVar("T")
+G = TypeVar("G")
+
+
+class Breakdown:
+    """The cells of a round and which cells each agency-and-level group belongs to."""
+
+    def __init__(
+        self, agencies: Sequence[str], questionnaire: Questionnaire, localities: Sequence[str]
+    ) -> None:
+        self.agencies = list(agencies)
+        self.localities = list(localities)
+        self.level_groups: dict[str, list[str]] = defaultdict(list)
+        for level in questionnaire.levels:
+            self.level_groups[level.group].append(level.id)
+        self.group_of = {level.id: level.group for level in questionnaire.levels}
+        self.relations = breakdown_relations(self.agencies, self.level_groups, self.localities)
+        self.hidden = [HIDDEN_LOCALITY] if self.localities else []
+        # The published cells; hidden ones take part in protection but are never shown.
+        every = {cell for relation in self.relations for cell in relation.cells}
+        self.keys = sorted(
+            (every | {CellKey(None, None)}) - set(self.hidden),
+            key=lambda c: (c.agency or "", c.level or "", c.locality or ""),
+        )
+
+    def cells_of(self, agency: str, level: str) -> list[CellKey]:
+        group = self.group_of.get(level)
+        if group is None or agency not in self.agencies:
+            return []
+        levels: list[str | None] = [None, group]
+        if sublevels_of(self.level_groups, group):
+            levels.append(level)
+        return [CellKey(a, lv) for a in (agency, None) for lv in levels]
+
+    def cell_of_locality(self, locality: str) -> CellKey | None:
+        if not self.localities:
+            return None
+        if locality in self.localities:
+            return CellKey(None, None, locality)
+        return HIDDEN_LOCALITY
+
+    def gather(
+        self,
+        by_group: Mapping[tuple[str, str], T],
+        by_locality: Mapping[str, T],
+        add: Callable[[T, T], T],
+    ) -> dict[CellKey, T]:
+        """Sum agency-and-level (and locality) figures into every cell they belong to."""
+        totals: dict[CellKey, T] = {}
+        for (agency, level), value in by_group.items():
+            for cell in self.cells_of(agency, level):
+                totals[cell] = add(totals[cell], value) if cell in totals else value
+        for locality, value in by_locality.items():
+            locality_cell = self.cell_of_locality(locality)
+            if locality_cell is not None:
+                totals[locality_cell] = (
+                    add(totals[locality_cell], value) if locality_cell in totals else value
+                )
+        return totals
+
+    def protect(self, counts: Mapping[CellKey, int], k: int) -> frozenset[CellKey]:
+        full = {key: counts.get(key, 0) for key in [*self.keys, *self.hidden]}
+        return protect(full, self.relations, k, hidden=self.hidden)
+
+
+def _add_score(a: ScoreDistribution, b: ScoreDistribution) -> ScoreDistribution:
+    return a + b
+
+
+def _add_items(a: ItemDistribution, b: ItemDistribution) -> ItemDistribution:
+    return a + b
+
+
+def _add_int(a: int, b: int) -> int:
+    return a + b
+
+
+def analyse_round(round_: Round, questionnaire: Questionnaire, min_cell_size: int) -> RoundAnalysis:
+    return analyse(round_, questionnaire, min_cell_size, load_tallies(round_.id))
+
+
+def analyse(
+    round_: Round, questionnaire: Questionnaire, k: int, tallies: RoundTallies
+) -> RoundAnalysis:
+    agency_names = {a.agency_id: a.name for a in round_.agencies}
+    # Answers from an agency later removed from the round still count, under their id.
+    for agency, _level in tallies.respondents:
+        agency_names.setdefault(agency, agency)
+    breakdown = Breakdown(
+        list(agency_names), questionnaire, [loc.locality_id for loc in round_.localities]
+    )
+    respondents = breakdown.gather(tallies.respondents, tallies.respondents_by_locality, _add_int)
+    respondent_suppressed = breakdown.protect(respondents, k)
+
+    cells: list[CellResult] = []
+    distributions: dict[str, dict[CellKey, ScoreDistribution]] = {}
+    published: dict[str, frozenset[CellKey]] = {}
+    for feature in questionnaire.features:
+        min_answered = math.ceil(MIN_ANSWERED_SHARE * len(feature.items))
+        by_group = {
+            group: score_distribution(counts, min_answered)
+            for group, counts in tallies.features.get(feature.id, {}).items()
+        }
+        by_locality = {
+            locality: score_distribution(counts, min_answered)
+            for locality, counts in tallies.features_by_locality.get(feature.id, {}).items()
+        }
+        totals = breakdown.gather(by_group, by_locality, _add_score)
+        suppressed = breakdown.protect({key: d.n for key, d in totals.items()}, k)
+        distributions[feature.id] = totals
+        published[feature.id] = frozenset(set(breakdown.keys) - suppressed)
+        for key in breakdown.keys:
+            cells.append(
+                _cell(
+                    key,
+                    feature.id,
+                    totals.get(key, ScoreDistribution()),
+                    key in suppressed,
+                    questionnaire,
+                )
+            )
+
+    items, item_totals = _items(breakdown, questionnaire, tallies, k)
+    gaps = _gaps(breakdown, questionnaire, distributions, published)
+    partners = _partners(breakdown.agencies, tallies, k)
+    return RoundAnalysis(
+        round=RoundInfo(
+            slug=round_.slug,
+            name=round_.name,
+            questionnaire_version=round_.questionnaire_version,
+            opens_at=round_.opens_at,
+            closes_at=round_.closes_at,
+            is_demo=round_.is_demo,
+            data_version=round_.data_version,
+            responses=sum(tallies.respondents.values()),
+        ),
+        min_cell_size=k,
+        features=tuple((f.id, f.name) for f in questionnaire.features),
+        agencies=tuple(agency_names.items()),
+        localities=tuple((loc.locality_id, loc.name) for loc in round_.localities),
+        cells=tuple(cells),
+        items=items,
+        gaps=gaps,
+        item_gaps=_item_gaps(questionnaire, item_totals, items),
+        partners=partners,
+        imbalances=_imbalances(partners),
+        sharing_perceptions=_sharing_perceptions(partners),
+        reliability=_reliability(breakdown, questionnaire, tallies.moments, k),
+        responses=_responses(breakdown, tallies, respondents, respondent_suppressed),
+    )
+
+
+def _cell(
+    key: CellKey,
+    feature: str,
+    distribution: ScoreDistribution,
+    suppressed: bool,
+    questionnaire: Questionnaire,
+) -> CellResult:
+    if suppressed:
+        return CellResult(key.agency, key.level, key.locality, feature, suppressed=True)
+    mean = distribution.mean
+    contested = is_contested(distribution)
+    level = None
+    if mean is not None:
+        level = (
+            CONTESTED if contested else questionnaire.maturity_levels[maturity_rank(mean) - 1].id
+        )
+    return CellResult(
+        key.agency,
+        key.level,
+        key.locality,
+        feature,
+        suppressed=False,
+        n=distribution.n,
+        mean=mean,
+        sd=distribution.sd,
+        median=distribution.median,
+        maturity_level=level,
+        contested=contested,
+        share_low=distribution.share_low if distribution.n else None,
+        share_high=distribution.share_high if distribution.n else None,
+    )
+
+
+def _items(
+    breakdown: Breakdown, questionnaire: Questionnaire, tallies: RoundTallies, k: int
+) -> tuple[tuple[ItemResult, ...], dict[str, dict[CellKey, ItemDistribution]]]:
+    results = []
+    by_item: dict[str, dict[CellKey, ItemDistribution]] = {}
+    for item in questionnaire.items:
+        totals = breakdown.gather(
+            tallies.items.get(item.id, {}), tallies.items_by_locality.get(item.id, {}), _add_items
+        )
+        by_item[item.id] = totals
+        suppressed = breakdown.protect({key: d.answered for key, d in totals.items()}, k)
+        for key in breakdown.keys:
+            if key in suppressed:
+                results.append(
+                    ItemResult(key.agency, key.level, key.locality, item.id, item.feature_id, True)
+                )
+                continue
+            answers = totals.get(key, ItemDistribution())
+            results.append(
+                ItemResult(
+                    key.agency,
+                    key.level,
+                    key.locality,
+                    item.id,
+                    item.feature_id,
+                    False,
+                    n=answers.answered,
+                    mean=answers.scores(item.reverse).mean,
+                    share_agreeing=answers.share_agreeing,
+                    share_dont_know=answers.share_dont_know,
+                )
+            )
+    return tuple(results), by_item
+
+
+def _gaps(
+    breakdown: Breakdown,
+    questionnaire: Questionnaire,
+    distributions: Mapping[str, Mapping[CellKey, ScoreDistribution]],
+    published: Mapping[str, frozenset[CellKey]],
+) -> tuple[GapResult, ...]:
+    gaps = []
+    for agency in [None, *breakdown.agencies]:
+        for feature in questionnaire.features:
+            management, frontline = CellKey(agency, MANAGEMENT), CellKey(agency, FRONTLINE)
+            shown = published[feature.id]
+            first = distributions[feature.id].get(management, ScoreDistribution()).summary()
+            second = distributions[feature.id].get(frontline, ScoreDistribution()).summary()
+            # A gap is published only when both sides are: one side must never follow from
+            # the other side and the gap.
+            if management not in shown or frontline not in shown or not first or not second:
+                gaps.append(GapResult(agency, feature.id, suppressed=True))
+                continue
+            difference = welch_difference(first, second)
+            gaps.append(
+                GapResult(
+                    agency,
+                    feature.id,
+                    suppressed=False,
+                    management_n=first.n,
+                    frontline_n=second.n,
+                    management_mean=first.mean,
+                    frontline_mean=second.mean,
+                    gap=difference.estimate,
+                    ci_low=difference.ci_low,
+                    ci_high=difference.ci_high,
+                    effect_size=hedges_g(first, second),
+                    notable=abs(difference.estimate) >= NOTABLE_GAP and difference.excludes_zero,
+                )
+            )
+    return tuple(gaps)
+
+
+def _item_gaps(
+    questionnaire: Questionnaire,
+    totals: Mapping[str, Mapping[CellKey, ItemDistribution]],
+    items: Iterable[ItemResult],
+) -> tuple[ItemGapResult, ...]:
+    """The partnership-wide statement-level gaps that are largest in size."""
+    shown = {
+        (i.item, i.level)
+        for i in items
+        if i.agency is None and i.locality is None and not i.suppressed
+    }
+    gaps = []
+    for item in questionnaire.items:
+        if (item.id, MANAGEMENT) not in shown or (item.id, FRONTLINE) not in shown:
+            continue
+        by_cell = totals.get(item.id, {})
+        first = by_cell.get(CellKey(None, MANAGEMENT), ItemDistribution()).scores(item.reverse)
+        second = by_cell.get(CellKey(None, FRONTLINE), ItemDistribution()).scores(item.reverse)
+        management, frontline = first.summary(), second.summary()
+        if management is None or frontline is None:
+            continue
+        difference = welch_difference(management, frontline)
+        gaps.append(
+            ItemGapResult(
+                item.id,
+                item.feature_id,
+                management.mean,
+                frontline.mean,
+                difference.estimate,
+                difference.ci_low,
+                difference.ci_high,
+                management.n,
+                frontline.n,
+            )
+        )
+    gaps.sort(key=lambda g: (-abs(g.gap), g.item))
+    return tuple(gaps[:ITEM_GAPS_SHOWN])
+
+
+def _partners(agencies: Sequence[str], tallies: RoundTallies, k: int) -> tuple[PartnerResult, ...]:
+    """Each agency's view of each partner, per question, and all agencies' view together."""
+    by_pair: defaultdict[tuple[str, str, str], ItemDistribution] = defaultdict(ItemDistribution)
+    for (rater, _level, partner, question), answers in tallies.partners.items():
+        by_pair[(question, rater, partner)] += answers
+    results: list[PartnerResult] = []
+    questions = sorted({question for question, _r, _p in by_pair})
+    for question in questions:
+        cells: dict[tuple[str | None, str], ItemDistribution] = {}
+        for (q, rater, partner), answers in by_pair.items():
+            if q != question:
+                continue
+            cells[(rater, partner)] = answers
+            cells[(None, partner)] = cells.get((None, partner), ItemDistribution()) + answers
+        partners = sorted({partner for _r, partner in cells})
+        raters = sorted({r for r, _p in cells if r is not None})
+        relations = [
+            Relation((None, partner), tuple((rater, partner) for rater in raters))
+            for partner in partners
+        ]
+        counts = {
+            key: cells.get(key, ItemDistribution()).answered
+            for relation in relations
+            for key in relation.cells
+        }
+        suppressed = protect(counts, relations, k)
+        for (from_agency, partner), answers in sorted(
+            cells.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
+        ):
+            if (from_agency, partner) in suppressed:
+                results.append(PartnerResult(from_agency, partner, question, True))
+                continue
+            results.append(
+                PartnerResult(
+                    from_agency,
+                    partner,
+                    question,
+                    False,
+                    n=answers.answered,
+                    mean=answers.scores(reverse=False).mean,
+                    share_dont_know=answers.share_dont_know,
+                )
+            )
+    return tuple(results)
+
+
+def _published_means(
+    partners: Iterable[PartnerResult], question: str
+) -> dict[tuple[str, str], float]:
+    return {
+        (p.from_agency, p.to_agency): p.mean
+        for p in partners
+        if p.question == question and not p.suppressed and p.from_agency and p.mean is not None
+    }
+
+
+def _imbalances(partners: Sequence[PartnerResult]) -> tuple[ImbalanceResult, ...]:
+    they_share = _published_means(partners, THEY_SHARE)
+    results = []
+    for (a, b), a_about_b in sorted(they_share.items()):
+        b_about_a = they_share.get((b, a))
+        if a < b and b_about_a is not None:
+            results.append(ImbalanceResult(a, b, a_about_b, b_about_a, a_about_b - b_about_a))
+    results.sort(key=lambda r: -abs(r.imbalance))
+    return tuple(results)
+
+
+def _sharing_perceptions(partners: Sequence[PartnerResult]) -> tuple[SharingPerceptionResult, ...]:
+    they_share = _published_means(partners, THEY_SHARE)
+    we_share = _published_means(partners, WE_SHARE)
+    results = []
+    for (sharer, receiver), self_rating in sorted(we_share.items()):
+        experienced = they_share.get((receiver, sharer))
+        if experienced is not None:
+            results.append(
+                SharingPerceptionResult(
+                    sharer, receiver, self_rating, experienced, self_rating - experienced
+                )
+            )
+    results.sort(key=lambda r: -abs(r.difference))
+    return tuple(results)
+
+
+def _combine(levels: Iterable[LevelMoments], items: list[str]) -> ItemMoments:
+    n = 0
+    sums: dict[str, float] = defaultdict(float)
+    products: dict[tuple[str, str], float] = defaultdict(float)
+    for level in levels:
+        moments = level.for_items(items)
+        n += moments.n
+        for key, value in moments.sums.items():
+            sums[key] += value
+        for pair, value in moments.products.items():
+            products[pair] += value
+    return ItemMoments(n, dict(sums), dict(products))
+
+
+def _reliability(
+    breakdown: Breakdown, questionnaire: Questionnaire, moments: Mapping[str, LevelMoments], k: int
+) -> tuple[ReliabilityResult, ...]:
+    results = []
+    for feature in questionnaire.features:
+        ids = [item.id for item in feature.items]
+        for group in [None, *breakdown.level_groups]:
+            levels = [
+                moments[level]
+                for level in moments
+                if group is None or breakdown.group_of.get(level) == group
+            ]
+            combined = _combine(levels, ids)
+            if combined.n < k:
+                results.append(ReliabilityResult(feature.id, group, suppressed=True))
+                continue
+            result = reliability(ids, combined)
+            results.append(
+                ReliabilityResult(
+                    feature.id,
+                    group,
+                    False,
+                    n=result.n,
+                    alpha=result.alpha,
+                    item_total=result.item_total,
+                    alpha_if_deleted=result.alpha_if_deleted,
+                    weakening_items=result.weakening_items,
+                )
+            )
+    return tuple(results)
+
+
+def _responses(
+    breakdown: Breakdown,
+    tallies: RoundTallies,
+    respondents: Mapping[CellKey, int],
+    suppressed: frozenset[CellKey],
+) -> tuple[ResponseResult, ...]:
+    headcounts: dict[CellKey, int] = {}
+    missing: set[CellKey] = set()
+    for agency in breakdown.agencies:
+        for level in breakdown.group_of:
+            cells = breakdown.cells_of(agency, level)
+            count = tallies.headcounts.get((agency, level))
+            for cell in cells:
+                if count is None:
+                    missing.add(cell)
+                else:
+                    headcounts[cell] = headcounts.get(cell, 0) + count
+    asked = breakdown.gather(
+        _pooled(tallies.items.values()), _pooled(tallies.items_by_locality.values()), _add_items
+    )
+    results = []
+    for key in breakdown.keys:
+        if key in suppressed:
+            results.append(ResponseResult(key.agency, key.level, key.locality, True))
+            continue
+        count = respondents.get(key, 0)
+        headcount = headcounts.get(key) if key not in missing and key.locality is None else None
+        results.append(
+            ResponseResult(
+                key.agency,
+                key.level,
+                key.locality,
+                False,
+                respondents=count,
+                headcount=headcount,
+                rate=count / headcount if headcount else None,
+                share_dont_know=asked[key].share_dont_know if key in asked else None,
+            )
+        )
+    return tuple(results)
+
+
+def _pooled(per_item: Iterable[Mapping[G, ItemDistribution]]) -> dict[G, ItemDistribution]:
+    """Every statement's answers pooled per group, for "don't know" shares."""
+    pooled: dict[G, ItemDistribution] = {}
+    for groups in per_item:
+        for group, answers in groups.items():
+            pooled[group] = pooled[group] + answers if group in pooled else answers
+    return pooled
+
+
+def compare(before: RoundAnalysis, after: RoundAnalysis) -> tuple[ChangeResult, ...]:
+    """Change per feature, overall, by level group and by agency, with Welch's interval."""
+    if before.round.questionnaire_version != after.round.questionnaire_version:
+        raise ValueError("rounds with different questionnaire versions cannot be compared")
+    old = {(c.feature, c.agency, c.level): c for c in before.cells if c.locality is None}
+    results = []
+    for cell in after.cells:
+        if cell.locality is not None or cell.level not in (None, MANAGEMENT, FRONTLINE):
+            continue
+        if cell.agency is not None and cell.level is not None:
+            continue
+        previous = old.get((cell.feature, cell.agency, cell.level))
+        first = _cell_summary(previous)
+        second = _cell_summary(cell)
+        if previous is None or first is None or second is None:
+            results.append(ChangeResult(cell.agency, cell.level, cell.feature, True))
+            continue
+        difference = welch_difference(second, first)
+        results.append(
+            ChangeResult(
+                cell.agency,
+                cell.level,
+                cell.feature,
+                False,
+                before=first.mean,
+                after=second.mean,
+                change=difference.estimate,
+                ci_low=difference.ci_low,
+                ci_high=difference.ci_high,
+            )
+        )
+    return tuple(results)
+
+
+def _cell_summary(cell: CellResult | None) -> Summary | None:
+    if cell is None or cell.suppressed or cell.n is None or cell.n < 2:
+        return None
+    if cell.mean is None or cell.sd is None:
+        return None
+    return Summary(cell.n, cell.mean, cell.sd**2)

@@ -1,0 +1,169 @@
+"""The analysis as JSON and CSV: the schema is documented in docs/analysis.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from .results import FRONTLINE, MANAGEMENT, ChangeResult, RoundAnalysis
+
+SCHEMA_VERSION = 1
+DECIMALS = 4
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, DECIMALS)
+    if isinstance(value, dict):
+        return {k: _number(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_number(v) for v in value]
+    return value
+
+
+def _records(
+    results: Iterable[Any], rename: dict[str, str] | None = None, drop: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    records = []
+    for result in results:
+        assert is_dataclass(result) and not isinstance(result, type)
+        record = {
+            (rename or {}).get(k, k): _number(v) for k, v in asdict(result).items() if k not in drop
+        }
+        records.append(record)
+    return records
+
+
+def as_json(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> dict[str, Any]:
+    info = analysis.round
+    main_levels = (None, MANAGEMENT, FRONTLINE)
+    cells = [c for c in analysis.cells if c.locality is None]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "round": {
+            "slug": info.slug,
+            "name": info.name,
+            "responses": info.responses,
+            "questionnaire_version": info.questionnaire_version,
+            "opens_at": info.opens_at.isoformat() + "Z",
+            "closes_at": info.closes_at.isoformat() + "Z",
+            "is_demo": info.is_demo,
+            "data_version": info.data_version,
+        },
+        "min_cell_size": analysis.min_cell_size,
+        "features": [{"id": i, "name": n} for i, n in analysis.features],
+        "agencies": [{"id": i, "name": n} for i, n in analysis.agencies],
+        "localities": [{"id": i, "name": n} for i, n in analysis.localities],
+        "cells": _records((c for c in cells if c.level in main_levels), drop=["locality"]),
+        "sublevel_cells": _records(
+            (c for c in cells if c.level not in main_levels), drop=["locality"]
+        ),
+        "locality_cells": _records(
+            (c for c in analysis.cells if c.locality is not None), drop=["agency", "level"]
+        ),
+        "items": _records(analysis.items),
+        "gaps": _records(analysis.gaps),
+        "item_gaps": _records(analysis.item_gaps),
+        "reciprocity": _records(
+            (p for p in analysis.partners if p.question == "they-share" and p.from_agency),
+            drop=["question"],
+        ),
+        "partner_ratings": _records(analysis.partners),
+        "reciprocity_imbalances": _records(analysis.imbalances),
+        "sharing_perceptions": _records(analysis.sharing_perceptions),
+        "reliability": _records(analysis.reliability),
+        "responses": _records(analysis.responses, rename={"rate": "response_rate"}),
+        "changes": _records(changes),
+    }
+
+
+CSV_COLUMNS = [
+    "table",
+    "agency",
+    "level",
+    "locality",
+    "feature",
+    "item",
+    "from_agency",
+    "to_agency",
+    "question",
+    "group",
+    "statistic",
+    "value",
+    "suppressed",
+]
+KEY_FIELDS = set(CSV_COLUMNS) | {"suppressed"}
+
+
+def _long_rows(table: str, records: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+    for record in records:
+        keys = {k: record.get(k) for k in CSV_COLUMNS if k in record}
+        suppressed = record.get("suppressed", False)
+        for statistic, value in _flat(record):
+            if statistic in KEY_FIELDS:
+                continue
+            row = {
+                **keys,
+                "table": table,
+                "statistic": statistic,
+                "value": value,
+                "suppressed": suppressed,
+            }
+            yield [("" if row.get(c) is None else row.get(c)) for c in CSV_COLUMNS]
+
+
+def _flat(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Nested figures become statistic names: item_total:purpose-1, weakening_items."""
+    for statistic, value in record.items():
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                yield f"{statistic}:{key}", inner
+        elif isinstance(value, list):
+            yield statistic, " ".join(str(v) for v in value)
+        else:
+            yield statistic, value
+
+
+def as_csv(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> str:
+    """Every figure as one row (long format): filter or pivot it in any spreadsheet."""
+    data = as_json(analysis, changes)
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerow(
+        [
+            "round",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "responses",
+            data["round"]["responses"],
+            False,
+        ]
+    )
+    for table in (
+        "cells",
+        "sublevel_cells",
+        "locality_cells",
+        "items",
+        "gaps",
+        "item_gaps",
+        "partner_ratings",
+        "reciprocity_imbalances",
+        "sharing_perceptions",
+        "reliability",
+        "responses",
+        "changes",
+    ):
+        writer.writerows(_long_rows(table, data[table]))
+    return output.getvalue()

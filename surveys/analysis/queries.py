@@ -1,0 +1,242 @@
+"""Reads a round's tallies with SQL GROUP BY and hands them on as plain data.
+
+Each query returns at most a few thousand rows whatever the number of responses: the
+tallies were kept up to date at submit time, and the GROUP BY here folds them to the
+breakdowns analysis needs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import func, select
+
+from ..database import db
+from ..responses.tallies import (
+    DONT_KNOW_VALUE,
+    CompleteCaseTally,
+    FeatureTally,
+    ItemPairTally,
+    ItemTally,
+    PartnerTally,
+    ResponseTally,
+)
+from ..rounds.models import Headcount
+from ..scoring.distribution import ItemDistribution, ScoreDistribution
+from ..scoring.reliability import ItemMoments
+
+AgencyLevel = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class RoundTallies:
+    """A round's answers folded to agency-and-level and to locality."""
+
+    respondents: Mapping[AgencyLevel, int]
+    respondents_by_locality: Mapping[str, int]  # "" = not given
+    # feature id -> group -> {(item_sum, answered): respondents}, every respondent included
+    features: Mapping[str, Mapping[AgencyLevel, Mapping[tuple[int, int], int]]]
+    features_by_locality: Mapping[str, Mapping[str, Mapping[tuple[int, int], int]]]
+    items: Mapping[str, Mapping[AgencyLevel, ItemDistribution]]
+    items_by_locality: Mapping[str, Mapping[str, ItemDistribution]]
+    # level id -> sums over complete cases, sliced per feature by LevelMoments.for_items
+    moments: Mapping[str, LevelMoments]
+    # (rater agency, rater level, partner agency, question) -> answers
+    partners: Mapping[tuple[str, str, str, str], ItemDistribution]
+    headcounts: Mapping[AgencyLevel, int]
+
+
+G = TypeVar("G")
+
+
+def _nested(_group: type[G]) -> defaultdict[str, defaultdict[G, dict[tuple[int, int], int]]]:
+    return defaultdict(lambda: defaultdict(dict))
+
+
+def load_tallies(round_id: int) -> RoundTallies:
+    session = db.session
+
+    respondents: dict[AgencyLevel, int] = {}
+    for agency, level, count in session.execute(
+        select(ResponseTally.agency_id, ResponseTally.level_id, func.sum(ResponseTally.respondents))
+        .where(ResponseTally.round_id == round_id)
+        .group_by(ResponseTally.agency_id, ResponseTally.level_id)
+    ):
+        respondents[(agency, level)] = int(count)
+    by_locality = {
+        locality: int(count)
+        for locality, count in session.execute(
+            select(ResponseTally.locality_id, func.sum(ResponseTally.respondents))
+            .where(ResponseTally.round_id == round_id)
+            .group_by(ResponseTally.locality_id)
+        )
+    }
+
+    features = _nested(tuple)
+    tallied = func.sum(FeatureTally.respondents)
+    for agency, level, feature, item_sum, answered, n in session.execute(
+        select(
+            FeatureTally.agency_id,
+            FeatureTally.level_id,
+            FeatureTally.feature_id,
+            FeatureTally.item_sum,
+            FeatureTally.answered,
+            tallied,
+        )
+        .where(FeatureTally.round_id == round_id)
+        .group_by(
+            FeatureTally.agency_id,
+            FeatureTally.level_id,
+            FeatureTally.feature_id,
+            FeatureTally.item_sum,
+            FeatureTally.answered,
+        )
+    ):
+        features[feature][(agency, level)][(item_sum, answered)] = int(n)
+    features_by_locality = _nested(str)
+    for locality, feature, item_sum, answered, n in session.execute(
+        select(
+            FeatureTally.locality_id,
+            FeatureTally.feature_id,
+            FeatureTally.item_sum,
+            FeatureTally.answered,
+            tallied,
+        )
+        .where(FeatureTally.round_id == round_id)
+        .group_by(
+            FeatureTally.locality_id,
+            FeatureTally.feature_id,
+            FeatureTally.item_sum,
+            FeatureTally.answered,
+        )
+    ):
+        features_by_locality[feature][locality][(item_sum, answered)] = int(n)
+
+    items: defaultdict[str, defaultdict[AgencyLevel, ItemDistribution]] = defaultdict(
+        lambda: defaultdict(ItemDistribution)
+    )
+    for item, agency, level, value, n in session.execute(
+        select(
+            ItemTally.item_id,
+            ItemTally.agency_id,
+            ItemTally.level_id,
+            ItemTally.value,
+            func.sum(ItemTally.respondents),
+        )
+        .where(ItemTally.round_id == round_id)
+        .group_by(ItemTally.item_id, ItemTally.agency_id, ItemTally.level_id, ItemTally.value)
+    ):
+        items[item][(agency, level)] += _one(value, int(n))
+    items_by_locality: defaultdict[str, defaultdict[str, ItemDistribution]] = defaultdict(
+        lambda: defaultdict(ItemDistribution)
+    )
+    for item, locality, value, n in session.execute(
+        select(
+            ItemTally.item_id,
+            ItemTally.locality_id,
+            ItemTally.value,
+            func.sum(ItemTally.respondents),
+        )
+        .where(ItemTally.round_id == round_id)
+        .group_by(ItemTally.item_id, ItemTally.locality_id, ItemTally.value)
+    ):
+        items_by_locality[item][locality] += _one(value, int(n))
+
+    sums: defaultdict[str, dict[str, float]] = defaultdict(dict)
+    counts: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    for level, item, n, total in session.execute(
+        select(
+            CompleteCaseTally.level_id,
+            CompleteCaseTally.item_id,
+            CompleteCaseTally.respondents,
+            CompleteCaseTally.total,
+        ).where(CompleteCaseTally.round_id == round_id)
+    ):
+        sums[level][item] = float(total)
+        counts[level][item] = int(n)
+    products: defaultdict[str, dict[tuple[str, str], float]] = defaultdict(dict)
+    for level, first, second, value in session.execute(
+        select(
+            ItemPairTally.level_id,
+            ItemPairTally.item_a,
+            ItemPairTally.item_b,
+            ItemPairTally.products,
+        ).where(ItemPairTally.round_id == round_id)
+    ):
+        products[level][(first, second)] = float(value)
+    moments = {level: LevelMoments(counts[level], sums[level], products[level]) for level in sums}
+
+    partners: defaultdict[tuple[str, str, str, str], ItemDistribution] = defaultdict(
+        ItemDistribution
+    )
+    for agency, level, partner, question, value, n in session.execute(
+        select(
+            PartnerTally.agency_id,
+            PartnerTally.level_id,
+            PartnerTally.partner_agency_id,
+            PartnerTally.question_id,
+            PartnerTally.value,
+            PartnerTally.respondents,
+        ).where(PartnerTally.round_id == round_id)
+    ):
+        key = (agency, level, partner, question)
+        partners[key] = partners[key] + _one(value, int(n))
+
+    headcounts = {
+        (agency, level): int(n)
+        for agency, level, n in session.execute(
+            select(Headcount.agency_id, Headcount.level_id, Headcount.headcount).where(
+                Headcount.round_id == round_id
+            )
+        )
+    }
+    return RoundTallies(
+        respondents=respondents,
+        respondents_by_locality=by_locality,
+        features={f: dict(groups) for f, groups in features.items()},
+        features_by_locality={f: dict(groups) for f, groups in features_by_locality.items()},
+        items={item: dict(groups) for item, groups in items.items()},
+        items_by_locality={item: dict(groups) for item, groups in items_by_locality.items()},
+        moments=moments,
+        partners=dict(partners),
+        headcounts=headcounts,
+    )
+
+
+def _one(value: int, n: int) -> ItemDistribution:
+    if value == DONT_KNOW_VALUE:
+        return ItemDistribution(dont_know=n)
+    return ItemDistribution.of({value: n})
+
+
+class LevelMoments:
+    """Complete-case sums for one level, sliced per feature by `for_items`."""
+
+    def __init__(
+        self, counts: dict[str, int], sums: dict[str, float], products: dict[tuple[str, str], float]
+    ) -> None:
+        self.counts, self.sums, self.products = counts, sums, products
+
+    def for_items(self, items: list[str]) -> ItemMoments:
+        n = self.counts.get(items[0], 0) if items else 0
+        return ItemMoments(
+            n,
+            {i: self.sums.get(i, 0.0) for i in items},
+            {
+                (a, b): self.products.get((a, b), 0.0)
+                for index, a in enumerate(sorted(items))
+                for b in sorted(items)[index:]
+            },
+        )
+
+
+def score_distribution(
+    counts: Mapping[tuple[int, int], int], min_answered: int
+) -> ScoreDistribution:
+    """Scores of those who answered enough statements; sums and counts stay exact."""
+    return ScoreDistribution.from_sums(
+        {key: n for key, n in counts.items() if key[1] >= max(min_answered, 1)}
+    )

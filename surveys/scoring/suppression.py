@@ -1,0 +1,189 @@
+"""Small-group protection: primary and complementary suppression of published cells.
+
+A cell is a group of respondents (police managers, say). Every figure published about a
+cell (n, mean, spread, shares) is a sum over its members divided by something published,
+so the figures obey the same additive relations as the groups: police = police managers +
+police frontline; partnership = sum of agencies; and so on.
+
+Rules (docs/analysis.md):
+1. Primary: a cell describing 1 to k-1 respondents is suppressed, n included.
+2. Complementary: no suppressed small cell may be derivable by adding and subtracting
+   published cells, along any chain of relations. This is checked exactly, by linear
+   algebra over the relations restricted to the suppressed cells: a cell's value is
+   derivable when its unit vector lies in the row space of that system.
+3. Blocks: where a relation's total is known, its suppressed parts taken together must
+   describe at least k respondents, so no small block is revealed either.
+While a rule is broken, the published cell with the fewest respondents in a relation that
+breaks it is suppressed as well (parts before totals), and the check runs again.
+
+Hidden cells are groups never published (for example respondents who gave no locality);
+they are protected like suppressed ones when they are small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Generic, TypeVar
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Relation(Generic[Key]):
+    """total = sum(parts), for every additive figure."""
+
+    total: Key
+    parts: tuple[Key, ...]
+
+    @property
+    def cells(self) -> tuple[Key, ...]:
+        return (self.total, *self.parts)
+
+
+class _RowSpace(Generic[Key]):
+    """The row space of the relations restricted to unknown cells, in reduced echelon form."""
+
+    def __init__(self, relations: Sequence[Relation[Key]], unknown: Collection[Key]) -> None:
+        self.columns = {cell: index for index, cell in enumerate(sorted(unknown, key=repr))}
+        rows = []
+        for relation in relations:
+            row = [Fraction(0)] * len(self.columns)
+            if relation.total in self.columns:
+                row[self.columns[relation.total]] += 1
+            for part in relation.parts:
+                if part in self.columns:
+                    row[self.columns[part]] -= 1
+            if any(row):
+                rows.append(row)
+        self.pivots: list[tuple[int, list[Fraction]]] = []
+        for row in rows:
+            reduced = self._reduce(row)
+            pivot = next((i for i, value in enumerate(reduced) if value), None)
+            if pivot is None:
+                continue
+            scale = reduced[pivot]
+            reduced = [value / scale for value in reduced]
+            # Keep the basis fully reduced so membership is one pass.
+            self.pivots = [
+                (p, [a - r[pivot] * b for a, b in zip(r, reduced, strict=True)])
+                if r[pivot]
+                else (p, r)
+                for p, r in self.pivots
+            ]
+            self.pivots.append((pivot, reduced))
+
+    def _reduce(self, vector: list[Fraction]) -> list[Fraction]:
+        vector = list(vector)
+        for pivot, row in self.pivots:
+            if vector[pivot]:
+                factor = vector[pivot]
+                vector = [a - factor * b for a, b in zip(vector, row, strict=True)]
+        return vector
+
+    def derivable(self, cells: Iterable[Key]) -> bool:
+        """Whether the sum of these unknown cells follows from the published figures."""
+        vector = [Fraction(0)] * len(self.columns)
+        for cell in cells:
+            vector[self.columns[cell]] += 1
+        return not any(self._reduce(vector))
+
+
+def _violation(
+    counts: Mapping[Key, int],
+    relations: Sequence[Relation[Key]],
+    k: int,
+    unknown: set[Key],
+    sensitive: set[Key],
+) -> tuple[Key | None, Relation[Key] | None] | None:
+    """The first broken rule: a derivable small cell, or a relation revealing a small block."""
+    space = _RowSpace(relations, unknown)
+    derived = {cell for cell in unknown if space.derivable([cell])}
+    for cell in sorted(sensitive & derived, key=repr):
+        return cell, None
+    for relation in relations:
+        total_known = relation.total not in unknown or relation.total in derived
+        if not total_known:
+            continue
+        block = [p for p in relation.parts if p in unknown and p not in derived]
+        size = sum(counts.get(p, 0) for p in block)
+        if 0 < size < k and space.derivable(block):
+            return None, relation
+    return None
+
+
+def protect(
+    counts: Mapping[Key, int],
+    relations: Sequence[Relation[Key]],
+    k: int,
+    hidden: Collection[Key] = (),
+) -> frozenset[Key]:
+    """The cells to suppress so that no group of fewer than k respondents is revealed."""
+    hidden_set = set(hidden)
+    suppressed = {c for c, n in counts.items() if 0 < n < k and c not in hidden_set}
+    sensitive = {c for c, n in counts.items() if 0 < n < k}
+    totals = {relation.total for relation in relations}
+
+    def cost(cell: Key) -> tuple[bool, int, str]:
+        # Parts before totals, then the fewest respondents: lose as little as possible.
+        return (cell in totals, counts.get(cell, 0), repr(cell))
+
+    def cheapest(cells: Iterable[Key]) -> Key | None:
+        unknown = suppressed | hidden_set
+        open_cells = [c for c in cells if c not in unknown and counts.get(c, 0) > 0]
+        return min(open_cells, key=cost) if open_cells else None
+
+    while True:
+        # Local rules first, which settle the usual cascades quickly: a relation may not
+        # have exactly one unknown cell, nor a known total over a small block of parts.
+        changed = True
+        while changed:
+            changed = False
+            for relation in relations:
+                unknown = suppressed | hidden_set
+                missing = [c for c in relation.cells if c in unknown]
+                block = [p for p in relation.parts if p in unknown]
+                small_block = (
+                    relation.total not in unknown and 0 < sum(counts.get(p, 0) for p in block) < k
+                )
+                # A hidden group large enough to show needs no partner; any suppressed cell
+                # does, or it could be worked out and would protect nothing.
+                lone = len(missing) == 1 and (missing[0] in suppressed or missing[0] in sensitive)
+                if lone or small_block:
+                    extra = cheapest(relation.parts if small_block else relation.cells)
+                    extra = extra if extra is not None else cheapest([relation.total])
+                    if extra is not None:
+                        suppressed.add(extra)
+                        changed = True
+        # Then the exact check, which also sees chains through several relations.
+        found = _violation(counts, relations, k, suppressed | hidden_set, sensitive)
+        if found is None:
+            return frozenset(suppressed)
+        exposed_cell, exposing_relation = found
+        touching = (
+            [exposing_relation]
+            if exposing_relation
+            else [r for r in relations if exposed_cell in r.cells]
+        )
+        extra = cheapest(c for r in touching for c in r.cells) or cheapest(counts)
+        if extra is None:
+            raise AssertionError("suppression could not protect a small group")  # unreachable
+        suppressed.add(extra)
+
+
+def derivable_small_groups(
+    counts: Mapping[Key, int],
+    relations: Sequence[Relation[Key]],
+    k: int,
+    suppressed: Collection[Key],
+    hidden: Collection[Key] = (),
+) -> list[Key]:
+    """An audit: small cells whose figures could still be worked out (empty when protected)."""
+    unknown = set(suppressed) | set(hidden)
+    space = _RowSpace(relations, unknown)
+    return [
+        cell
+        for cell, n in counts.items()
+        if 0 < n < k and (cell not in unknown or space.derivable([cell]))
+    ]

@@ -1,0 +1,450 @@
+"""The analysis engine on the real database: known answers, tallies, cache and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from surveys.analysis.cache import round_analysis
+from surveys.analysis.comments import published_comments
+from surveys.analysis.engine import Breakdown, compare
+from surveys.analysis.results import RoundAnalysis
+from surveys.database import db
+from surveys.library import current_questionnaire
+from surveys.questionnaire import Questionnaire
+from surveys.responses.answers import CompletedResponse
+from surveys.responses.models import Channel, FeatureScore, Submission
+from surveys.responses.service import record_submissions
+from surveys.responses.synthetic import synthetic_responses
+from surveys.rounds.models import Round
+from surveys.scoring.cells import CellKey
+from surveys.scoring.suppression import derivable_small_groups
+from tests.helpers import RoundRef
+
+MakeRound = Callable[..., RoundRef]
+
+
+def respondent(
+    questionnaire: Questionnaire, agency: str, level: str, score: int, **extra: object
+) -> CompletedResponse:
+    """Someone whose every feature score is `score`: reverse items answered the other way."""
+    items = {item.id: (6 - score if item.reverse else score) for item in questionnaire.items}
+    return CompletedResponse(agency_id=agency, level_id=level, items=items, **extra)  # type: ignore[arg-type]
+
+
+def store(app: Flask, slug: str, responses: list[CompletedResponse]) -> None:
+    with app.app_context():
+        round_ = db.session.scalar(select(Round).where(Round.slug == slug))
+        assert round_ is not None
+        record_submissions(round_, current_questionnaire(), responses, Channel.IMPORT, date.today())
+        db.session.commit()
+
+
+def analysis_of(app: Flask, slug: str) -> RoundAnalysis:
+    with app.app_context():
+        round_ = db.session.scalar(select(Round).where(Round.slug == slug))
+        assert round_ is not None
+        return round_analysis(round_)
+
+
+def known_round(app: Flask, make_round: MakeRound, questionnaire: Questionnaire) -> RoundAnalysis:
+    make_round("known", agencies=["police", "childrens-social-care", "health"])
+    management = [3, 4, 4, 5, 5, 3]  # mean 4, variance 0.8
+    frontline = [2, 2, 3, 1, 2, 2]  # mean 2, variance 0.4
+    levels = ["strategic", "strategic", "strategic", "operational", "operational", "operational"]
+    people = [
+        respondent(questionnaire, "police", lv, s) for lv, s in zip(levels, management, strict=True)
+    ]
+    people += [respondent(questionnaire, "police", "frontline", s) for s in frontline]
+    people += [
+        respondent(questionnaire, "childrens-social-care", lv, 3)
+        for lv in ["operational"] * 6 + ["frontline"] * 6
+    ]
+    people += [respondent(questionnaire, "health", "frontline", 3) for _ in range(4)]
+    store(app, "known", people)
+    return analysis_of(app, "known")
+
+
+def test_known_gap_with_welch_interval_and_hedges_g(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    analysis = known_round(app, make_round, questionnaire)
+    assert analysis.round.responses == 28
+    gap = analysis.gap("trust", "police")
+    assert not gap.suppressed
+    assert (gap.management_n, gap.frontline_n) == (6, 6)
+    assert gap.management_mean == pytest.approx(4.0) and gap.frontline_mean == pytest.approx(2.0)
+    assert gap.gap == pytest.approx(2.0)
+    # Welch: se = sqrt(0.8/6 + 0.4/6) = sqrt(0.2); df = 0.04 / (0.0035556 + 0.0008889) = 9;
+    # t(0.975, 9) = 2.262 from tables.
+    margin = 2.262 * 0.2**0.5
+    assert gap.ci_low == pytest.approx(2.0 - margin, abs=0.001)
+    assert gap.ci_high == pytest.approx(2.0 + margin, abs=0.001)
+    # Hedges: pooled variance (5 * 0.8 + 5 * 0.4) / 10 = 0.6; J = 1 - 3 / 39.
+    assert gap.effect_size == pytest.approx((1 - 3 / 39) * 2.0 / 0.6**0.5)
+    assert gap.notable
+    police = analysis.cell("trust", "police")
+    assert police.n == 12 and police.mean == pytest.approx(3.0)
+    assert police.maturity_level == "contested"  # half score 2 or below, half 4 or above
+    assert analysis.cell("trust", "police", "management").maturity_level == "established"
+    assert analysis.cell("trust", "police", "frontline").maturity_level == "emerging"
+    assert analysis.cell("trust", "childrens-social-care", "management").maturity_level == (
+        "developing"
+    )
+
+
+def test_small_groups_are_suppressed_with_their_complements(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    analysis = known_round(app, make_round, questionnaire)
+    health = analysis.cell("purpose", "health", "frontline")
+    assert health.suppressed and health.n is None and health.mean is None
+    assert analysis.cell("purpose", "health").suppressed
+    assert analysis.gap("purpose", "health").suppressed
+    # Partnership frontline (16) minus police (6) and social care (6) would give health's 4:
+    frontline_cells = [
+        analysis.cell("purpose", a, "frontline") for a in ("police", "childrens-social-care")
+    ]
+    total = analysis.cell("purpose", None, "frontline")
+    assert total.suppressed or any(c.suppressed for c in frontline_cells)
+    # The engine's own cells pass an independent audit for every feature.
+    with app.app_context():
+        breakdown = Breakdown(["police", "childrens-social-care", "health"], questionnaire, [])
+    for feature_id, _name in analysis.features:
+        cells = {
+            CellKey(c.agency, c.level, c.locality): c
+            for c in analysis.cells
+            if c.feature == feature_id
+        }
+        suppressed = {key for key, c in cells.items() if c.suppressed}
+        counts = {
+            CellKey("police", None): 12,
+            CellKey("police", "management"): 6,
+            CellKey("police", "frontline"): 6,
+            CellKey("police", "strategic"): 3,
+            CellKey("police", "operational"): 3,
+            CellKey("childrens-social-care", None): 12,
+            CellKey("childrens-social-care", "management"): 6,
+            CellKey("childrens-social-care", "frontline"): 6,
+            CellKey("childrens-social-care", "strategic"): 0,
+            CellKey("childrens-social-care", "operational"): 6,
+            CellKey("health", None): 4,
+            CellKey("health", "frontline"): 4,
+            CellKey("health", "management"): 0,
+            CellKey("health", "strategic"): 0,
+            CellKey("health", "operational"): 0,
+            CellKey(None, None): 28,
+            CellKey(None, "management"): 12,
+            CellKey(None, "frontline"): 16,
+            CellKey(None, "strategic"): 3,
+            CellKey(None, "operational"): 9,
+        }
+        assert {key for key, c in cells.items() if not c.suppressed and c.n is not None} <= set(
+            counts
+        )
+        assert all(cells[key].n == n for key, n in counts.items() if not cells[key].suppressed)
+        assert derivable_small_groups(counts, breakdown.relations, 5, suppressed) == []
+
+
+def test_dont_know_is_excluded_from_scores_and_reported(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("dk", agencies=["police", "education"])
+    exchange = questionnaire.feature("exchange")
+    assert exchange is not None
+    people = []
+    for index in range(10):
+        person = respondent(questionnaire, "education", "frontline", 4)
+        items = dict(person.items)
+        if index < 4:  # four of ten cannot see how information moves
+            items[exchange.items[0].id] = None
+        people.append(CompletedResponse("education", "frontline", items=items))
+    people += [respondent(questionnaire, "police", "frontline", 2) for _ in range(10)]
+    store(app, "dk", people)
+    analysis = analysis_of(app, "dk")
+    item = next(
+        i
+        for i in analysis.items
+        if i.item == exchange.items[0].id
+        and (i.agency, i.level, i.locality) == ("education", None, None)
+    )
+    assert item.share_dont_know == pytest.approx(0.4)
+    assert item.n == 6
+    assert analysis.cell("exchange", "education").mean == pytest.approx(4.0)  # DK not counted
+    education = next(
+        r
+        for r in analysis.responses
+        if (r.agency, r.level, r.locality) == ("education", None, None)
+    )
+    assert education.share_dont_know == pytest.approx(4 / (10 * len(questionnaire.items)))
+
+
+def test_item_agreement_and_item_gaps(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    analysis = known_round(app, make_round, questionnaire)
+    first = questionnaire.features[0].items[0]  # positively worded
+    police_management = next(
+        i
+        for i in analysis.items
+        if i.item == first.id and (i.agency, i.level, i.locality) == ("police", "management", None)
+    )
+    assert police_management.share_agreeing == pytest.approx(4 / 6)  # answered 4, 4, 5, 5
+    assert len(analysis.item_gaps) == 10
+    assert analysis.item_gaps == tuple(sorted(analysis.item_gaps, key=lambda g: -abs(g.gap)))
+
+
+def test_reciprocity_shows_one_way_flows(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("flows", agencies=["police", "childrens-social-care"])
+    people = []
+    for _ in range(6):
+        people.append(
+            respondent(
+                questionnaire,
+                "childrens-social-care",
+                "frontline",
+                3,
+                partner_ratings={"police": {"they-share": 2, "we-share": 5, "understand-role": 3}},
+            )
+        )
+        people.append(
+            respondent(
+                questionnaire,
+                "police",
+                "frontline",
+                3,
+                partner_ratings={
+                    "childrens-social-care": {
+                        "they-share": 4,
+                        "we-share": 4,
+                        "understand-role": None,
+                    }
+                },
+            )
+        )
+    store(app, "flows", people)
+    analysis = analysis_of(app, "flows")
+    imbalance = analysis.imbalances[0]
+    assert (imbalance.agency_a, imbalance.agency_b) == ("childrens-social-care", "police")
+    assert imbalance.a_about_b == pytest.approx(2.0)
+    assert imbalance.b_about_a == pytest.approx(4.0)
+    assert imbalance.imbalance == pytest.approx(-2.0)
+    perception = next(
+        p for p in analysis.sharing_perceptions if p.sharing_agency == "childrens-social-care"
+    )
+    # Social care staff say they share well with the police (5); police staff feel 4.
+    assert (perception.self_rating, perception.experienced) == (5.0, 4.0)
+    understand = next(
+        p
+        for p in analysis.partners
+        if p.question == "understand-role" and p.from_agency == "police"
+    )
+    assert understand.share_dont_know == 1.0 and understand.n == 0
+
+
+def test_reliability_for_everyone_and_each_group(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("alpha", agencies=["police", "health"])
+    store(
+        app, "alpha", synthetic_responses(questionnaire, 120, seed=4, agencies=["police", "health"])
+    )
+    analysis = analysis_of(app, "alpha")
+    results = {(r.feature, r.group): r for r in analysis.reliability}
+    assert set(results) == {
+        (f.id, g) for f in questionnaire.features for g in (None, "management", "frontline")
+    }
+    everyone = results[("trust", None)]
+    assert everyone.alpha is not None and 0.5 < everyone.alpha < 1.0
+    groups = [results[("trust", "management")].n, results[("trust", "frontline")].n]
+    assert everyone.n == sum(n or 0 for n in groups)
+    assert set(everyone.item_total) == {i.id for i in questionnaire.feature("trust").items}  # type: ignore[union-attr]
+
+
+def test_tallies_agree_with_the_stored_answers(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    """The fast path (tallies kept at submit) gives what the raw answers give."""
+    make_round("agree", localities=("North", "South"))
+    store(
+        app, "agree", synthetic_responses(questionnaire, 300, seed=9, localities=["north", "south"])
+    )
+    analysis = analysis_of(app, "agree")
+    with app.app_context():
+        for feature in questionnaire.features:
+            mean, n = db.session.execute(
+                select(func.avg(FeatureScore.score), func.count(FeatureScore.score)).where(
+                    FeatureScore.feature_id == feature.id
+                )
+            ).one()
+            cell = analysis.cell(feature.id)
+            assert cell.n == n and cell.mean == pytest.approx(mean)
+            police_mean = db.session.scalar(
+                select(func.avg(FeatureScore.score))
+                .join(Submission, Submission.id == FeatureScore.submission_id)
+                .where(
+                    FeatureScore.feature_id == feature.id,
+                    Submission.agency_id == "police",
+                    Submission.level_id == "frontline",
+                )
+            )
+            assert analysis.cell(feature.id, "police", "frontline").mean == pytest.approx(
+                police_mean
+            )
+            north = db.session.scalar(
+                select(func.avg(FeatureScore.score))
+                .join(Submission, Submission.id == FeatureScore.submission_id)
+                .where(FeatureScore.feature_id == feature.id, Submission.locality_id == "north")
+            )
+            assert analysis.cell(feature.id, locality="north").mean == pytest.approx(north)
+
+
+def test_analysis_is_cached_until_a_response_arrives(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("cached")
+    store(app, "cached", synthetic_responses(questionnaire, 40, seed=1))
+    cache = app.extensions["analysis_cache"]
+    first = analysis_of(app, "cached")
+    assert analysis_of(app, "cached") is first
+    assert cache.computed == 1
+    store(app, "cached", [respondent(questionnaire, "police", "frontline", 5)])
+    second = analysis_of(app, "cached")
+    assert cache.computed == 2
+    assert second.round.responses == 41 and second.round.data_version > first.round.data_version
+
+
+def test_comments_only_for_groups_of_at_least_k(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("comments", agencies=["police", "health", "education"])
+    people = [
+        respondent(questionnaire, "police", "frontline", 3, comments={"trust": f"Police {i}"})
+        for i in range(6)
+    ]
+    people += [
+        respondent(questionnaire, "health", "frontline", 3, comments={"trust": "Health only"})
+        for _ in range(2)
+    ]
+    # Education gives the suppression a complement for health other than the police.
+    people += [respondent(questionnaire, "education", "frontline", 3) for _ in range(5)]
+    store(app, "comments", people)
+    analysis = analysis_of(app, "comments")
+    levels: dict[str, str] = {level.id: level.group for level in questionnaire.levels}
+    with app.app_context():
+        round_id = db.session.scalar(select(Round.id).where(Round.slug == "comments"))
+        assert round_id is not None
+        comments = published_comments(round_id, "trust", analysis, levels)
+    labels = {(c.agency, c.level) for c in comments if c.text.startswith("Police")}
+    assert labels == {("police", "frontline")}
+    health = [c for c in comments if c.text == "Health only"]
+    # Health has two respondents: their comments carry no health label.
+    assert health and all(c.agency != "health" for c in health)
+
+
+def test_comparing_two_rounds(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("before", agencies=["police"])
+    make_round("after", agencies=["police"])
+    store(
+        app,
+        "before",
+        [respondent(questionnaire, "police", "frontline", s) for s in [2, 2, 3, 2, 3, 2]],
+    )
+    store(
+        app,
+        "after",
+        [respondent(questionnaire, "police", "frontline", s) for s in [3, 4, 3, 4, 4, 3]],
+    )
+    changes = compare(analysis_of(app, "before"), analysis_of(app, "after"))
+    overall = next(c for c in changes if (c.agency, c.level, c.feature) == (None, None, "trust"))
+    assert overall.change == pytest.approx(3.5 - 14 / 6)
+    assert overall.ci_low is not None and overall.ci_low > 0
+
+
+def test_export_json_and_csv_through_the_cli(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    known_round(app, make_round, questionnaire)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["export", "known", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["round"]["slug"] == "known" and data["round"]["responses"] == 28
+    assert data["min_cell_size"] == 5
+    assert [f["id"] for f in data["features"]] == [f.id for f in questionnaire.features]
+    for cell in data["cells"]:
+        assert {
+            "agency",
+            "level",
+            "feature",
+            "n",
+            "mean",
+            "sd",
+            "maturity_level",
+            "suppressed",
+        } <= set(cell)
+        assert cell["level"] in (None, "management", "frontline")
+        if cell["suppressed"]:
+            assert cell["n"] is None and cell["mean"] is None and cell["sd"] is None
+    for gap in data["gaps"]:
+        assert {
+            "agency",
+            "feature",
+            "management_mean",
+            "frontline_mean",
+            "gap",
+            "ci_low",
+            "ci_high",
+            "effect_size",
+            "notable",
+            "suppressed",
+        } <= set(gap)
+        if gap["suppressed"]:
+            assert gap["gap"] is None and not gap["notable"]
+    assert all(
+        {"from_agency", "to_agency", "n", "mean", "suppressed"} <= set(r)
+        for r in data["reciprocity"]
+    )
+    assert all({"feature", "alpha", "n"} <= set(r) for r in data["reliability"])
+    published = [c for c in data["cells"] if not c["suppressed"] and c["n"]]
+    assert all(c["n"] >= 5 for c in published)
+
+    result = runner.invoke(args=["export", "known", "--format", "csv"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    means = [
+        r
+        for r in rows
+        if r["table"] == "gaps"
+        and r["agency"] == "police"
+        and r["feature"] == "trust"
+        and r["statistic"] == "gap"
+    ]
+    assert float(means[0]["value"]) == pytest.approx(2.0)
+    hidden = [r for r in rows if r["suppressed"] == "True" and r["statistic"] == "mean"]
+    assert hidden and all(r["value"] == "" for r in hidden)
+
+    result = runner.invoke(args=["export", "nope"])
+    assert result.exit_code != 0 and "No round with the slug 'nope'" in result.output
+
+
+def test_a_round_smaller_than_k_publishes_nothing_but_its_size(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("tiny")
+    store(app, "tiny", [respondent(questionnaire, "police", "frontline", 4) for _ in range(3)])
+    analysis = analysis_of(app, "tiny")
+    assert all(c.suppressed or not c.n for c in analysis.cells)
+    assert all(g.suppressed for g in analysis.gaps)
+    assert all(r.suppressed for r in analysis.reliability)
