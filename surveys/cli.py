@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from datetime import datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -22,7 +22,8 @@ from .responses.importing import ImportFailed, describe, parse_responses, read_c
 from .responses.models import Channel
 from .responses.service import record_submissions, round_choices, today
 from .responses.synthetic import synthetic_responses
-from .rounds.models import Round
+from .rounds.calendar import end_of_day, start_of_day
+from .rounds.models import Round, utc_now
 from .rounds.service import RoundError, RoundSpec, create_round, find_round
 
 questionnaire_group = AppGroup("questionnaire", help="Look at the questionnaire definition.")
@@ -56,11 +57,11 @@ def show_questionnaire(as_json: bool, version: str | None) -> None:
             click.echo(f"  {item.id}: {item.text}{reverse}")
 
 
-def _date(value: str | None, option: str) -> datetime | None:
+def _day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time())
+        return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not a date like 2026-12-31", param_hint=option
@@ -138,11 +139,17 @@ def create_round_command(
     headcounts: Path | None,
 ) -> None:
     """Create a survey round and print its links."""
+    zone = current_app.config["DISPLAY_TIMEZONE"]
+    opens_on, closes_on = _day(opens, "--opens"), _day(closes, "--closes")
+    # A round opens at the start of its first day and closes at the end of its last.
+    closes_at = end_of_day(closes_on, zone) if closes_on else None
+    if closes_at is not None and closes_at <= utc_now():
+        raise click.ClickException(f"The closing date {closes} has already passed")
     spec = RoundSpec(
         name=name,
         slug=slug,
-        opens_at=_date(opens, "--opens"),
-        closes_at=_date(closes, "--closes"),
+        opens_at=start_of_day(opens_on, zone) if opens_on else None,
+        closes_at=closes_at,
         agency_ids=[a.strip() for a in agencies.split(",") if a.strip()] if agencies else None,
         localities=localities,
         headcounts=_headcounts(headcounts),

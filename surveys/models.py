@@ -7,7 +7,6 @@ from .responses.models import (
     FeatureScore,
     PartnerRating,
     Submission,
-    SubmissionReceipt,
 )
 from .responses.tallies import (
     CompleteCaseTally,
@@ -36,5 +35,4 @@ __all__ = [
     "RoundAgency",
     "RoundLocality",
     "Submission",
-    "SubmissionReceipt",
 ]

@@ -22,9 +22,16 @@ def long_date(value: datetime) -> str:
 
 
 def date_and_time(value: datetime) -> str:
+    """GOV.UK style: "11:59pm on 31 March 2027", "midday on ...", and a day that starts at
+    midnight as just its date."""
     moment = local_time(value)
+    day = f"{moment:%-d %B %Y}"
+    if (moment.hour, moment.minute) == (0, 0):
+        return day
+    if (moment.hour, moment.minute) == (12, 0):
+        return f"midday on {day}"
     hour = moment.strftime("%-I:%M%p").lower().replace(":00", "")
-    return f"{hour} on {moment:%-d %B %Y}"
+    return f"{hour} on {day}"
 
 
 def fieldset(field: Any, size: str = "m", heading: bool = False) -> dict[str, Any]:

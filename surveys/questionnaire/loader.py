@@ -199,10 +199,7 @@ def _partners(root: _Table) -> PartnerSection:
         entry.fail("'max_choices' must be at least 1")
     questions = []
     for q in entry.tables("questions", _named("question")):
-        question = PartnerQuestion(q.identifier(), q.text("text"))
-        if "{agency}" not in question.text:
-            q.fail("'text' must contain {agency}, where the partner agency's name goes")
-        questions.append(question)
+        questions.append(PartnerQuestion(q.identifier(), q.text("text"), q.text("error")))
         q.done()
     _unique(entry, "question", [q.id for q in questions])
     section = PartnerSection(

@@ -53,11 +53,11 @@ class ContextQuestion:
 
 @dataclass(frozen=True)
 class PartnerQuestion:
+    """Asked about each chosen partner under its name, so the text says "this agency"."""
+
     id: str
     text: str
-
-    def about(self, agency_name: str) -> str:
-        return self.text.replace("{agency}", agency_name)
+    error: str  # completes "<agency name>: ..." when the question is left unanswered
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,9 @@ class Questionnaire:
                 "hint": self.partners.hint,
                 "dont_know": self.partners.dont_know,
                 "scale": [{"value": p.value, "label": p.label} for p in self.partners.scale],
-                "questions": [{"id": q.id, "text": q.text} for q in self.partners.questions],
+                "questions": [
+                    {"id": q.id, "text": q.text, "error": q.error} for q in self.partners.questions
+                ],
             },
             "maturity_levels": [
                 {"id": m.id, "name": m.name, "summary": m.summary, "rank": m.rank}

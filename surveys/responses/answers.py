@@ -5,6 +5,7 @@ Kept free of Flask and the database: these rules are the one definition of a goo
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -92,8 +93,15 @@ def context_option(raw: str, question_id: str, questionnaire: Questionnaire) -> 
     raise InvalidAnswer(f"{raw!r} is not an answer to {question_id}; use one of: {ids}")
 
 
+def clean_text(raw: str) -> str:
+    """Free text as people meant it: no invisible control characters (a NUL cannot even be
+    stored by PostgreSQL), Windows line endings made plain, outer space trimmed."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+
+
 def comment_text(raw: str) -> str | None:
-    text = raw.strip()
+    text = clean_text(raw)
     if len(text) > COMMENT_MAX_LENGTH:
         raise InvalidAnswer(f"a comment can be at most {COMMENT_MAX_LENGTH} characters")
     return text or None

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovTextArea
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput, GovRadioInput
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     Field,
@@ -30,6 +30,23 @@ from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_SAID
 from .journey import NO_PARTNERS, rating_key
 
 ACTIONS = ("continue", "save")  # the two buttons on every section page
+
+
+class Radios(GovRadioInput):
+    """GOV.UK radios that leave out the hint when there is none.
+
+    The stock widget always passes a hint, so every statement got an empty hint element
+    that screen readers were pointed at.
+    """
+
+    def map_gov_params(self, field: Field, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        if not (params.get("hint") or {}).get("text"):
+            params.pop("hint", None)
+        return params
+
+
+ANSWER_FIELDS_SKIPPED = ("round", "csrf_token")
 
 
 class JourneyForm(FlaskForm):
@@ -67,9 +84,17 @@ class JourneyForm(FlaskForm):
                     return f"{value!r} is not one of the answers offered for {name!r}."
         return None
 
-    def answers(self, names: Iterable[str]) -> dict[str, str]:
-        """The posted values of these fields, as strings, for keeping in the draft."""
-        return {name: self._fields[name].data or "" for name in names}
+    def answers(self, names: Iterable[str] | None = None) -> dict[str, str]:
+        """The posted answers (all, or these fields), as strings, for keeping in the draft.
+
+        The CSRF token and round never go in: the token carries a time of day.
+        """
+        chosen = names if names is not None else self._fields
+        return {
+            name: self._fields[name].data or ""
+            for name in chosen
+            if name not in ANSWER_FIELDS_SKIPPED
+        }
 
 
 def _choice_values(form_field: Field) -> set[str]:
@@ -94,13 +119,13 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
             "Which agency do you work for?",
             choices=_options((a.agency_id, a.name) for a in round_.agencies),
             validators=[InputRequired("Select the agency you work for")],
-            widget=GovRadioInput(),
+            widget=Radios(),
         ),
         "level": RadioField(
             "Which best describes your role?",
             choices=_options((level.id, level.name) for level in questionnaire.levels),
             validators=[InputRequired("Select the option that best describes your role")],
-            widget=GovRadioInput(),
+            widget=Radios(),
         ),
     }
     if round_.localities:
@@ -111,7 +136,7 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
                 + [(NOT_SAID, "Prefer not to say")]
             ),
             validators=[Optional()],
-            widget=GovRadioInput(),
+            widget=Radios(),
         )
     for question in questionnaire.context:
         fields[question.id] = RadioField(
@@ -121,7 +146,7 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
                 [(o.id, o.name) for o in question.options] + [(NOT_SAID, "Prefer not to say")]
             ),
             validators=[Optional()],
-            widget=GovRadioInput(),
+            widget=Radios(),
         )
     return _form_class("AboutYouForm", fields)(**kwargs)
 
@@ -134,7 +159,7 @@ def feature_form(feature: Feature, questionnaire: Questionnaire, **kwargs: Any) 
             f"{number}. {item.text}",
             choices=choices,
             validators=[InputRequired(f"Select how far you agree with statement {number}")],
-            widget=GovRadioInput(),
+            widget=Radios(),
         )
         for number, item in enumerate(feature.items, 1)
     }
@@ -151,7 +176,7 @@ def feature_form(feature: Feature, questionnaire: Questionnaire, **kwargs: Any) 
                 message=f"Your comment must be {COMMENT_MAX_LENGTH} characters or fewer",
             ),
         ],
-        widget=GovTextArea(),
+        widget=GovCharacterCount(),
     )
     return _form_class("FeatureForm", fields)(**kwargs)
 
@@ -193,11 +218,11 @@ def partner_rating_form(
     for partner in partners:
         agency = round_.agency(partner)
         name = agency.name if agency else partner
-        for number, question in enumerate(section.questions, 1):
+        for question in section.questions:
             fields[rating_key(partner, question.id)] = RadioField(
-                f"{number}. {question.about(name)}",
+                question.text,
                 choices=choices,
-                validators=[InputRequired(f"Select an answer to question {number} about {name}")],
-                widget=GovRadioInput(),
+                validators=[InputRequired(f"{name}: {question.error}")],
+                widget=Radios(),
             )
     return _form_class("PartnerRatingForm", fields)(**kwargs)

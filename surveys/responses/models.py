@@ -1,9 +1,9 @@
-"""Drafts, receipts and submitted answers.
+"""Drafts and submitted answers.
 
 Anonymity by construction: a submission holds answers and the respondent's broad context
 (agency, level, locality) and the day it arrived, never who or which device sent it.
-The receipt that makes a submit idempotent is a separate table with no key to the
-submission, so neither can be traced to the other.
+Nothing links it to the resume code it was saved under: submitting deletes the draft, and
+a submission's id is random, so even the order in which responses arrived is not kept.
 """
 
 from __future__ import annotations
@@ -12,10 +12,14 @@ import enum
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base
+
+# 64-bit on PostgreSQL; on SQLite plain INTEGER, which makes it the table's row id (so no
+# hidden, ascending row id is kept beside it).
+SubmissionId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Channel(enum.StrEnum):
@@ -39,16 +43,6 @@ class Draft(Base):
     updated_on: Mapped[date]
 
 
-class SubmissionReceipt(Base):
-    """A spent resume code: a second submit of the same draft finds it and stores nothing."""
-
-    __tablename__ = "submission_receipts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-
-
 class Submission(Base):
     """One respondent's submitted questionnaire."""
 
@@ -57,7 +51,8 @@ class Submission(Base):
         Index("ix_submissions_round_agency_level", "round_id", "agency_id", "level_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, not counted up: an ascending id would record the order of arrival.
+    id: Mapped[int] = mapped_column(SubmissionId, primary_key=True, autoincrement=False)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     agency_id: Mapped[str] = mapped_column(String(80))
     level_id: Mapped[str] = mapped_column(String(80))
@@ -80,7 +75,7 @@ class Answer(Base):
     __table_args__ = (Index("ix_answers_round_item", "round_id", "item_id"),)
 
     submission_id: Mapped[int] = mapped_column(
-        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+        SubmissionId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
     )
     item_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
@@ -94,7 +89,7 @@ class FeatureScore(Base):
     __table_args__ = (Index("ix_feature_scores_round_feature", "round_id", "feature_id"),)
 
     submission_id: Mapped[int] = mapped_column(
-        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+        SubmissionId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
     )
     feature_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
@@ -110,7 +105,7 @@ class PartnerRating(Base):
     __table_args__ = (Index("ix_partner_ratings_round_partner", "round_id", "partner_agency_id"),)
 
     submission_id: Mapped[int] = mapped_column(
-        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+        SubmissionId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
     )
     partner_agency_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -124,7 +119,7 @@ class Comment(Base):
     __tablename__ = "comments"
 
     submission_id: Mapped[int] = mapped_column(
-        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+        SubmissionId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
     )
     feature_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)

@@ -9,14 +9,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, select
 
 from ..database import db
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, utc_now
 from ..scoring.respondent import feature_result
-from .answers import CompletedResponse, RoundChoices
+from .answers import CompletedResponse, InvalidAnswer, RoundChoices
 from .journey import DraftAnswers, completed_response
 from .models import (
     Answer,
@@ -26,7 +25,6 @@ from .models import (
     FeatureScore,
     PartnerRating,
     Submission,
-    SubmissionReceipt,
 )
 from .tallies import add_to_tallies
 
@@ -43,6 +41,11 @@ def new_resume_code() -> str:
 def normalise_code(text: str) -> str:
     """Codes are matched ignoring case, spaces and hyphens."""
     return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def pretty_code(code: str) -> str:
+    """ABCDEFGHJKMN as ABCD-EFGH-JKMN, as it was shown."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def code_hash(code: str) -> str:
@@ -66,15 +69,6 @@ def find_draft(round_: Round, code: str) -> Draft | None:
     )
 
 
-def is_submitted(round_: Round, code: str) -> bool:
-    receipt = db.session.scalar(
-        select(SubmissionReceipt.id).where(
-            SubmissionReceipt.round_id == round_.id, SubmissionReceipt.code_hash == code_hash(code)
-        )
-    )
-    return receipt is not None
-
-
 def save_draft(round_: Round, code: str | None, answers: DraftAnswers) -> str:
     """Keep answers so far; returns the resume code (a new one for a new draft)."""
     draft = find_draft(round_, code) if code else None
@@ -91,32 +85,47 @@ def save_draft(round_: Round, code: str | None, answers: DraftAnswers) -> str:
 
 class SubmitResult(enum.Enum):
     SUBMITTED = "submitted"
-    ALREADY_SUBMITTED = "already submitted"
-    NO_DRAFT = "no draft"
+    NOTHING_TO_SEND = "nothing to send"  # already sent (a double click, a resend) or expired
 
 
 def submit_draft(round_: Round, questionnaire: Questionnaire, code: str) -> SubmitResult:
     """Store the draft as a response exactly once, however often it is sent.
 
-    The receipt's unique code hash is the guard: of two submits racing each other, the
-    second fails to insert its receipt, rolls back, and stores nothing.
+    Deleting the draft is the guard: of two submits racing each other, the second finds
+    the draft already gone (its DELETE touches no row), rolls back and stores nothing. No
+    record of the code outlives the draft, so nothing can lead from a code to its answers.
     """
-    if is_submitted(round_, code):
-        return SubmitResult.ALREADY_SUBMITTED
-    draft = find_draft(round_, code)
-    if draft is None:
-        return SubmitResult.NO_DRAFT
-    response = completed_response(questionnaire, round_choices(round_), draft.answers)
-    try:
-        db.session.add(SubmissionReceipt(round_id=round_.id, code_hash=draft.code_hash))
-        db.session.flush()
-        record_submissions(round_, questionnaire, [response], Channel.ONLINE, today())
-        db.session.delete(draft)
-        db.session.commit()
-    except IntegrityError:
+    # One statement both claims the draft and reads it, so there is no gap between
+    # looking and deleting for a second submit to slip through.
+    answers = db.session.scalar(
+        delete(Draft)
+        .where(Draft.round_id == round_.id, Draft.code_hash == code_hash(code))
+        .returning(Draft.answers)
+    )
+    if answers is None:
         db.session.rollback()
-        return SubmitResult.ALREADY_SUBMITTED
+        return SubmitResult.NOTHING_TO_SEND
+    try:
+        response = completed_response(questionnaire, round_choices(round_), answers)
+    except InvalidAnswer:
+        db.session.rollback()  # the draft stays, to be put right
+        raise
+    record_submissions(round_, questionnaire, [response], Channel.ONLINE, today())
+    db.session.commit()
     return SubmitResult.SUBMITTED
+
+
+def forget_unsent_drafts(round_: Round) -> int:
+    """Drafts of a closed round were never sent and never will be: they are deleted."""
+    deleted = db.session.execute(delete(Draft).where(Draft.round_id == round_.id))
+    db.session.commit()
+    return int(getattr(deleted, "rowcount", 0))
+
+
+def new_submission_ids(count: int) -> list[int]:
+    # 62 random bits: a clash among even a million responses is about one in ten million,
+    # and would fail the insert (primary key) rather than mix two responses.
+    return [secrets.randbits(62) for _ in range(count)]
 
 
 def record_submissions(
@@ -132,23 +141,23 @@ def record_submissions(
     """
     if not responses:
         return []
-    submission_ids = list(
-        db.session.scalars(
-            insert(Submission).returning(Submission.id, sort_by_parameter_order=True),
-            [
-                {
-                    "round_id": round_.id,
-                    "agency_id": r.agency_id,
-                    "level_id": r.level_id,
-                    "locality_id": r.locality_id,
-                    "co_location": r.co_location,
-                    "years_in_partnership": r.years_in_partnership,
-                    "submitted_on": on,
-                    "channel": channel.value,
-                }
-                for r in responses
-            ],
-        )
+    submission_ids = new_submission_ids(len(responses))
+    db.session.execute(
+        insert(Submission),
+        [
+            {
+                "id": submission_id,
+                "round_id": round_.id,
+                "agency_id": r.agency_id,
+                "level_id": r.level_id,
+                "locality_id": r.locality_id,
+                "co_location": r.co_location,
+                "years_in_partnership": r.years_in_partnership,
+                "submitted_on": on,
+                "channel": channel.value,
+            }
+            for submission_id, r in zip(submission_ids, responses, strict=True)
+        ],
     )
     answers: list[dict[str, Any]] = []
     scores: list[dict[str, Any]] = []

@@ -1,7 +1,7 @@
 """The respondent's journey: start, about you, one page per feature, partners, check, submit.
 
-Every page works without JavaScript. The respondent's session cookie holds only the
-resume code of their draft; the answers themselves wait on the server.
+Every page works without JavaScript. The browser session holds only the resume code of
+the draft being answered (see browser.py); the answers themselves wait on the server.
 """
 
 from __future__ import annotations
@@ -9,16 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from werkzeug.wrappers.response import Response
@@ -29,8 +20,8 @@ from ..library import questionnaire
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, RoundState
 from ..rounds.service import find_round_by_token
-from . import service
-from .answers import NOT_SAID
+from . import browser, service
+from .answers import InvalidAnswer, clean_text
 from .forms import (
     JourneyForm,
     about_you_form,
@@ -49,10 +40,12 @@ from .journey import (
     section,
     sections,
 )
+from .summary import summary_cards
 
 blueprint = Blueprint("respond", __name__, url_prefix="/r/<token>")
 
 View = str | Response | tuple[str, int]
+PARTNER_RATINGS = "partner-ratings"  # the second page of the partners section
 
 
 @blueprint.url_value_preprocessor
@@ -80,6 +73,9 @@ def round_must_be_open() -> tuple[str, int] | None:
     state = current_round().state()
     if state is RoundState.OPEN:
         return None
+    if state is RoundState.CLOSED:
+        # Saved but unsent answers of a closed round will never count: they go now.
+        service.forget_unsent_drafts(current_round())
     return render_template("respond/not_open.html", state=state.value), 403
 
 
@@ -87,7 +83,7 @@ def round_must_be_open() -> tuple[str, int] | None:
 def journey_context() -> dict[str, Any]:
     if "round" not in g:  # an error page for a link that named no round
         return {}
-    return {"round": g.round, "questionnaire": g.questionnaire, "resume_code": current_code()}
+    return {"round": g.round, "questionnaire": g.questionnaire}
 
 
 def current_round() -> Round:
@@ -100,43 +96,36 @@ def current_questionnaire() -> Questionnaire:
     return questionnaire_
 
 
-# --- the resume code in the respondent's session -------------------------------------------
+def token() -> str:
+    return current_round().public_token
 
 
-def current_code() -> str | None:
-    code: str | None = session.get("drafts", {}).get(current_round().public_token)
-    return code
-
-
-def remember_code(code: str | None) -> None:
-    drafts = dict(session.get("drafts", {}))
-    if code is None:
-        drafts.pop(current_round().public_token, None)
-    else:
-        drafts[current_round().public_token] = code
-    session["drafts"] = drafts
-
-
-class AlreadySubmitted(Exception):
-    """The session's draft has been submitted: every page now leads to the confirmation."""
+class AlreadySent(Exception):
+    """This browser has sent its answers: the journey's pages lead to the confirmation."""
 
 
 def current_answers() -> DraftAnswers:
-    code = current_code()
+    code = browser.draft_code(token())
     if code is None:
+        if browser.has_sent(token()):
+            raise AlreadySent
         return {}
     draft = service.find_draft(current_round(), code)
-    if draft is not None:
-        return dict(draft.answers)
-    if service.is_submitted(current_round(), code):
-        raise AlreadySubmitted
-    remember_code(None)  # a code for a draft that no longer exists
-    return {}
+    if draft is None:  # sent from another device, or the code is stale
+        browser.forget_draft(token())
+        return {}
+    return dict(draft.answers)
 
 
-@blueprint.errorhandler(AlreadySubmitted)
-def to_confirmation(_error: AlreadySubmitted) -> Response:
+@blueprint.errorhandler(AlreadySent)
+def to_confirmation(_error: AlreadySent) -> Response:
     return redirect(url_for(".done"))
+
+
+def save(answers: DraftAnswers) -> None:
+    browser.keep_draft(
+        token(), service.save_draft(current_round(), browser.draft_code(token()), answers)
+    )
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -144,13 +133,14 @@ def to_confirmation(_error: AlreadySubmitted) -> Response:
 
 @blueprint.get("")
 def start() -> View:
-    agency_id = session.get("preselect", {}).get(current_round().public_token)
-    agency = current_round().agency(agency_id) if agency_id else None
+    agency_id = browser.preselected_agency(token())
     return render_template(
         "respond/start.html",
-        agency=agency,
-        in_progress=bool(current_code()),
+        agency=current_round().agency(agency_id) if agency_id else None,
+        in_progress=browser.draft_code(token()) is not None,
+        already_sent=browser.has_sent(token()),
         section_count=len(sections(current_questionnaire())),
+        form=FlaskForm(),
     )
 
 
@@ -159,14 +149,12 @@ def agency_link(agency_id: str) -> View:
     """A link given to one agency's staff: the agency is chosen for them (they can change it)."""
     if current_round().agency(agency_id) is None:
         abort(404, "This survey link names an agency that is not taking part in this round.")
-    preselect = dict(session.get("preselect", {}))
-    preselect[current_round().public_token] = agency_id
-    session["preselect"] = preselect
+    browser.preselect_agency(token(), agency_id)
     return redirect(url_for(".start"))
 
 
 def reject_tampering(form: JourneyForm) -> None:
-    problem = form.tampering(request.form, current_round().public_token)
+    problem = form.tampering(request.form, token())
     if problem:
         abort(400, problem)
 
@@ -181,28 +169,37 @@ def section_page(
     **context: Any,
 ) -> View:
     """Show a section, or take its answers: continue to the next page, or save and stop."""
-    form.round.data = current_round().public_token
+    form.round.data = token()
     if request.method == "POST":
         reject_tampering(form)
         saving = request.form.get("action") == "save"
         valid = form.validate()
         # Saving for later keeps what is there; only answers given but wrong hold it up.
         blocking = {
-            name: errors for name, errors in form.errors.items() if not saving or form[name].data
+            name
+            for name, field in form._fields.items()
+            if field.errors and any(value.strip() for value in field.raw_data or [])
         }
         if valid or (saving and not blocking):
             store(answers, form)
-            remember_code(service.save_draft(current_round(), current_code(), answers))
             if saving:
+                code = service.save_draft(current_round(), browser.draft_code(token()), answers)
+                browser.saved_for_later(token(), code)
                 return redirect(url_for(".saved"))
+            save(answers)
             return redirect(next_url(answers) if next_url else after(key, answers))
         if saving:
-            form.errors.clear()
-            for name, errors in blocking.items():
-                form[name].errors = list(errors)
+            for name, field in form._fields.items():
+                if name not in blocking:
+                    field.errors = []
     this = section(current_questionnaire(), key)
     back = context.pop("back", None) or before(key, answers)
     return render_template(template, form=form, section=this, back=back, **context)
+
+
+def changing() -> dict[str, Any]:
+    """Keep 'we came from the check page' across the pages of one change."""
+    return {"change": "1"} if request.args.get("change") else {}
 
 
 def after(key: str, answers: DraftAnswers) -> str:
@@ -211,10 +208,9 @@ def after(key: str, answers: DraftAnswers) -> str:
     if request.args.get("change"):
         # A change can leave another section unanswered (a new agency drops it as a partner).
         upcoming = next_section(q, answers).key
-        return url_for(".check") if upcoming == CHECK else section_url(upcoming, change="1")
+        return url_for(".check") if upcoming == CHECK else section_url(upcoming, answers, True)
     keys = [s.key for s in sections(q)]
-    following = keys[keys.index(key) + 1]
-    return section_url(following)
+    return section_url(keys[keys.index(key) + 1], answers)
 
 
 def before(key: str, answers: DraftAnswers) -> str:
@@ -222,19 +218,24 @@ def before(key: str, answers: DraftAnswers) -> str:
         return url_for(".check")
     keys = [s.key for s in sections(current_questionnaire())]
     index = keys.index(key)
-    return url_for(".start") if index == 0 else section_url(keys[index - 1])
+    return url_for(".start") if index == 0 else section_url(keys[index - 1], answers)
 
 
-def changing() -> dict[str, Any]:
-    """Keep 'we came from the check page' across the pages of one change."""
-    return {"change": "1"} if request.args.get("change") else {}
-
-
-def section_url(key: str, **args: Any) -> str:
+def section_url(key: str, answers: DraftAnswers, change: bool = False) -> str:
+    args: dict[str, Any] = {"change": "1"} if change else {}
     if key == ABOUT_YOU:
         return url_for(".about_you", **args)
     if key == PARTNERS:
-        return url_for(".partners", **args)
+        # Partners chosen but not all rated: the ratings page is where the work is left.
+        ratings = answers.get("ratings", {})
+        unrated = any(
+            not ratings.get(rating_key(p, q.id))
+            for p in chosen_partners(answers)
+            for q in current_questionnaire().partners.questions
+        )
+        return url_for(".partner_ratings" if unrated else ".partners", **args)
+    if key == PARTNER_RATINGS:
+        return url_for(".partner_ratings", **args)
     if key == CHECK:
         return url_for(".check")
     return url_for(".feature", feature_id=key, **args)
@@ -245,18 +246,24 @@ def about_you() -> View:
     answers = current_answers()
     about = dict(answers.get("about", {}))
     if not about.get("agency"):
-        about["agency"] = session.get("preselect", {}).get(current_round().public_token)
+        about["agency"] = browser.preselected_agency(token())
     form = about_you_form(current_round(), current_questionnaire(), data=about)
 
     def store(answers: DraftAnswers, form: JourneyForm) -> None:
-        values = form.answers(name for name in form._fields if name != "round")
-        answers["about"] = values
-        own = values.get("agency")
-        # One's own agency is not a partner: drop it if the agency was changed.
+        answers["about"] = form.answers()
+        own = answers["about"].get("agency")
+        # One's own agency is not a partner: if the agency changed to a chosen partner,
+        # that partner and its ratings go, and the person is told.
         if own and own in answers.get("partners", []):
             answers["partners"] = [p for p in answers["partners"] if p != own]
             if not answers["partners"]:
                 del answers["partners"]
+            agency = current_round().agency(own)
+            name = agency.name if agency else own
+            flash(
+                f"You now work for {name}, so we removed {name} from the agencies you work "
+                "with, with your answers about it."
+            )
 
     level_hints = [{"hint": {"text": level.hint}} for level in current_questionnaire().levels]
     return section_page(
@@ -279,7 +286,7 @@ def feature(feature_id: str) -> View:
         given = form.answers(item.id for item in this.items)
         answers["items"] = {**answers.get("items", {}), **{k: v for k, v in given.items() if v}}
         comments = dict(answers.get("comments", {}))
-        comments[feature_id] = (form["comment"].data or "").strip()
+        comments[feature_id] = clean_text(form["comment"].data or "")
         answers["comments"] = comments
 
     return section_page(feature_id, form, answers, store, "respond/feature.html", feature=this)
@@ -318,13 +325,15 @@ def partner_ratings() -> View:
     answers = current_answers()
     partners = chosen_partners(answers)
     if not partners:
-        return redirect(url_for(".partners"))
+        return redirect(url_for(".partners", **changing()))
     ratings = answers.get("ratings", {})
     form = partner_rating_form(current_round(), current_questionnaire(), partners, data=ratings)
 
     def store(answers: DraftAnswers, form: JourneyForm) -> None:
-        given = form.answers(name for name in form._fields if name != "round")
-        answers["ratings"] = {**answers.get("ratings", {}), **{k: v for k, v in given.items() if v}}
+        answers["ratings"] = {
+            **answers.get("ratings", {}),
+            **{k: v for k, v in form.answers().items() if v},
+        }
 
     return section_page(
         PARTNERS,
@@ -347,114 +356,49 @@ def check() -> View:
     answers = current_answers()
     upcoming = next_section(current_questionnaire(), answers)
     if upcoming.key != CHECK:
-        return redirect(section_url(upcoming.key))
+        return redirect(section_url(upcoming.key, answers))
     form = SubmitForm()
-    form.round.data = current_round().public_token
+    form.round.data = token()
+    cards = summary_cards(current_round(), current_questionnaire(), answers)
+    changes = {card.change: section_url(card.change, answers, change=True) for card in cards}
+    last = PARTNER_RATINGS if chosen_partners(answers) else PARTNERS
     return render_template(
         "respond/check.html",
         form=form,
-        answers=answers,
         section=upcoming,
-        summary=check_summary(answers),
-        back=section_url(PARTNERS),
+        cards=cards,
+        changes=changes,
+        back=section_url(last, answers),
     )
-
-
-def check_summary(answers: DraftAnswers) -> list[dict[str, Any]]:
-    """The check page's summary cards: one per section, each row with its change link."""
-    q = current_questionnaire()
-    round_ = current_round()
-    about = answers.get("about", {})
-
-    def option_name(question_id: str) -> str:
-        value = about.get(question_id) or ""
-        if value in ("", NOT_SAID):
-            return "Not given"
-        option = q.context_question(question_id).option(value)
-        return option.name if option else value
-
-    agency = round_.agency(about.get("agency", ""))
-    level = q.level(about.get("level", ""))
-    locality = round_.locality(about.get("locality") or "")
-    about_rows = [("Agency", agency.name if agency else ""), ("Role", level.name if level else "")]
-    if round_.localities:
-        about_rows.append(("Locality", locality.name if locality else "Not given"))
-    about_rows += [(q.context_question(c.id).question, option_name(c.id)) for c in q.context]
-    cards: list[dict[str, Any]] = [
-        {"title": "About you", "rows": about_rows, "change": section_url(ABOUT_YOU, change="1")}
-    ]
-
-    items = answers.get("items", {})
-    for feature in q.features:
-        rows = [(item.text, scale_label(q, items.get(item.id, ""))) for item in feature.items]
-        rows.append(("Your comment", answers.get("comments", {}).get(feature.id) or "None"))
-        cards.append(
-            {"title": feature.name, "rows": rows, "change": section_url(feature.id, change="1")}
-        )
-
-    chosen = chosen_partners(answers)
-    names = [a.name for p in chosen if (a := round_.agency(p))]
-    partner_rows = [("Agencies you work with most", ", ".join(names) or "None of these")]
-    ratings = answers.get("ratings", {})
-    for partner in chosen:
-        partner_agency = round_.agency(partner)
-        name = partner_agency.name if partner_agency else partner
-        partner_rows += [
-            (
-                question.about(name),
-                partner_scale_label(q, ratings.get(rating_key(partner, question.id), "")),
-            )
-            for question in q.partners.questions
-        ]
-    cards.append(
-        {
-            "title": "Partner agencies",
-            "rows": partner_rows,
-            "change": url_for(".partners", change="1"),
-        }
-    )
-    return cards
-
-
-def scale_label(q: Questionnaire, value: str) -> str:
-    if not value:
-        return "Not answered"
-    return q.scale_label(None if value == "dk" else int(value))
-
-
-def partner_scale_label(q: Questionnaire, value: str) -> str:
-    if not value:
-        return "Not answered"
-    if value == "dk":
-        return q.partners.dont_know
-    return next(p.label for p in q.partners.scale if str(p.value) == value)
 
 
 @blueprint.post("/submit")
 def submit() -> View:
     form = SubmitForm()
     reject_tampering(form)
-    if not form.validate():
-        abort(400, "The form could not be checked. Nothing was saved.")
-    code = current_code()
+    code = browser.draft_code(token())
     if code is None:
-        abort(
-            400,
-            "We could not find your answers on this device. If you saved a resume code, "
-            "use it to continue your response.",
-        )
-    answers = current_answers()  # already submitted: straight to the confirmation
-    upcoming = next_section(current_questionnaire(), answers)
+        if browser.has_sent(token()):
+            return redirect(url_for(".done"))
+        return render_template("respond/nothing_to_send.html"), 200
+    upcoming = next_section(current_questionnaire(), current_answers())
     if upcoming.key != CHECK:
-        return redirect(section_url(upcoming.key))
-    service.submit_draft(current_round(), current_questionnaire(), code)
-    return redirect(url_for(".done"))
+        return redirect(section_url(upcoming.key, current_answers()))
+    try:
+        result = service.submit_draft(current_round(), current_questionnaire(), code)
+    except InvalidAnswer as problem:
+        # The round changed since these answers were given (an agency was removed).
+        abort(400, f"Some answers no longer fit this survey: {problem}. Nothing was sent.")
+    if result is service.SubmitResult.SUBMITTED:
+        browser.mark_sent(token())
+        return redirect(url_for(".done"))
+    browser.forget_draft(token())
+    return render_template("respond/nothing_to_send.html"), 200
 
 
 @blueprint.get("/done")
 def done() -> View:
-    code = current_code()
-    if code is None or not service.is_submitted(current_round(), code):
+    if not browser.has_sent(token()):
         return redirect(url_for(".start"))
     return render_template("respond/done.html", form=FlaskForm())
 
@@ -465,21 +409,21 @@ def new_response() -> View:
     form = FlaskForm()
     if not form.validate():
         abort(400, "The form could not be checked.")
-    remember_code(None)
+    browser.start_afresh(token())
     return redirect(url_for(".start"))
 
 
 @blueprint.get("/saved")
 def saved() -> View:
-    if current_code() is None:
+    code = browser.code_just_saved(token())
+    if code is None:  # shown once: a reload or the next person sees the start page
         return redirect(url_for(".start"))
-    current_answers()
-    return render_template("respond/saved.html")
+    return render_template("respond/saved.html", resume_code=code)
 
 
 class ResumeForm(FlaskForm):
     code = StringField(
-        "Resume code",
+        "Enter your resume code",
         description="The 12 letters and numbers you were given, for example ABCD-EFGH-JKMN",
         validators=[InputRequired("Enter your resume code")],
         widget=GovTextInput(),
@@ -490,19 +434,16 @@ class ResumeForm(FlaskForm):
 def resume() -> View:
     form = ResumeForm()
     if form.validate_on_submit():
-        code = service.normalise_code(form.code.data or "")
-        if service.find_draft(current_round(), code) is not None:
-            remember_code(pretty_code(code))
-            answers = current_answers()
-            return redirect(section_url(next_section(current_questionnaire(), answers).key))
-        if service.is_submitted(current_round(), code):
-            form.code.errors = ["The response saved under this code has already been sent"]
-        else:
-            form.code.errors = [
-                "We could not find a saved response with this code. Check it and try again"
-            ]
+        code = service.pretty_code(service.normalise_code(form.code.data or ""))
+        draft = service.find_draft(current_round(), code)
+        if draft is not None:
+            browser.keep_draft(token(), code)
+            answers = dict(draft.answers)
+            return redirect(
+                section_url(next_section(current_questionnaire(), answers).key, answers)
+            )
+        form.code.errors = [
+            "We could not find unsent answers saved with this code. Check the code. If you "
+            "already sent your answers, they have been counted"
+        ]
     return render_template("respond/resume.html", form=form)
-
-
-def pretty_code(code: str) -> str:
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))

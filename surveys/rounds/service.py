@@ -6,12 +6,13 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from ..database import db
 from ..questionnaire import Questionnaire
+from .calendar import closing_after
 from .models import Headcount, Round, RoundAgency, RoundLocality, utc_now
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -26,7 +27,7 @@ class RoundSpec:
     name: str
     slug: str
     opens_at: datetime | None = None  # None: now
-    closes_at: datetime | None = None  # None: ROUND_LENGTH_DAYS after opening
+    closes_at: datetime | None = None  # None: the end of the day ROUND_LENGTH_DAYS later
     agency_ids: Sequence[str] | None = None  # None: the questionnaire's default list
     localities: Sequence[str] = ()  # names; ids are made from them
     # (agency id, level id) -> number of staff, for response rates
@@ -38,7 +39,9 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def create_round(spec: RoundSpec, questionnaire: Questionnaire, length_days: int) -> Round:
+def create_round(
+    spec: RoundSpec, questionnaire: Questionnaire, length_days: int, zone: str = "Europe/London"
+) -> Round:
     name = spec.name.strip()
     if not name:
         raise RoundError("Give the round a name, for example 'Autumn 2026 baseline'")
@@ -50,7 +53,7 @@ def create_round(spec: RoundSpec, questionnaire: Questionnaire, length_days: int
     if find_round(spec.slug) is not None:
         raise RoundError(f"There is already a round with the slug {spec.slug!r}")
     opens_at = spec.opens_at or utc_now()
-    closes_at = spec.closes_at or opens_at + timedelta(days=length_days)
+    closes_at = spec.closes_at or closing_after(opens_at, length_days, zone)
     if closes_at <= opens_at:
         raise RoundError("The closing date must be after the opening date")
 

@@ -134,8 +134,9 @@ def follow(page: Page, link: str) -> None:
 
 
 def answer_feature_page(page: Page, choice: str) -> None:
-    for fieldset in page.locator("fieldset").all():
-        fieldset.get_by_label(choice, exact=True).check()
+    """Give the same answer to every group of radios on the page."""
+    for group in page.locator("div.govuk-radios").all():
+        group.get_by_label(choice, exact=True).check()
 
 
 def test_phone_journey_with_javascript_is_accessible(
@@ -175,9 +176,11 @@ def test_phone_journey_with_javascript_is_accessible(
         answer_feature_page(page, "Agree" if number % 2 else "Disagree")
         if number == 6:
             press(page, "Save and come back later")
-            assert page.locator(".boundary-resume-code").inner_text()
+            code = page.locator(".boundary-resume-code").inner_text()
             tab.check_accessibility("04b-saved")
             follow(page, "Carry on with your answers now")
+            page.get_by_label("Enter your resume code").fill(code)
+            press(page, "Continue")
         else:
             press(page, "Save and continue")
 

@@ -8,7 +8,9 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -79,7 +81,12 @@ def test_create_round_with_defaults_opens_now_for_30_days(app: Flask) -> None:
     assert "Created round 'Autumn 2026 baseline' (autumn-2026), open." in out
     round_ = load_round(app, "autumn-2026")
     assert round_.questionnaire_version == "cop-maturity-v1"
-    assert 29.9 < (round_.closes_at - round_.opens_at).total_seconds() / 86400 < 30.1
+    # It closes at the end of the 30th day from today, London time.
+    london = ZoneInfo("Europe/London")
+    closes = round_.closes_at.replace(tzinfo=UTC).astimezone(london)
+    opened = round_.opens_at.replace(tzinfo=UTC).astimezone(london)
+    assert (closes.date() - opened.date()).days == 30
+    assert (closes.hour, closes.minute) == (23, 59)
     assert len(round_.public_token) >= 20
     assert f"/r/{round_.public_token}/agency/police" in out
     with app.app_context():
@@ -112,6 +119,11 @@ def test_create_round_with_options(app: Flask, tmp_path: Path) -> None:
     assert code == 0, err
     assert "scheduled" in out
     round_ = load_round(app, "spring-2027")
+    # Dates are days in London: 1 March starts at midnight GMT; 31 March ends at 23:59 BST.
+    assert round_.opens_at == datetime(2027, 3, 1, 0, 0)
+    assert round_.closes_at == datetime(2027, 3, 31, 22, 59)
+    page = app.test_client().get(f"/r/{round_.public_token}").get_data(as_text=True)
+    assert "You can answer from 1 March 2027 until 11:59pm on 31 March 2027." in page
     with app.app_context():
         localities = db.session.scalars(
             select(RoundLocality.locality_id).where(RoundLocality.round_id == round_.id)
@@ -137,6 +149,10 @@ def test_create_round_with_options(app: Flask, tmp_path: Path) -> None:
         ),
         (["Agencies", "--slug", "a", "--agencies", "police,mi5"], "Unknown agency 'mi5'"),
         (["When", "--slug", "w", "--opens", "next tuesday"], "is not a date like 2026-12-31"),
+        (
+            ["Past", "--slug", "p", "--closes", "2020-01-31"],
+            "The closing date 2020-01-31 has already passed",
+        ),
     ],
 )
 def test_create_round_refuses_bad_input_clearly(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable
 from datetime import date
 
@@ -19,7 +20,6 @@ from surveys.responses.models import (
     FeatureScore,
     PartnerRating,
     Submission,
-    SubmissionReceipt,
 )
 from tests.helpers import Respondent, RoundRef, answer_everything, count_rows, feature_answers
 
@@ -111,9 +111,8 @@ def test_complete_journey_stores_one_anonymous_response(
         assert {r.value for r in ratings_stored if r.partner_agency_id == "health"} == {None}
         scores = {s.feature_id: s for s in db.session.scalars(select(FeatureScore))}
         assert set(scores) == {f.id for f in questionnaire.features}
-    # The draft is gone: what remains cannot be linked back to a resume code.
+    # The draft is gone: nothing that remains can be linked back to a resume code.
     assert count_rows(app, Draft) == 0
-    assert count_rows(app, SubmissionReceipt) == 1
 
 
 def test_submission_columns_hold_nothing_that_identifies_a_person_or_device() -> None:
@@ -130,8 +129,24 @@ def test_submission_columns_hold_nothing_that_identifies_a_person_or_device() ->
         "channel",
     }
     assert str(Submission.__table__.columns["submitted_on"].type) == "DATE"
-    # The receipt that makes submit idempotent has no key to the submission.
-    assert set(SubmissionReceipt.__table__.columns.keys()) == {"id", "round_id", "code_hash"}
+    # Nothing else in the schema mentions a resume code except the (unsent) drafts.
+    holders = {t.name for t in Submission.metadata.sorted_tables if "code_hash" in t.columns}
+    assert holders == {"drafts"}
+
+
+def test_submission_ids_do_not_record_the_order_of_arrival(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    round_ = make_round()
+    for _ in range(6):
+        person = Respondent(app.test_client(), round_)
+        answer_everything(person, questionnaire)
+        person.post({}, path="/submit", action=None)
+    with app.app_context():
+        ids = list(db.session.scalars(select(Submission.id).order_by(Submission.id)))
+    assert len(ids) == 6
+    assert ids[-1] - ids[0] > 10**9  # spread across a 62-bit range, not counted up
+    assert ids != list(range(ids[0], ids[0] + 6))
 
 
 def test_double_submit_and_resubmit_after_success_store_one_response(
@@ -292,11 +307,15 @@ def test_save_and_resume_with_the_code_on_another_device(
     code = saved.split('class="boundary-resume-code">')[1].split("<")[0]
     assert len(code) == 14 and code.count("-") == 2
     assert count_rows(app, Submission) == 0  # a draft does not count
+    # The code is shown once; this browser has forgotten the draft for the next person.
+    assert "Start now" in person.get("/saved").get_data(as_text=True)
+    assert code not in person.get("").get_data(as_text=True)
+    assert person.get("/section/purpose").get_data(as_text=True).count("checked") == 0
 
     other = Respondent(app.test_client(), round_)  # another device: no cookie
     other.get("/resume")
     other.post({"code": "WRONG-CODE-HERE"}, action=None)
-    assert "We could not find a saved response with this code" in other.text()
+    assert "We could not find unsent answers saved with this code" in other.text()
     other.post({"code": f"  {code.lower().replace('-', ' ')} "}, action=None)
     # Lands on the first unfinished section, with the saved answers ticked.
     assert other.path.endswith(f"/section/{feature.id}")
@@ -305,10 +324,11 @@ def test_save_and_resume_with_the_code_on_another_device(
     other.post({}, path="/submit", action=None)
     assert count_rows(app, Submission) == 1
 
+    # A spent code leads nowhere: no record of it outlives the draft.
     third = Respondent(app.test_client(), round_)
     third.get("/resume")
     third.post({"code": code}, action=None)
-    assert "already been sent" in third.text()
+    assert "We could not find unsent answers saved with this code" in third.text()
 
 
 def test_agency_link_preselects_the_agency(
@@ -418,3 +438,140 @@ def test_change_link_returns_to_the_check_page(
     person.post(ratings)
     assert person.path.endswith("/check")
     assert "Strategic leader" in person.text()
+
+
+def test_shared_device_next_person_can_start_afresh(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    person.post({**feature_answers(questionnaire, "purpose"), "comment": "Private to me"})
+    start = person.get("").get_data(as_text=True)
+    assert "Someone has started answering on this browser" in start
+    assert "Start a new response" in start
+    person.post({}, path="/new", action=None)
+    assert person.path == person.round.url
+    assert "Private to me" not in person.get("/section/purpose").get_data(as_text=True)
+    assert count_rows(app, Draft) == 1  # the first person's draft waits for its code
+
+
+def test_after_sending_the_start_page_offers_a_new_response(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire)
+    person.post({}, path="/submit", action=None)
+    start = person.get("").get_data(as_text=True)
+    assert "Answers have already been sent from this browser" in start
+    assert person.get("/about-you").request.path.endswith("/done")
+    person.get("")
+    person.post({}, path="/new", action=None)
+    assert "Start now" in person.text()
+    answer_everything(person, questionnaire, agency="health", partners=())
+    person.post({}, path="/submit", action=None)
+    assert count_rows(app, Submission) == 2
+
+
+def test_an_idle_browser_forgets_its_draft(
+    make_round: MakeRound,
+    respondent_for: RespondentFor,
+    questionnaire: Questionnaire,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from surveys.responses import browser
+
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    later = browser.now() + browser.IDLE_LIMIT_SECONDS + 5
+    monkeypatch.setattr(browser, "now", lambda: later)
+    assert "Start now" in person.get("").get_data(as_text=True)
+
+
+def test_drafts_hold_answers_only(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire)
+    with app.app_context():
+        draft = db.session.scalars(select(Draft)).one()
+        stored = json.dumps(draft.answers)
+    # The CSRF token carries a time of day; neither it nor the round token is kept.
+    assert "csrf_token" not in stored and person.round.token not in stored
+
+
+def test_drafts_of_a_closed_round_are_deleted(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor
+) -> None:
+    round_ = make_round()
+    person = respondent_for(round_)
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    assert count_rows(app, Draft) == 1
+    with app.app_context():
+        from surveys.rounds.service import find_round
+
+        live = find_round(round_.slug)
+        assert live is not None
+        live.close()
+        db.session.commit()
+    assert person.get("").status_code == 403
+    assert count_rows(app, Draft) == 0
+
+
+def test_saving_for_later_only_flags_answers_that_are_wrong(
+    make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    some = dict(list(feature_answers(questionnaire, "purpose").items())[:3])
+    person.post({**some, "comment": "x" * 2001}, action="save")
+    body = person.text()
+    assert "Your comment must be 2000 characters or fewer" in body
+    assert "Select how far you agree" not in body
+
+
+def test_changing_agency_to_a_chosen_partner_says_what_happened(
+    make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire, agency="police", partners=("health", "education"))
+    person.get("/about-you?change=1")
+    person.post({"agency": "health", "level": "frontline"})
+    assert person.path.endswith("/check")
+    assert "You now work for Health, so we removed Health from the agencies" in person.text()
+
+
+def test_control_characters_are_taken_out_of_comments(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire)
+    person.get("/section/trust?change=1")
+    person.post({**feature_answers(questionnaire, "trust"), "comment": "before\x00after\r\nnext"})
+    person.post({}, path="/submit", action=None)
+    assert person.path.endswith("/done")
+    with app.app_context():
+        assert db.session.scalars(select(Comment.text)).one() == "beforeafter\nnext"
+
+
+def test_check_page_back_link_and_resume_lead_to_the_ratings(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    round_ = make_round()
+    person = respondent_for(round_)
+    answer_everything(person, questionnaire, partners=("health",))
+    assert (
+        'href="/r/' + round_.token + '/partners/ratings" class="govuk-back-link"' in person.text()
+    )
+    # A draft saved with partners chosen but not rated resumes on the ratings page.
+    person.get("/partners")
+    person.post({"partners": ["health", "education"]})
+    person.post({"health--they-share": "4"}, action="save")
+    code = person.text().split('class="boundary-resume-code">')[1].split("<")[0]
+    other = Respondent(app.test_client(), round_)
+    other.get("/resume")
+    other.post({"code": code}, action=None)
+    assert other.path.endswith("/partners/ratings")

@@ -143,10 +143,10 @@ def broken(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
         ),
         ("source = ", "sauce = ", "feature 'purpose' > item 'purpose-1'", "'source' is missing"),
         (
-            'text = "How well does {agency} share information with your agency?"',
-            'text = "How well does the agency share information with your agency?"',
+            'error = "select how well this agency shares information with yours"',
+            'eror = "select how well this agency shares information with yours"',
             "partners > question 'they-share'",
-            "must contain {agency}",
+            "'error' is missing",
         ),
         ("max_choices = 4", "max_choices = 0", "partners", "'max_choices' must be at least 1"),
     ],

@@ -1,0 +1,109 @@
+"""What a respondent's browser session remembers about a round, and for how long.
+
+The session cookie ends when the browser closes and holds, per round: the resume code of
+the draft being answered, the agency chosen by an agency link, and whether answers have
+been sent from this browser. None of it is stored with the answers.
+
+On a shared computer the next person must not walk into someone else's draft, so the
+link to a draft is dropped when its owner saves to come back later (they now have the
+code), when answers are sent, and after an hour without activity.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import session
+
+IDLE_LIMIT_SECONDS = 60 * 60
+
+
+def now() -> float:
+    return time.time()
+
+
+def _state(token: str) -> dict[str, Any]:
+    rounds: dict[str, dict[str, Any]] = session.get("rounds", {})
+    return dict(rounds.get(token, {}))
+
+
+def _store(token: str, state: dict[str, Any]) -> None:
+    rounds = dict(session.get("rounds", {}))
+    if state:
+        rounds[token] = state
+    else:
+        rounds.pop(token, None)
+    session["rounds"] = rounds
+
+
+def draft_code(token: str) -> str | None:
+    state = _state(token)
+    code: str | None = state.get("code")
+    if code is None:
+        return None
+    if now() - state.get("seen", 0) > IDLE_LIMIT_SECONDS:
+        forget_draft(token)
+        return None
+    if now() - state.get("seen", 0) > 60:  # refresh at most once a minute
+        state["seen"] = int(now())
+        _store(token, state)
+    return code
+
+
+def keep_draft(token: str, code: str) -> None:
+    state = _state(token)
+    state.update(code=code, seen=int(now()))
+    state.pop("sent", None)
+    _store(token, state)
+
+
+def forget_draft(token: str) -> None:
+    state = _state(token)
+    state.pop("code", None)
+    state.pop("seen", None)
+    _store(token, state)
+
+
+def saved_for_later(token: str, code: str) -> None:
+    """The owner is leaving with their code: show it once, then forget the draft here."""
+    state = _state(token)
+    state.pop("code", None)
+    state.pop("seen", None)
+    state["saved"] = code
+    _store(token, state)
+
+
+def code_just_saved(token: str) -> str | None:
+    state = _state(token)
+    code: str | None = state.pop("saved", None)
+    _store(token, state)
+    return code
+
+
+def mark_sent(token: str) -> None:
+    state = _state(token)
+    state.pop("code", None)
+    state.pop("seen", None)
+    state["sent"] = True
+    _store(token, state)
+
+
+def has_sent(token: str) -> bool:
+    return bool(_state(token).get("sent"))
+
+
+def start_afresh(token: str) -> None:
+    """For the next person at this browser: forget everything about this round."""
+    _store(token, {})
+
+
+def preselect_agency(token: str, agency_id: str) -> None:
+    state = _state(token)
+    state["agency"] = agency_id
+    _store(token, state)
+
+
+def preselected_agency(token: str) -> str | None:
+    agency: str | None = _state(token).get("agency")
+    return agency
