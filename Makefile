@@ -13,6 +13,8 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-test assets lint typecheck pytest pytest-postgres demo clean
 
+# Links printed by the app follow the address it is served on.
+run: export BOUNDARY_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo

@@ -26,11 +26,12 @@ def create_app(
     )
     load_config(app, test_config)
 
-    from . import cli, database, errors, library, security, templating
+    from . import cli, database, errors, library, logs, security, templating
     from .analysis import cache as analysis_cache
     from .responses import views as respond
     from .site import views as site
 
+    logs.init_app(app)
     library.init_app(app)
     database.init_app(app)
     analysis_cache.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections import Counter
 from datetime import date, datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app, url_for
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from .analysis.cache import round_analysis
 from .analysis.engine import compare
@@ -19,11 +21,11 @@ from .analysis.results import ChangeResult
 from .database import db
 from .library import current_questionnaire, questionnaire
 from .responses.importing import ImportFailed, describe, parse_responses, read_csv_text
-from .responses.models import Channel
-from .responses.service import record_submissions, round_choices, today
+from .responses.models import Channel, ImportRecord
+from .responses.service import forget_unsent_drafts, record_submissions, round_choices, today
 from .responses.synthetic import synthetic_responses
-from .rounds.calendar import end_of_day, start_of_day
-from .rounds.models import Round, utc_now
+from .rounds.calendar import closing_after, end_of_day, start_of_day
+from .rounds.models import Round, RoundState, utc_now
 from .rounds.service import RoundError, RoundSpec, create_round, find_round
 
 questionnaire_group = AppGroup("questionnaire", help="Look at the questionnaire definition.")
@@ -31,6 +33,7 @@ questionnaire_group = AppGroup("questionnaire", help="Look at the questionnaire 
 DEMO_SLUG = "demo"
 DEMO_LOCALITIES = ("North", "South", "East", "West")
 DEMO_RESPONSES = 360
+DEMO_DAYS = 365  # long enough that a newcomer never finds the demo closed
 
 
 @questionnaire_group.command("show")
@@ -183,13 +186,32 @@ def links_command(round_slug: str) -> None:
 @with_appcontext
 @click.argument("round_slug")
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
-def import_responses_command(round_slug: str, csv_file: Path) -> None:
+@click.option("--again", is_flag=True, help="Import a file that was imported before.")
+def import_responses_command(round_slug: str, csv_file: Path, again: bool) -> None:
     """Import paper or spreadsheet responses from a CSV file: every row, or none."""
     round_ = _round_or_fail(round_slug)
     try:
         raw = csv_file.read_bytes()
     except OSError as error:
         raise click.ClickException(f"{csv_file}: cannot be read ({error.strerror})") from None
+    content_hash = hashlib.sha256(raw).hexdigest()
+    earlier = db.session.scalar(
+        select(ImportRecord).where(
+            ImportRecord.round_id == round_.id, ImportRecord.content_hash == content_hash
+        )
+    )
+    if earlier is not None and not again:
+        raise click.ClickException(
+            f"{csv_file} was already imported into '{round_.name}' on "
+            f"{earlier.imported_on:%d %B %Y} ({earlier.responses} responses); nothing was "
+            "imported. To import the same file again, add --again"
+        )
+    state = round_.state()
+    if round_.is_demo or state is not RoundState.OPEN:
+        kind = "a demo round" if round_.is_demo else f"{state.value}"
+        click.echo(
+            f"Note: '{round_.name}' is {kind}; the responses are added to it anyway.", err=True
+        )
     q = questionnaire(round_.questionnaire_version)
     try:
         responses = parse_responses(read_csv_text(raw), q, round_choices(round_))
@@ -199,6 +221,15 @@ def import_responses_command(round_slug: str, csv_file: Path) -> None:
             f"Nothing was imported: {len(failure.problems)} problem(s) in {csv_file}"
         ) from None
     record_submissions(round_, q, responses, Channel.IMPORT, today())
+    if earlier is None:
+        db.session.add(
+            ImportRecord(
+                round_id=round_.id,
+                content_hash=content_hash,
+                imported_on=today(),
+                responses=len(responses),
+            )
+        )
     db.session.commit()
     click.echo(f"Imported {len(responses)} responses into '{round_.name}'.")
 
@@ -237,8 +268,16 @@ def export_command(round_slug: str, output_format: str, earlier_slug: str | None
 def demo_command(reset: bool) -> None:
     """Create a demo round filled with synthetic responses (clearly labelled as demo data)."""
     existing = find_round(DEMO_SLUG)
+    zone = current_app.config["DISPLAY_TIMEZONE"]
     if existing is not None and not reset:
-        click.echo(f"The demo round already exists ({existing.name}).")
+        if not existing.is_open:
+            # A newcomer months later should still be able to try the questionnaire.
+            existing.opens_at = min(existing.opens_at, utc_now())
+            existing.closes_at = closing_after(utc_now(), DEMO_DAYS, zone)
+            db.session.commit()
+            click.echo(f"Reopened the demo round ({existing.name}).")
+        else:
+            click.echo(f"The demo round already exists ({existing.name}).")
         _echo_links(existing)
         return
     if existing is not None:
@@ -261,11 +300,20 @@ def demo_command(reset: bool) -> None:
         },
         is_demo=True,
     )
-    round_ = create_round(spec, q, current_app.config["ROUND_LENGTH_DAYS"])
+    round_ = create_round(spec, q, DEMO_DAYS, zone)
     record_submissions(round_, q, responses, Channel.DEMO, today())
     db.session.commit()
     click.echo(f"Created the demo round '{round_.name}' with {len(responses)} synthetic responses.")
     _echo_links(round_)
+
+
+@click.command("forget-drafts")
+@with_appcontext
+def forget_drafts_command() -> None:
+    """Delete saved but unsent answers of every closed round (run it daily, e.g. from cron)."""
+    closed = [r for r in db.session.scalars(select(Round)) if r.state() is RoundState.CLOSED]
+    deleted = sum(forget_unsent_drafts(round_) for round_ in closed)
+    click.echo(f"Deleted {deleted} unsent drafts from {len(closed)} closed rounds.")
 
 
 def init_app(app: Flask) -> None:
@@ -276,5 +324,6 @@ def init_app(app: Flask) -> None:
         import_responses_command,
         export_command,
         demo_command,
+        forget_drafts_command,
     ):
         app.cli.add_command(command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted drafts are overwritten, not left readable in free pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
+    for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
+        if name == "main" and path:
+            _owner_only(Path(path))
     cursor.close()
+
+
+def _owner_only(database: Path) -> None:
+    """Answers and drafts are nobody else's business on a shared server: mode 600."""
+    for file in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        with contextlib.suppress(OSError):
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ from .responses.models import (
     Comment,
     Draft,
     FeatureScore,
+    ImportRecord,
     PartnerRating,
     Submission,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Comment",
     "CompleteCaseTally",
     "FeatureTally",
+    "ImportRecord",
     "ItemPairTally",
     "ItemTally",
     "PartnerTally",

@@ -14,9 +14,10 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from surveys import create_app
+from surveys.config import normalise_database_url
 from surveys.database import Base, db
 from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
@@ -24,11 +25,17 @@ from surveys.rounds.models import utc_now
 from surveys.rounds.service import RoundSpec, create_round
 from tests.helpers import Respondent, RoundRef, app_config
 
+TEST_SCHEMA = "boundary_test"  # on a shared PostgreSQL, the tests keep to their own schema
+
 
 def database_url_for(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        return str(
+            make_url(normalise_database_url(url))
+            .update_query_dict({"options": f"-csearch_path={TEST_SCHEMA}"})
+            .render_as_string(hide_password=False)
+        )
     return f"sqlite:///{tmp_path_factory.mktemp('database') / 'boundary-test.sqlite3'}"
 
 
@@ -39,10 +46,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     app = create_app(app_config(url))
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            # Start from nothing, so the migrations themselves are exercised every run.
+            # Start from nothing, so the migrations themselves are exercised every run;
+            # only the tests' own schema is dropped, never anything else in the database.
             with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {TEST_SCHEMA} CASCADE"))
+                connection.execute(text(f"CREATE SCHEMA {TEST_SCHEMA}"))
         flask_migrate.upgrade()
         db.engine.dispose()
     return url

@@ -70,20 +70,47 @@ def column_letter(index: int) -> str:
     return letters
 
 
+SAVE_AS_UTF8 = "in Excel, choose File > Save As > 'CSV UTF-8 (Comma delimited)'"
+
+
 def read_csv_text(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")  # spreadsheets often save a byte-order mark
     except UnicodeDecodeError as error:
+        # Say where, as a spreadsheet would: the row, and the column by counting separators.
+        before = raw[: error.start]
+        row = before.count(b"\n") + 1
+        line = before[before.rfind(b"\n") + 1 :]
+        separator = _separator(raw.split(b"\n", 1)[0].decode("utf-8", "replace"))
+        column = column_letter(line.count(separator.encode()))
         raise ImportFailed(
-            [ImportProblem(1, None, None, f"the file is not UTF-8 text (byte {error.start})")]
+            [
+                ImportProblem(
+                    row,
+                    None,
+                    None,
+                    f"column {column} has a character that is not UTF-8 text, so the file "
+                    f"was not saved as UTF-8; {SAVE_AS_UTF8}",
+                )
+            ]
         ) from None
+
+
+def _separator(header_line: str) -> str:
+    """Commas, or what spreadsheets in many European settings write instead."""
+    if "," not in header_line:
+        for candidate in (";", "\t"):
+            if candidate in header_line:
+                return candidate
+    return ","
 
 
 def parse_responses(
     text: str, questionnaire: Questionnaire, choices: RoundChoices
 ) -> list[CompletedResponse]:
     """Validate every row; return the responses, or raise ImportFailed listing every problem."""
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    first_line = text.split("\n", 1)[0]
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first_line)))
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ImportFailed([ImportProblem(1, None, None, "the file has no header row")])
     header = [cell.strip() for cell in rows[0]]

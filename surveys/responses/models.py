@@ -12,7 +12,17 @@ import enum
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base
@@ -124,3 +134,16 @@ class Comment(Base):
     feature_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
+
+
+class ImportRecord(Base):
+    """A file imported into a round, known by its content, so it is not imported twice."""
+
+    __tablename__ = "imports"
+    __table_args__ = (UniqueConstraint("round_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the file's bytes
+    imported_on: Mapped[date]
+    responses: Mapped[int]

@@ -15,7 +15,11 @@ blueprint = Blueprint("site", __name__)
 def home() -> str:
     # Real rounds' links are secret and reach staff from their partnership; only demo
     # rounds, which hold synthetic answers, are offered here for people to try.
-    demo_rounds = db.session.scalars(select(Round).where(Round.is_demo).order_by(Round.id)).all()
+    demo_rounds = [
+        r
+        for r in db.session.scalars(select(Round).where(Round.is_demo).order_by(Round.id))
+        if r.is_open
+    ]
     return render_template("site/home.html", demo_rounds=demo_rounds)
 
 

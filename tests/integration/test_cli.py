@@ -348,7 +348,7 @@ def test_import_file_problems(
     latin = tmp_path / "latin.csv"
     latin.write_bytes("agency,level\ncaf\xe9,x\n".encode("latin-1"))
     code, _, err = run(app, "import-responses", "paper", str(latin))
-    assert code != 0 and "row 1: the file is not UTF-8 text" in err
+    assert code != 0 and "row 2: column A has a character that is not UTF-8 text" in err
     only_header = write_csv(tmp_path, questionnaire, [])
     code, _, err = run(app, "import-responses", "paper", str(only_header))
     assert code != 0 and "no responses below the header" in err
@@ -441,3 +441,91 @@ def test_too_small_minimum_group_size_stops_start_up(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "MIN_CELL_SIZE is 2; it must be a whole number of at least 3" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_same_file_is_not_imported_twice_by_mistake(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire, tmp_path: Path
+) -> None:
+    make_round("twice")
+    path = write_csv(tmp_path, questionnaire, [full_row(questionnaire), full_row(questionnaire)])
+    assert run(app, "import-responses", "twice", str(path))[0] == 0
+    code, _, err = run(app, "import-responses", "twice", str(path))
+    assert code != 0
+    assert "was already imported into 'Test round twice'" in err and "(2 responses)" in err
+    assert count_rows(app, Submission) == 2
+    code, out, _ = run(app, "import-responses", "twice", str(path), "--again")
+    assert code == 0 and count_rows(app, Submission) == 4
+
+
+def test_importing_into_a_closed_round_says_so(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire, tmp_path: Path
+) -> None:
+    make_round("late", opens_in_days=-20, closes_in_days=-2)
+    path = write_csv(tmp_path, questionnaire, [full_row(questionnaire)])
+    code, _, err = run(app, "import-responses", "late", str(path))
+    assert code == 0
+    assert "Note: 'Test round late' is closed; the responses are added to it anyway." in err
+
+
+def test_import_reads_semicolon_separated_files(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire, tmp_path: Path
+) -> None:
+    """What Excel writes as "CSV" in many European settings."""
+    make_round("semi")
+    path = write_csv(tmp_path, questionnaire, [full_row(questionnaire)])
+    path.write_text(path.read_text().replace(",", ";"))
+    code, out, err = run(app, "import-responses", "semi", str(path))
+    assert code == 0, err
+    assert count_rows(app, Submission) == 1
+
+
+def test_a_file_not_saved_as_utf8_names_row_column_and_the_fix(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire, tmp_path: Path
+) -> None:
+    make_round("latin")
+    path = write_csv(
+        tmp_path,
+        questionnaire,
+        [full_row(questionnaire, **{"comment-trust": "Café £5"})],
+        ["comment-trust"],
+    )
+    path.write_bytes(path.read_text().encode("cp1252"))
+    code, _, err = run(app, "import-responses", "latin", str(path))
+    assert code != 0
+    assert "row 2: column AI has a character that is not UTF-8 text" in err
+    assert "CSV UTF-8 (Comma delimited)" in err
+
+
+def test_a_closed_demo_round_is_reopened(app: Flask) -> None:
+    run(app, "demo")
+    with app.app_context():
+        demo = db.session.scalar(select(Round).where(Round.slug == "demo"))
+        assert demo is not None
+        demo.close()
+        db.session.commit()
+    assert "Demo: Autumn 2026 baseline" not in app.test_client().get("/").get_data(as_text=True)
+    code, out, _ = run(app, "demo")
+    assert "Reopened the demo round" in out
+    assert load_round(app, "demo").is_open
+    assert count_rows(app, Submission) == 360
+
+
+def test_forget_drafts_clears_closed_rounds_only(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    from surveys.responses.models import Draft
+    from surveys.responses.service import save_draft
+
+    open_round, closed_round = make_round("open"), make_round("ended")
+    with app.app_context():
+        for slug in ("open", "ended"):
+            live = db.session.scalar(select(Round).where(Round.slug == slug))
+            assert live is not None
+            save_draft(live, None, {"about": {"agency": "police"}})
+        ended = db.session.get(Round, closed_round.id)
+        assert ended is not None
+        ended.close()
+        db.session.commit()
+    code, out, _ = run(app, "forget-drafts")
+    assert code == 0 and "Deleted 1 unsent drafts from 1 closed rounds." in out
+    assert count_rows(app, Draft, round_id=open_round.id) == 1

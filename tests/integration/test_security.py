@@ -9,8 +9,10 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from surveys import create_app
+from surveys.database import db
 from surveys.responses.models import Draft
 from tests.helpers import PROJECT_ROOT, Respondent, RoundRef, app_config, count_rows
 
@@ -119,3 +121,36 @@ def test_user_text_is_escaped_on_the_check_page(client: FlaskClient, make_round:
     body = person.text()
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in body
+
+
+def test_survey_requests_are_left_out_of_the_request_log(app: Flask) -> None:
+    import logging
+
+    logger = logging.getLogger("werkzeug")
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    line = '%s - - [%s] "%s" %s %s'
+    try:
+        logger.info(line, "10.0.0.7", "now", "POST /r/abc/submit HTTP/1.1", 302, "-")
+        logger.info(line, "10.0.0.7", "now", "GET /privacy HTTP/1.1", 200, "-")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert [r.getMessage() for r in records] == ['10.0.0.7 - - [now] "GET /privacy HTTP/1.1" 200 -']
+
+
+def test_the_sqlite_database_is_readable_by_its_owner_only(app: Flask, database_url: str) -> None:
+    if not database_url.startswith("sqlite:///"):
+        return  # PostgreSQL keeps its own files
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+    path = Path(database_url.removeprefix("sqlite:///"))
+    assert path.stat().st_mode & 0o077 == 0
