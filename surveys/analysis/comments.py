@@ -8,6 +8,7 @@ comment is shown. Comments are sorted by group and text, never by when they came
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -40,7 +41,7 @@ def _shown(
 
 
 def published_comments(
-    round_id: int, feature: str, analysis: RoundAnalysis, level_groups: dict[str, str]
+    round_id: int, feature: str, analysis: RoundAnalysis, level_groups: Mapping[str, str]
 ) -> list[PublishedComment]:
     """`level_groups` maps each level id to its group ("management" or "frontline")."""
     k = analysis.min_cell_size

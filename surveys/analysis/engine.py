@@ -9,7 +9,13 @@ from typing import TypeVar
 
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round
-from ..scoring.cells import NO_LOCALITY, CellKey, breakdown_relations, sublevels_of
+from ..scoring.cells import (
+    NO_LOCALITY,
+    CellKey,
+    breakdown_relations,
+    hidden_cells,
+    sublevels_of,
+)
 from ..scoring.distribution import ItemDistribution, ScoreDistribution
 from ..scoring.maturity import CONTESTED, is_contested, maturity_rank
 from ..scoring.reliability import ItemMoments, reliability
@@ -37,7 +43,6 @@ from .results import (
 NOTABLE_GAP = 0.5  # scale points; with an interval that excludes zero
 ITEM_GAPS_SHOWN = 10
 THEY_SHARE, WE_SHARE = "they-share", "we-share"
-HIDDEN_LOCALITY = CellKey(None, None, NO_LOCALITY)
 
 T = TypeVar("T")
 G = TypeVar("G")
@@ -56,7 +61,7 @@ class Breakdown:
             self.level_groups[level.group].append(level.id)
         self.group_of = {level.id: level.group for level in questionnaire.levels}
         self.relations = breakdown_relations(self.agencies, self.level_groups, self.localities)
-        self.hidden = [HIDDEN_LOCALITY] if self.localities else []
+        self.hidden = hidden_cells(self.level_groups, self.localities)
         # The published cells; hidden ones take part in protection but are never shown.
         every = {cell for relation in self.relations for cell in relation.cells}
         self.keys = sorted(
@@ -73,30 +78,35 @@ class Breakdown:
             levels.append(level)
         return [CellKey(a, lv) for a in (agency, None) for lv in levels]
 
-    def cell_of_locality(self, locality: str) -> CellKey | None:
-        if not self.localities:
-            return None
-        if locality in self.localities:
-            return CellKey(None, None, locality)
-        return HIDDEN_LOCALITY
+    def cells_of_locality(self, level: str, locality: str) -> list[CellKey]:
+        group = self.group_of.get(level)
+        if not self.localities or group is None:
+            return []
+        place = locality if locality in self.localities else NO_LOCALITY
+        return [CellKey(None, None, place), CellKey(None, group, place)]
 
     def gather(
         self,
         by_group: Mapping[tuple[str, str], T],
-        by_locality: Mapping[str, T],
+        by_locality: Mapping[tuple[str, str], T],
         add: Callable[[T, T], T],
     ) -> dict[CellKey, T]:
-        """Sum agency-and-level (and locality) figures into every cell they belong to."""
+        """Sum agency-and-level and level-and-locality figures into every cell they are in."""
         totals: dict[CellKey, T] = {}
-        for (agency, level), value in by_group.items():
-            for cell in self.cells_of(agency, level):
-                totals[cell] = add(totals[cell], value) if cell in totals else value
-        for locality, value in by_locality.items():
-            locality_cell = self.cell_of_locality(locality)
-            if locality_cell is not None:
-                totals[locality_cell] = (
-                    add(totals[locality_cell], value) if locality_cell in totals else value
-                )
+        pairs = [
+            *(
+                (cell, value)
+                for (a, lv), value in by_group.items()
+                for cell in self.cells_of(a, lv)
+            ),
+            *(
+                (cell, value)
+                for (lv, place), value in by_locality.items()
+                for cell in self.cells_of_locality(lv, place)
+            ),
+        ]
+        for cell, value in pairs:
+            totals[cell] = add(totals[cell], value) if cell in totals else value
         return totals
 
     def protect(self, counts: Mapping[CellKey, int], k: int) -> frozenset[CellKey]:
@@ -254,9 +264,17 @@ def _items(
                     mean=answers.scores(item.reverse).mean,
                     share_agreeing=answers.share_agreeing,
                     share_dont_know=answers.share_dont_know,
+                    distribution=_shares(answers),
                 )
             )
     return tuple(results), by_item
+
+
+def _shares(answers: ItemDistribution) -> tuple[float, ...] | None:
+    asked = answers.answered + answers.dont_know
+    if not asked:
+        return None
+    return tuple(count / asked for count in (*answers.counts, answers.dont_know))
 
 
 def _gaps(
@@ -266,16 +284,19 @@ def _gaps(
     published: Mapping[str, frozenset[CellKey]],
 ) -> tuple[GapResult, ...]:
     gaps = []
-    for agency in [None, *breakdown.agencies]:
+    places: list[tuple[str | None, str | None]] = [(a, None) for a in [None, *breakdown.agencies]]
+    places += [(None, locality) for locality in breakdown.localities]
+    for agency, locality in places:
         for feature in questionnaire.features:
-            management, frontline = CellKey(agency, MANAGEMENT), CellKey(agency, FRONTLINE)
+            management = CellKey(agency, MANAGEMENT, locality)
+            frontline = CellKey(agency, FRONTLINE, locality)
             shown = published[feature.id]
             first = distributions[feature.id].get(management, ScoreDistribution()).summary()
             second = distributions[feature.id].get(frontline, ScoreDistribution()).summary()
             # A gap is published only when both sides are: one side must never follow from
             # the other side and the gap.
             if management not in shown or frontline not in shown or not first or not second:
-                gaps.append(GapResult(agency, feature.id, suppressed=True))
+                gaps.append(GapResult(agency, feature.id, suppressed=True, locality=locality))
                 continue
             difference = welch_difference(first, second)
             gaps.append(
@@ -292,6 +313,7 @@ def _gaps(
                     ci_high=difference.ci_high,
                     effect_size=hedges_g(first, second),
                     notable=abs(difference.estimate) >= NOTABLE_GAP and difference.excludes_zero,
+                    locality=locality,
                 )
             )
     return tuple(gaps)

@@ -66,7 +66,10 @@ def as_json(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> di
             (c for c in analysis.cells if c.locality is not None), drop=["agency", "level"]
         ),
         "items": _records(analysis.items),
-        "gaps": _records(analysis.gaps),
+        "gaps": _records((g for g in analysis.gaps if g.locality is None), drop=["locality"]),
+        "locality_gaps": _records(
+            (g for g in analysis.gaps if g.locality is not None), drop=["agency"]
+        ),
         "item_gaps": _records(analysis.item_gaps),
         "reciprocity": _records(
             (p for p in analysis.partners if p.question == "they-share" and p.from_agency),
@@ -157,6 +160,7 @@ def as_csv(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> str
         "locality_cells",
         "items",
         "gaps",
+        "locality_gaps",
         "item_gaps",
         "partner_ratings",
         "reciprocity_imbalances",

@@ -36,12 +36,13 @@ class RoundTallies:
     """A round's answers folded to agency-and-level and to locality."""
 
     respondents: Mapping[AgencyLevel, int]
-    respondents_by_locality: Mapping[str, int]  # "" = not given
+    # (level, locality) -> ...; locality "" = not given
+    respondents_by_locality: Mapping[AgencyLevel, int]
     # feature id -> group -> {(item_sum, answered): respondents}, every respondent included
     features: Mapping[str, Mapping[AgencyLevel, Mapping[tuple[int, int], int]]]
-    features_by_locality: Mapping[str, Mapping[str, Mapping[tuple[int, int], int]]]
+    features_by_locality: Mapping[str, Mapping[AgencyLevel, Mapping[tuple[int, int], int]]]
     items: Mapping[str, Mapping[AgencyLevel, ItemDistribution]]
-    items_by_locality: Mapping[str, Mapping[str, ItemDistribution]]
+    items_by_locality: Mapping[str, Mapping[AgencyLevel, ItemDistribution]]
     # level id -> sums over complete cases, sliced per feature by LevelMoments.for_items
     moments: Mapping[str, LevelMoments]
     # (rater agency, rater level, partner agency, question) -> answers
@@ -67,11 +68,15 @@ def load_tallies(round_id: int) -> RoundTallies:
     ):
         respondents[(agency, level)] = int(count)
     by_locality = {
-        locality: int(count)
-        for locality, count in session.execute(
-            select(ResponseTally.locality_id, func.sum(ResponseTally.respondents))
+        (level, locality): int(count)
+        for level, locality, count in session.execute(
+            select(
+                ResponseTally.level_id,
+                ResponseTally.locality_id,
+                func.sum(ResponseTally.respondents),
+            )
             .where(ResponseTally.round_id == round_id)
-            .group_by(ResponseTally.locality_id)
+            .group_by(ResponseTally.level_id, ResponseTally.locality_id)
         )
     }
 
@@ -96,9 +101,10 @@ def load_tallies(round_id: int) -> RoundTallies:
         )
     ):
         features[feature][(agency, level)][(item_sum, answered)] = int(n)
-    features_by_locality = _nested(str)
-    for locality, feature, item_sum, answered, n in session.execute(
+    features_by_locality = _nested(tuple)
+    for level, locality, feature, item_sum, answered, n in session.execute(
         select(
+            FeatureTally.level_id,
             FeatureTally.locality_id,
             FeatureTally.feature_id,
             FeatureTally.item_sum,
@@ -107,13 +113,14 @@ def load_tallies(round_id: int) -> RoundTallies:
         )
         .where(FeatureTally.round_id == round_id)
         .group_by(
+            FeatureTally.level_id,
             FeatureTally.locality_id,
             FeatureTally.feature_id,
             FeatureTally.item_sum,
             FeatureTally.answered,
         )
     ):
-        features_by_locality[feature][locality][(item_sum, answered)] = int(n)
+        features_by_locality[feature][(level, locality)][(item_sum, answered)] = int(n)
 
     items: defaultdict[str, defaultdict[AgencyLevel, ItemDistribution]] = defaultdict(
         lambda: defaultdict(ItemDistribution)
@@ -130,20 +137,21 @@ def load_tallies(round_id: int) -> RoundTallies:
         .group_by(ItemTally.item_id, ItemTally.agency_id, ItemTally.level_id, ItemTally.value)
     ):
         items[item][(agency, level)] += _one(value, int(n))
-    items_by_locality: defaultdict[str, defaultdict[str, ItemDistribution]] = defaultdict(
+    items_by_locality: defaultdict[str, defaultdict[AgencyLevel, ItemDistribution]] = defaultdict(
         lambda: defaultdict(ItemDistribution)
     )
-    for item, locality, value, n in session.execute(
+    for item, level, locality, value, n in session.execute(
         select(
             ItemTally.item_id,
+            ItemTally.level_id,
             ItemTally.locality_id,
             ItemTally.value,
             func.sum(ItemTally.respondents),
         )
         .where(ItemTally.round_id == round_id)
-        .group_by(ItemTally.item_id, ItemTally.locality_id, ItemTally.value)
+        .group_by(ItemTally.item_id, ItemTally.level_id, ItemTally.locality_id, ItemTally.value)
     ):
-        items_by_locality[item][locality] += _one(value, int(n))
+        items_by_locality[item][(level, locality)] += _one(value, int(n))
 
     sums: defaultdict[str, dict[str, float]] = defaultdict(dict)
     counts: defaultdict[str, dict[str, int]] = defaultdict(dict)

@@ -53,6 +53,8 @@ class ItemResult:
     mean: float | None = None  # item score: reverse-worded statements flipped
     share_agreeing: float | None = None  # answered 4 or 5, of those who answered 1-5
     share_dont_know: float | None = None  # of all who were asked
+    # shares of all who were asked answering 1, 2, 3, 4, 5 (as given) and don't know
+    distribution: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class GapResult:
     ci_high: float | None = None
     effect_size: float | None = None
     notable: bool = False
+    locality: str | None = None  # a locality's gap (agency None), or None
 
 
 @dataclass(frozen=True)
@@ -193,10 +196,15 @@ class RoundAnalysis:
             if (c.feature, c.agency, c.level, c.locality) == (feature, agency, level, locality)
         )
 
-    def gap(self, feature: str, agency: str | None = None) -> GapResult:
-        return next(g for g in self.gaps if (g.feature, g.agency) == (feature, agency))
+    def gap(
+        self, feature: str, agency: str | None = None, locality: str | None = None
+    ) -> GapResult:
+        return next(
+            g for g in self.gaps if (g.feature, g.agency, g.locality) == (feature, agency, locality)
+        )
 
     @property
     def notable_gaps(self) -> tuple[GapResult, ...]:
-        notable = [g for g in self.gaps if g.notable and g.gap is not None]
+        """Notable partnership and agency gaps, largest first (localities are a filter)."""
+        notable = [g for g in self.gaps if g.notable and g.gap is not None and not g.locality]
         return tuple(sorted(notable, key=lambda g: -abs(g.gap or 0)))

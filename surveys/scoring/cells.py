@@ -2,7 +2,8 @@
 
 A cell is (agency, level, locality); None means "all". Level is a level group
 ("management", "frontline") or, where a group has several levels, one of them
-("strategic", "operational"). Localities are only broken down for the whole partnership.
+("strategic", "operational"). Localities are broken down for the whole partnership, by
+level group, but not by agency: a place within an agency is almost always too small.
 """
 
 from __future__ import annotations
@@ -41,13 +42,27 @@ def breakdown_relations(
     for level in [None, *groups, *sublevels]:
         relations.append(Relation(CellKey(None, level), tuple(CellKey(a, level) for a in agencies)))
     if localities:
-        relations.append(
-            Relation(
-                CellKey(None, None),
-                tuple(CellKey(None, None, loc) for loc in [*localities, NO_LOCALITY]),
+        # Localities are broken down for the whole partnership and by level group; the
+        # people who gave none are a hidden cell, protected but never shown.
+        places = [*localities, NO_LOCALITY]
+        for level in [None, *groups]:
+            relations.append(
+                Relation(CellKey(None, level), tuple(CellKey(None, level, p) for p in places))
             )
-        )
+        for place in places:
+            relations.append(
+                Relation(CellKey(None, None, place), tuple(CellKey(None, g, place) for g in groups))
+            )
     return relations
+
+
+def hidden_cells(
+    level_groups: Mapping[str, Sequence[str]], localities: Sequence[str]
+) -> list[CellKey]:
+    """Groups never published (no locality given) that suppression must still protect."""
+    if not localities:
+        return []
+    return [CellKey(None, level, NO_LOCALITY) for level in [None, *level_groups]]
 
 
 def sublevels_of(level_groups: Mapping[str, Sequence[str]], group: str) -> list[str]:
