@@ -27,7 +27,12 @@ def create_app(
     load_config(app, test_config)
 
     from . import cli, database, errors, library, logs, security, templating
+    from .admin import views as manage
     from .analysis import cache as analysis_cache
+    from .auth import access
+    from .auth import views as auth
+    from .reporting import documents
+    from .reporting import views as reports
     from .responses import views as respond
     from .site import views as site
 
@@ -38,7 +43,12 @@ def create_app(
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    access.init_app(app)
     app.register_blueprint(site.blueprint)
     app.register_blueprint(respond.blueprint)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(manage.blueprint)
+    app.register_blueprint(reports.blueprint)
+    documents.init_app(app)
     cli.init_app(app)
     return app

@@ -18,8 +18,11 @@ from .analysis.cache import round_analysis
 from .analysis.engine import compare
 from .analysis.export import as_csv, as_json
 from .analysis.results import ChangeResult
+from .auth.models import Role
+from .auth.service import AccountError, create_user
 from .database import db
 from .library import current_questionnaire, questionnaire
+from .reporting.documents import round_report
 from .responses.importing import ImportFailed, describe, parse_responses, read_csv_text
 from .responses.models import Channel, ImportRecord
 from .responses.service import forget_unsent_drafts, record_submissions, round_choices, today
@@ -272,8 +275,7 @@ def demo_command(reset: bool) -> None:
     if existing is not None and not reset:
         if not existing.is_open:
             # A newcomer months later should still be able to try the questionnaire.
-            existing.opens_at = min(existing.opens_at, utc_now())
-            existing.closes_at = closing_after(utc_now(), DEMO_DAYS, zone)
+            existing.open(until=closing_after(utc_now(), DEMO_DAYS, zone))
             db.session.commit()
             click.echo(f"Reopened the demo round ({existing.name}).")
         else:
@@ -307,6 +309,59 @@ def demo_command(reset: bool) -> None:
     _echo_links(round_)
 
 
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="admin, manager, agency-lead or facilitator.",
+)
+@click.option("--name", default="", help="Their name (default: the email address).")
+@click.option("--agency", "agency_id", help="The agency of an agency lead.")
+def create_user_command(email: str, role: str, name: str, agency_id: str | None) -> None:
+    """Create an account. The password is asked for, never given on the command line."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(
+            email,
+            name,
+            Role(role),
+            password,
+            agency_id,
+            frozenset(a.id for a in current_questionnaire().agencies),
+        )
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created the {user.role_enum.label.lower()} account {user.email}.")
+
+
+@click.command("report")
+@with_appcontext
+@click.argument("round_slug")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the PDF.",
+)
+@click.option("--agency", "agency_id", help="An agency's report, beside the partnership.")
+def report_command(round_slug: str, output: Path, agency_id: str | None) -> None:
+    """Write a round's PDF maturity report."""
+    round_ = _round_or_fail(round_slug)
+    if agency_id and round_.agency(agency_id) is None:
+        raise click.ClickException(f"{agency_id!r} is not an agency in '{round_.name}'")
+    with current_app.test_request_context():
+        pdf = round_report(round_, agency_id)
+    try:
+        output.write_bytes(pdf)
+    except OSError as error:
+        raise click.ClickException(f"{output}: cannot be written ({error.strerror})") from None
+    click.echo(f"Wrote {output} ({len(pdf) // 1024} KB).")
+
+
 @click.command("forget-drafts")
 @with_appcontext
 def forget_drafts_command() -> None:
@@ -325,5 +380,7 @@ def init_app(app: Flask) -> None:
         export_command,
         demo_command,
         forget_drafts_command,
+        create_user_command,
+        report_command,
     ):
         app.cli.add_command(command)

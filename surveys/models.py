@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from .auth.models import SignInAttempt, User
 from .responses.models import (
     Answer,
     Comment,
@@ -29,6 +30,7 @@ __all__ = [
     "ItemTally",
     "PartnerTally",
     "ResponseTally",
+    "SignInAttempt",
     "Draft",
     "FeatureScore",
     "Headcount",
@@ -37,4 +39,5 @@ __all__ = [
     "RoundAgency",
     "RoundLocality",
     "Submission",
+    "User",
 ]

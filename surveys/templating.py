@@ -6,9 +6,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
+
+from .rounds.models import Round
 
 
 def local_time(value: datetime) -> datetime:
@@ -45,6 +48,43 @@ def fieldset(field: Any, size: str = "m", heading: bool = False) -> dict[str, An
     return {"legend": legend}
 
 
+STATE_TAGS = {
+    "scheduled": ("Not open yet", "govuk-tag--blue"),
+    "open": ("Open", "govuk-tag--green"),
+    "closed": ("Closed", "govuk-tag--grey"),
+}
+
+
+def status_tag(round_: Round) -> Markup:
+    text, colour = STATE_TAGS[round_.state().value]
+    return Markup('<strong class="govuk-tag {}">{}</strong>').format(colour, text)
+
+
+def navigation() -> list[dict[str, Any]]:
+    """The service navigation for a signed-in member of staff; nothing for respondents."""
+    from .auth.access import ADMINS, FACILITATORS, REPORT_READERS, signed_in_user
+
+    user = signed_in_user()
+    if user is None:
+        return []
+    role = user.role_enum
+    items = []
+    if role in REPORT_READERS:
+        items.append(("Results", "reports.rounds", "/reports"))
+    if role in ADMINS:
+        items += [
+            ("Rounds", "manage.rounds", "/manage/rounds"),
+            ("Accounts", "manage.users", "/manage/users"),
+        ]
+    if role in FACILITATORS and "workshops.sessions" in current_app.view_functions:
+        items.append(("Workshops", "workshops.sessions", "/workshops"))
+    items.append(("Your password", "auth.password", "/account"))
+    return [
+        {"text": text, "href": url_for(endpoint), "active": request.path.startswith(prefix)}
+        for text, endpoint, prefix in items
+    ]
+
+
 def init_app(app: Flask) -> None:
     assert app.template_folder is not None
     app.jinja_loader = ChoiceLoader(
@@ -64,6 +104,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(date_and_time)
     app.add_template_global(fieldset)
+    app.add_template_global(status_tag)
+    app.add_template_global(navigation)
 
     @app.context_processor
     def partnership() -> dict[str, Any]:

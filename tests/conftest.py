@@ -23,7 +23,7 @@ from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
 from surveys.rounds.models import utc_now
 from surveys.rounds.service import RoundSpec, create_round
-from tests.helpers import Respondent, RoundRef, app_config
+from tests.helpers import TEST_PASSWORD, Respondent, RoundRef, app_config, csrf_token_in
 
 TEST_SCHEMA = "boundary_test"  # on a shared PostgreSQL, the tests keep to their own schema
 
@@ -112,3 +112,35 @@ def make_round(app: Flask) -> Callable[..., RoundRef]:
 @pytest.fixture
 def respondent_for(client: FlaskClient) -> Callable[[RoundRef], Respondent]:
     return lambda round_: Respondent(client, round_)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., str]:
+    """Create an account; returns its email. Every test account has the same password."""
+    from surveys.auth.models import Role
+    from surveys.auth.service import create_user
+
+    def make(role: str, agency: str | None = None, email: str | None = None) -> str:
+        with app.app_context():
+            user = create_user(
+                email or f"{role}-{agency or 'x'}@example.org",
+                role.title(),
+                Role(role),
+                TEST_PASSWORD,
+                agency,
+            )
+            return user.email
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient) -> Callable[[str], None]:
+    def go(email: str) -> None:
+        token = csrf_token_in(client.get("/sign-in").get_data(as_text=True))
+        response = client.post(
+            "/sign-in", data={"csrf_token": token, "email": email, "password": TEST_PASSWORD}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+    return go

@@ -17,6 +17,7 @@ from surveys.questionnaire import Questionnaire
 from surveys.rounds.models import Round
 
 TEST_SECRET = "test-secret-key-not-for-production"
+TEST_PASSWORD = "correct horse battery staple"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -140,3 +141,15 @@ def answer_everything(
         person.post(ratings)
     assert person.path.endswith("/check"), person.path
     return person.page  # type: ignore[return-value]
+
+
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+
+
+def csrf_token_in(page: str) -> str:
+    """The CSRF token of the first form on a page, whatever the attribute order."""
+    field = CSRF_INPUT.search(page)
+    assert field is not None, "the page has no form with a CSRF token"
+    value = re.search(r'value="([^"]*)"', field.group(0))
+    assert value is not None
+    return value.group(1)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput, GovRadioInput
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     Field,
@@ -26,24 +26,11 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..questionnaire import Feature, Questionnaire, ScalePoint
 from ..rounds.models import Round
+from ..widgets import Radios, choices
 from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_SAID
 from .journey import NO_PARTNERS, rating_key
 
 ACTIONS = ("continue", "save")  # the two buttons on every section page
-
-
-class Radios(GovRadioInput):
-    """GOV.UK radios that leave out the hint when there is none.
-
-    The stock widget always passes a hint, so every statement got an empty hint element
-    that screen readers were pointed at.
-    """
-
-    def map_gov_params(self, field: Field, **kwargs: Any) -> dict[str, Any]:
-        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
-        if not (params.get("hint") or {}).get("text"):
-            params.pop("hint", None)
-        return params
 
 
 ANSWER_FIELDS_SKIPPED = ("round", "csrf_token")
@@ -101,12 +88,8 @@ def _choice_values(form_field: Field) -> set[str]:
     return {str(choice.value) for choice in getattr(form_field, "choices", None) or []}
 
 
-def _options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def _scale_choices(points: Iterable[ScalePoint], dont_know: str) -> list[SelectChoice]:
-    return _options([(str(p.value), p.label) for p in points] + [(DONT_KNOW, dont_know)])
+    return choices([(str(p.value), p.label) for p in points] + [(DONT_KNOW, dont_know)])
 
 
 def _form_class(name: str, fields: dict[str, Field]) -> type[JourneyForm]:
@@ -117,13 +100,13 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
     fields: dict[str, Any] = {
         "agency": RadioField(
             "Which agency do you work for?",
-            choices=_options((a.agency_id, a.name) for a in round_.agencies),
+            choices=choices((a.agency_id, a.name) for a in round_.agencies),
             validators=[InputRequired("Select the agency you work for")],
             widget=Radios(),
         ),
         "level": RadioField(
             "Which best describes your role?",
-            choices=_options((level.id, level.name) for level in questionnaire.levels),
+            choices=choices((level.id, level.name) for level in questionnaire.levels),
             validators=[InputRequired("Select the option that best describes your role")],
             widget=Radios(),
         ),
@@ -131,7 +114,7 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
     if round_.localities:
         fields["locality"] = RadioField(
             "Which locality or cluster do you mostly work in? (optional)",
-            choices=_options(
+            choices=choices(
                 [(loc.locality_id, loc.name) for loc in round_.localities]
                 + [(NOT_SAID, "Prefer not to say")]
             ),
@@ -142,7 +125,7 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
         fields[question.id] = RadioField(
             f"{question.question} (optional)",
             description=question.hint,
-            choices=_options(
+            choices=choices(
                 [(o.id, o.name) for o in question.options] + [(NOT_SAID, "Prefer not to say")]
             ),
             validators=[Optional()],
@@ -152,12 +135,12 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
 
 
 def feature_form(feature: Feature, questionnaire: Questionnaire, **kwargs: Any) -> JourneyForm:
-    choices = _scale_choices(questionnaire.scale, questionnaire.dont_know)
+    scale = _scale_choices(questionnaire.scale, questionnaire.dont_know)
     # Statements are numbered so an error ("statement 3") points at one without repeating it.
     fields: dict[str, Any] = {
         item.id: RadioField(
             f"{number}. {item.text}",
-            choices=choices,
+            choices=scale,
             validators=[InputRequired(f"Select how far you agree with statement {number}")],
             widget=Radios(),
         )
@@ -196,7 +179,7 @@ def partner_choice_form(
     field = SelectMultipleField(
         questionnaire.partners.question,
         description=questionnaire.partners.hint,
-        choices=_options(
+        choices=choices(
             [(a.agency_id, a.name) for a in round_.agencies if a.agency_id != own_agency]
             + [(NO_PARTNERS, "None of these")]
         ),
@@ -213,7 +196,7 @@ def partner_rating_form(
     round_: Round, questionnaire: Questionnaire, partners: list[str], **kwargs: Any
 ) -> JourneyForm:
     section = questionnaire.partners
-    choices = _scale_choices(section.scale, section.dont_know)
+    scale = _scale_choices(section.scale, section.dont_know)
     fields: dict[str, Any] = {}
     for partner in partners:
         agency = round_.agency(partner)
@@ -221,7 +204,7 @@ def partner_rating_form(
         for question in section.questions:
             fields[rating_key(partner, question.id)] = RadioField(
                 question.text,
-                choices=choices,
+                choices=scale,
                 validators=[InputRequired(f"{name}: {question.error}")],
                 widget=Radios(),
             )

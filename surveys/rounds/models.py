@@ -66,16 +66,19 @@ class Round(Base):
     def is_open(self) -> bool:
         return self.state() is RoundState.OPEN
 
-    def open(self, now: datetime | None = None) -> None:
+    def open(self, now: datetime | None = None, until: datetime | None = None) -> None:
+        """Open now; a closed round needs a new closing time (`until`) to reopen."""
         now = now or utc_now()
         if self.state(now) is RoundState.OPEN:
             raise RoundStateError(f"Round '{self.slug}' is already open")
         if self.closes_at <= now:
-            raise RoundStateError(
-                f"Round '{self.slug}' closed on {self.closes_at:%d %B %Y}; "
-                "set a new closing date before opening it again"
-            )
-        self.opens_at = now
+            if until is None or until <= now:
+                raise RoundStateError(
+                    f"Round '{self.slug}' closed on {self.closes_at:%d %B %Y}; "
+                    "set a new closing date before opening it again"
+                )
+            self.closes_at = until
+        self.opens_at = min(self.opens_at, now)
 
     def close(self, now: datetime | None = None) -> None:
         now = now or utc_now()

@@ -8,10 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..database import db
 from ..questionnaire import Questionnaire
+from ..responses.models import Submission
 from .calendar import closing_after
 from .models import Headcount, Round, RoundAgency, RoundLocality, utc_now
 
@@ -39,12 +40,59 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+def _checked_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise RoundError("Give the round a name, for example 'Autumn 2026 baseline'")
+    if len(name) > 200:
+        raise RoundError("The name must be 200 characters or fewer")
+    return name
+
+
+def _check_dates(opens_at: datetime, closes_at: datetime) -> None:
+    if closes_at <= opens_at:
+        raise RoundError("The closing date must be after the opening date")
+
+
+def _checked_agencies(agency_ids: Sequence[str], questionnaire: Questionnaire) -> list[str]:
+    known = {agency.id for agency in questionnaire.agencies}
+    unknown = [a for a in agency_ids if a not in known]
+    if unknown:
+        raise RoundError(f"Unknown agency {unknown[0]!r}; known agencies are: {', '.join(known)}")
+    if len(set(agency_ids)) != len(agency_ids):
+        raise RoundError("An agency is listed twice")
+    if not agency_ids:
+        raise RoundError("Choose at least one agency")
+    return list(agency_ids)
+
+
+def _checked_localities(names: Sequence[str]) -> list[tuple[str, str]]:
+    names = [name.strip() for name in names if name.strip()]
+    ids = [slugify(name) for name in names]
+    if any(not loc for loc in ids) or len(set(ids)) != len(ids):
+        raise RoundError("Each locality needs a different name made of letters or digits")
+    return list(zip(ids, names, strict=True))
+
+
+def _check_headcounts(
+    headcounts: Mapping[tuple[str, str], int],
+    agency_ids: Sequence[str],
+    questionnaire: Questionnaire,
+) -> None:
+    level_ids = {level.id for level in questionnaire.levels}
+    for (agency_id, level_id), count in headcounts.items():
+        if agency_id not in agency_ids:
+            raise RoundError(f"Headcount for {agency_id!r}, which is not an agency in this round")
+        if level_id not in level_ids:
+            raise RoundError(f"Headcount for unknown level {level_id!r}")
+        if count < 0:
+            raise RoundError(f"Headcount for {agency_id} {level_id} cannot be negative")
+
+
 def create_round(
     spec: RoundSpec, questionnaire: Questionnaire, length_days: int, zone: str = "Europe/London"
 ) -> Round:
-    name = spec.name.strip()
-    if not name:
-        raise RoundError("Give the round a name, for example 'Autumn 2026 baseline'")
+    name = _checked_name(spec.name)
     if not SLUG_PATTERN.match(spec.slug):
         raise RoundError(
             f"The slug {spec.slug!r} must be lowercase letters and digits joined by hyphens, "
@@ -54,29 +102,11 @@ def create_round(
         raise RoundError(f"There is already a round with the slug {spec.slug!r}")
     opens_at = spec.opens_at or utc_now()
     closes_at = spec.closes_at or closing_after(opens_at, length_days, zone)
-    if closes_at <= opens_at:
-        raise RoundError("The closing date must be after the opening date")
-
-    known = {agency.id: agency.name for agency in questionnaire.agencies}
-    agency_ids = list(spec.agency_ids or known)
-    unknown = [a for a in agency_ids if a not in known]
-    if unknown:
-        raise RoundError(f"Unknown agency {unknown[0]!r}; known agencies are: {', '.join(known)}")
-    if len(set(agency_ids)) != len(agency_ids):
-        raise RoundError("An agency is listed twice")
-
-    locality_ids = [slugify(name) for name in spec.localities]
-    if any(not loc for loc in locality_ids) or len(set(locality_ids)) != len(locality_ids):
-        raise RoundError("Each locality needs a different name made of letters or digits")
-
-    level_ids = {level.id for level in questionnaire.levels}
-    for (agency_id, level_id), count in spec.headcounts.items():
-        if agency_id not in agency_ids:
-            raise RoundError(f"Headcount for {agency_id!r}, which is not an agency in this round")
-        if level_id not in level_ids:
-            raise RoundError(f"Headcount for unknown level {level_id!r}")
-        if count < 0:
-            raise RoundError(f"Headcount for {agency_id} {level_id} cannot be negative")
+    _check_dates(opens_at, closes_at)
+    names = {agency.id: agency.name for agency in questionnaire.agencies}
+    agency_ids = _checked_agencies(list(spec.agency_ids or names), questionnaire)
+    localities = _checked_localities(spec.localities)
+    _check_headcounts(spec.headcounts, agency_ids, questionnaire)
 
     round_ = Round(
         slug=spec.slug,
@@ -88,11 +118,11 @@ def create_round(
         is_demo=spec.is_demo,
         created_on=utc_now().date(),
         agencies=[
-            RoundAgency(agency_id=a, name=known[a], position=n) for n, a in enumerate(agency_ids)
+            RoundAgency(agency_id=a, name=names[a], position=n) for n, a in enumerate(agency_ids)
         ],
         localities=[
-            RoundLocality(locality_id=loc_id, name=loc_name.strip(), position=n)
-            for n, (loc_id, loc_name) in enumerate(zip(locality_ids, spec.localities, strict=True))
+            RoundLocality(locality_id=loc_id, name=loc_name, position=n)
+            for n, (loc_id, loc_name) in enumerate(localities)
         ],
         headcounts=[
             Headcount(agency_id=a, level_id=lv, headcount=count)
@@ -102,6 +132,80 @@ def create_round(
     db.session.add(round_)
     db.session.commit()
     return round_
+
+
+def _responses_by(column: object, round_: Round) -> dict[str, int]:
+    rows = db.session.execute(
+        select(column, func.count())  # type: ignore[call-overload]
+        .where(Submission.round_id == round_.id)
+        .group_by(column)
+    ).all()
+    return {key: int(n) for key, n in rows if key is not None}
+
+
+def update_round(
+    round_: Round,
+    questionnaire: Questionnaire,
+    name: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    agency_ids: Sequence[str],
+    locality_names: Sequence[str],
+) -> None:
+    """Change a round's name, dates, agencies and localities; answers already given stay."""
+    name = _checked_name(name)
+    _check_dates(opens_at, closes_at)
+    agency_ids = _checked_agencies(agency_ids, questionnaire)
+    localities = _checked_localities(locality_names)
+    answered = _responses_by(Submission.agency_id, round_)
+    for agency in round_.agencies:
+        if agency.agency_id not in agency_ids and answered.get(agency.agency_id):
+            raise RoundError(
+                f"{agency.name} cannot be taken out of the round: staff of it have answered"
+            )
+    by_locality = _responses_by(Submission.locality_id, round_)
+    kept = {loc_id for loc_id, _name in localities}
+    for locality in round_.localities:
+        if locality.locality_id not in kept and by_locality.get(locality.locality_id):
+            raise RoundError(
+                f"The locality {locality.name} cannot be removed: people have chosen it"
+            )
+    names = {agency.id: agency.name for agency in questionnaire.agencies}
+    round_.name = name
+    round_.opens_at, round_.closes_at = opens_at, closes_at
+    current = {agency.agency_id: agency for agency in round_.agencies}
+    round_.agencies = [
+        current.get(a) or RoundAgency(agency_id=a, name=names[a], position=n)
+        for n, a in enumerate(agency_ids)
+    ]
+    for n, agency in enumerate(round_.agencies):
+        agency.position = n
+    current_localities = {loc.locality_id: loc for loc in round_.localities}
+    round_.localities = [
+        current_localities.get(loc_id)
+        or RoundLocality(locality_id=loc_id, name=loc_name, position=n)
+        for n, (loc_id, loc_name) in enumerate(localities)
+    ]
+    for n, (locality, (_loc_id, loc_name)) in enumerate(
+        zip(round_.localities, localities, strict=True)
+    ):
+        locality.position, locality.name = n, loc_name
+    round_.headcounts = [h for h in round_.headcounts if h.agency_id in agency_ids]
+    round_.data_version += 1  # the analysis and reports describe the round as it now is
+    db.session.commit()
+
+
+def set_headcounts(
+    round_: Round, questionnaire: Questionnaire, headcounts: Mapping[tuple[str, str], int]
+) -> None:
+    """Staff numbers per agency and level, for response rates (missing ones are cleared)."""
+    _check_headcounts(headcounts, [a.agency_id for a in round_.agencies], questionnaire)
+    round_.headcounts = [
+        Headcount(agency_id=a, level_id=lv, headcount=count)
+        for (a, lv), count in headcounts.items()
+    ]
+    round_.data_version += 1
+    db.session.commit()
 
 
 def find_round(slug: str) -> Round | None:

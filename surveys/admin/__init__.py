@@ -1,0 +1,1 @@
+"""Running the service: rounds (dates, agencies, headcounts, links) and user accounts."""

@@ -1,0 +1,72 @@
+"""Forms for managing rounds and users."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from ..questionnaire import Questionnaire
+from ..widgets import choices
+
+
+class RoundForm(FlaskForm):
+    name = StringField(
+        "Name of the round",
+        description="For example ‘Autumn 2026 baseline’. Respondents see it.",
+        validators=[InputRequired("Enter a name for the round"), Length(max=200)],
+        widget=GovTextInput(),
+    )
+    slug = StringField(
+        "Short name for links and commands",
+        description="Lowercase letters, digits and hyphens, for example autumn-2026. "
+        "It cannot be changed later.",
+        validators=[Optional(), Length(max=80)],
+        widget=GovTextInput(),
+    )
+    opens = DateField(
+        "First day people can answer",
+        description="For example 1 3 2027",
+        format="%d %m %Y",
+        validators=[InputRequired("Enter the first day people can answer")],
+        widget=GovDateInput(),
+    )
+    closes = DateField(
+        "Last day people can answer",
+        description="The round closes at 11:59pm on this day.",
+        format="%d %m %Y",
+        validators=[InputRequired("Enter the last day people can answer")],
+        widget=GovDateInput(),
+    )
+    agencies = SelectMultipleField(
+        "Agencies taking part",
+        validators=[InputRequired("Choose at least one agency")],
+        widget=GovCheckboxesInput(),
+    )
+    localities = TextAreaField(
+        "Localities or clusters (optional)",
+        description="One per line. Respondents can say which they mostly work in; results are "
+        "shown for each one with enough answers.",
+        validators=[Optional(), Length(max=2000)],
+        widget=GovTextArea(),
+    )
+
+    def validate_closes(self, field: DateField) -> None:
+        opens: date | None = self.opens.data
+        if opens and field.data and field.data < opens:
+            raise ValidationError("The last day must be on or after the first day")
+
+
+def round_form(questionnaire: Questionnaire, **kwargs: Any) -> RoundForm:
+    form = RoundForm(**kwargs)
+    form.agencies.choices = choices((a.id, a.name) for a in questionnaire.agencies)
+    return form

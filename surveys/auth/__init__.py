@@ -1,0 +1,1 @@
+"""Sign-in, roles and accounts for partnership staff. Respondents never sign in."""

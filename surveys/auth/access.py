@@ -1,0 +1,85 @@
+"""Who may see what: sign-in sessions and the role each page needs.
+
+| role        | reports                                  | manage rounds, users | workshops |
+| ----------- | ---------------------------------------- | -------------------- | --------- |
+| admin       | everything                               | yes                  | yes       |
+| manager     | everything in the partnership's reports  | no                   | no        |
+| agency lead | partnership overview + own agency detail | no                   | no        |
+| facilitator | no                                       | no                   | yes       |
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, abort, session
+from flask_login import LoginManager, current_user, logout_user
+
+from ..database import db
+from .models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ADMINS = frozenset({Role.ADMIN})
+REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENCY_LEAD})
+FULL_REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER})
+FACILITATORS = frozenset({Role.ADMIN, Role.FACILITATOR})
+# However active, a signed-in session ends after this long.
+ABSOLUTE_SESSION_SECONDS = 12 * 60 * 60
+
+login_manager = LoginManager()
+
+
+@login_manager.user_loader  # type: ignore[untyped-decorator]
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def signed_in_user() -> User | None:
+    user = current_user._get_current_object()  # the real object, not the proxy
+    return cast(User, user) if getattr(user, "is_authenticated", False) else None
+
+
+def roles_required(roles: frozenset[Role]) -> Callable[[F], F]:
+    """The view needs a signed-in user with one of these roles: else sign in, or a 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            user = signed_in_user()
+            if user is None:
+                return login_manager.unauthorized()
+            if user.role_enum not in roles:
+                abort(403, "Your account does not give you access to this page.")
+            return view(*args, **kwargs)
+
+        return cast(F, guarded)
+
+    return decorate
+
+
+def may_see_agency(user: User, agency_id: str) -> bool:
+    return user.role_enum in FULL_REPORT_READERS or user.agency_id == agency_id
+
+
+def expire_old_sessions() -> None:
+    signed_in_at = session.get("signed_in_at")
+    if signed_in_at is not None and time.time() - signed_in_at > ABSOLUTE_SESSION_SECONDS:
+        logout_user()
+        session.pop("signed_in_at", None)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    app.before_request(expire_old_sessions)
+
+    @app.context_processor
+    def account() -> dict[str, Any]:
+        return {"signed_in": signed_in_user(), "Role": Role}

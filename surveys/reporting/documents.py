@@ -1,0 +1,157 @@
+"""The PDF maturity report: HTML and CSS from templates, rendered by WeasyPrint.
+
+A report is cached on disk per round, data version, minimum group size and agency, so a
+second download is immediate and every worker process shares the copy. WeasyPrint may only
+read Boundary's own static files: a report never fetches anything from the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import html
+import mimetypes
+import os
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, current_app, render_template
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..analysis.cache import round_analysis
+from ..analysis.comments import PublishedComment, published_comments
+from ..library import questionnaire
+from ..rounds.models import Round, utc_now
+from .narrative import executive_summary
+from .presentation import Report, Scope
+from .svg_text import install as install_whole_run_svg_text
+
+install_whole_run_svg_text()
+
+
+class StaticFilesOnly(URLFetcher):
+    """Serves the report's stylesheet from static/ and its charts from data: URIs, and
+    refuses anything else."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols={"file", "data"})
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            response: URLFetcherResponse = super().fetch(url, headers)
+            return response
+        parts = urlsplit(url)
+        path = Path(unquote(parts.path)).resolve()
+        if parts.scheme != "file" or self.root not in path.parents:
+            raise ValueError(f"A report may only use Boundary's own files, not {url}")
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+
+
+def svg_image(svg: Markup) -> Markup:
+    """A chart as an <img> for WeasyPrint, which draws an SVG image far faster than inline
+    SVG (it skips the HTML parser and the page's CSS cascade); the alt text is the chart's
+    own title and description."""
+    source = str(svg)
+    title = re.search(r"<title[^>]*>(.*?)</title>", source, re.S)
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", source, re.S)
+    alt = " ".join(html.unescape(m.group(1)) for m in (title, desc) if m)
+    data = base64.b64encode(source.encode("utf-8")).decode("ascii")
+    return Markup('<img class="chart" src="data:image/svg+xml;base64,{}" alt="{}">').format(
+        data, alt
+    )
+
+
+def report_for(round_: Round, agency: str | None) -> Report:
+    analysis = round_analysis(round_)
+    return Report(
+        analysis=analysis,
+        questionnaire=questionnaire(round_.questionnaire_version),
+        scope=Scope(agency=agency, visible_agencies=frozenset({agency}) if agency else None),
+        agency_names={a.agency_id: a.name for a in round_.agencies},
+        locality_names={loc.locality_id: loc.name for loc in round_.localities},
+    )
+
+
+def render_report(round_: Round, agency: str | None = None, with_charts: bool = True) -> bytes:
+    """Build the PDF afresh (the benchmark also renders it without charts, for comparison)."""
+    report = report_for(round_, agency)
+    levels = {level.id: level.group for level in report.questionnaire.levels}
+    comments: dict[str, list[PublishedComment]] = {
+        feature.id: [
+            c
+            for c in published_comments(round_.id, feature.id, report.analysis, levels)
+            if agency is None or c.agency == agency
+        ]
+        for feature in report.questionnaire.features
+    }
+    html = render_template(
+        "pdf/report.html",
+        round=round_,
+        report=report,
+        summary=executive_summary(report),
+        comments=comments,
+        with_charts=with_charts,
+        generated=utc_now(),
+    )
+    static = Path(current_app.static_folder or "static")
+    document = HTML(
+        string=html,
+        base_url=static.resolve().as_uri() + "/",
+        url_fetcher=StaticFilesOnly(static),
+    )
+    pdf: bytes = document.write_pdf()
+    return pdf
+
+
+@functools.cache
+def report_format(templates: str, static: str) -> str:
+    """A short fingerprint of the report's template, stylesheet and chart code: a cached
+    report made by an older release is never served after an upgrade."""
+    digest = hashlib.sha256()
+    for path in (
+        Path(templates) / "pdf" / "report.html",
+        Path(static) / "css" / "report.css",
+        Path(__file__).with_name("charts.py"),
+        Path(__file__).with_name("presentation.py"),
+        Path(__file__).with_name("narrative.py"),
+    ):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def cache_path(round_: Round, agency: str | None) -> Path:
+    fingerprint = report_format(str(current_app.template_folder), str(current_app.static_folder))
+    name = (
+        f"{round_.public_token}-v{round_.data_version}-k{current_app.config['MIN_CELL_SIZE']}"
+        f"-{fingerprint}-{agency or 'partnership'}.pdf"
+    )
+    return Path(current_app.instance_path) / "reports" / name
+
+
+def round_report(round_: Round, agency: str | None = None) -> bytes:
+    """The report, from the cache when its data has not changed since it was made."""
+    path = cache_path(round_, agency)
+    if path.exists():
+        return path.read_bytes()
+    pdf = render_report(round_, agency)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Write then rename, so another worker never reads half a file.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "wb") as file:
+        file.write(pdf)
+    os.replace(temporary, path)
+    for stale in path.parent.glob(f"{round_.public_token}-v*-{agency or 'partnership'}.pdf"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    return pdf
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(svg_image)

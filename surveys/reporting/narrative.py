@@ -1,0 +1,158 @@
+"""The executive summary, written from the figures in plain English.
+
+Every sentence is built from published figures only (suppressed ones never appear), and
+says what a board member needs: where the partnership stands, where managers and
+frontline staff see it differently, where information is felt to flow one way, and what
+has changed.
+"""
+
+from __future__ import annotations
+
+from ..analysis.results import FRONTLINE, MANAGEMENT
+from .presentation import Report, one_decimal, percent
+
+ALPHA_LOW = 0.6  # below this a feature's statements hang together poorly
+ALPHA_SPLIT = 0.15  # management and frontline alphas this far apart read differently
+DONT_KNOW_HIGH = 0.15  # a group answering "don't know" this often cannot see a part of it
+
+
+def _list(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def executive_summary(report: Report) -> list[str]:
+    analysis, q = report.analysis, report.questionnaire
+    sentences: list[str] = []
+    responses = {(r.agency, r.level, r.locality): r for r in analysis.responses}
+    scope = (report.scope.agency, None, report.scope.locality)
+    everyone = responses.get(scope)
+    if everyone is None or everyone.suppressed or not everyone.respondents:
+        return [
+            f"Too few people have answered for {report.scope_label.lower()} to show results "
+            f"without risking that someone could be identified: Boundary shows no figure for a "
+            f"group of fewer than {analysis.min_cell_size} people."
+        ]
+    managers = responses.get((report.scope.agency, MANAGEMENT, report.scope.locality))
+    frontline = responses.get((report.scope.agency, FRONTLINE, report.scope.locality))
+    text = f"{everyone.respondents} people answered"
+    if everyone.rate is not None:
+        text += f", {percent(everyone.rate)} of the staff asked"
+    if managers and frontline and not managers.suppressed and not frontline.suppressed:
+        text += (
+            f": {managers.respondents} managers and {frontline.respondents} frontline practitioners"
+        )
+    sentences.append(text + ".")
+
+    summaries = [s for s in report.feature_summaries() if s.cell.mean is not None]
+    if summaries:
+        by_level: dict[str, list[str]] = {}
+        for s in summaries:
+            by_level.setdefault(s.level_name, []).append(s.feature.name.lower())
+        parts = [
+            f"{_list(names)} {'is' if len(names) == 1 else 'are'} {level.lower()}"
+            for level, names in by_level.items()
+        ]
+        sentences.append(f"For {report.scope_label.lower()}, {'; '.join(parts)}.")
+        strongest = max(summaries, key=lambda s: s.cell.mean or 0)
+        weakest = min(summaries, key=lambda s: s.cell.mean or 0)
+        if strongest is not weakest:
+            sentences.append(
+                f"The strongest feature is {strongest.feature.name.lower()} "
+                f"({one_decimal(strongest.cell.mean)} out of 5) and the weakest is "
+                f"{weakest.feature.name.lower()} ({one_decimal(weakest.cell.mean)})."
+            )
+        contested = [s.feature.name.lower() for s in summaries if s.cell.contested]
+        if contested:
+            sentences.append(
+                f"Views on {_list(contested)} are split: at least a quarter of people are "
+                "clearly positive and at least a quarter clearly negative, so the average "
+                "hides two different experiences."
+            )
+
+    notable = [(label, feature, g) for label, feature, g in report.gaps() if g.notable]
+    if notable:
+        described = []
+        for label, feature, gap in notable[:4]:
+            who = "managers" if (gap.gap or 0) > 0 else "frontline staff"
+            where = "the partnership as a whole" if label == "Whole partnership" else label
+            described.append(
+                f"{feature.lower()} in {where} ({who} {abs(gap.gap or 0):.1f} points higher)"
+            )
+        sentences.append(
+            "Managers and frontline practitioners see the partnership differently. The "
+            f"largest notable gaps are on {_list(described)}."
+        )
+    else:
+        sentences.append(
+            "No gap between managers and frontline practitioners is large and certain enough "
+            "to count as notable (half a point or more, with an interval that excludes no "
+            "difference)."
+        )
+
+    imbalances = report.imbalances()
+    if imbalances and abs(imbalances[0][4]) >= 0.5:
+        a, b, a_about_b, b_about_a, _difference = imbalances[0]
+        sentences.append(
+            f"Information is felt to flow one way between {a} and {b}: {a} staff rate how "
+            f"well {b} shares with them at {one_decimal(a_about_b)} out of 5, while {b} "
+            f"staff rate {a}'s sharing at {one_decimal(b_about_a)}."
+        )
+
+    dont_know = [
+        (report.group_label(r.agency), r.share_dont_know)
+        for r in analysis.responses
+        if r.level is None
+        and r.locality is None
+        and r.agency
+        and not r.suppressed
+        and r.share_dont_know is not None
+        and r.share_dont_know >= DONT_KNOW_HIGH
+        and report.scope.may_see(r.agency)
+    ]
+    if dont_know:
+        name, share = max(dont_know, key=lambda pair: pair[1] or 0)
+        sentences.append(
+            f"Staff of {name} answered ‘don't know’ to {percent(share)} of statements: a sign "
+            "that parts of the partnership's work are hidden from them."
+        )
+
+    changes = [
+        (feature, c)
+        for _label, feature, c in report.changes_for_scope()
+        if c.agency == report.scope.agency
+        and c.level is None
+        and not c.suppressed
+        and c.ci_low is not None
+        and c.ci_high is not None
+        and (c.ci_low > 0 or c.ci_high < 0)
+    ]
+    if report.compared_with and changes:
+        up = [f.lower() for f, c in changes if (c.change or 0) > 0]
+        down = [f.lower() for f, c in changes if (c.change or 0) < 0]
+        parts = []
+        if up:
+            parts.append(f"{_list(up)} improved")
+        if down:
+            parts.append(f"{_list(down)} fell back")
+        sentences.append(f"Since {report.compared_with}, {' and '.join(parts)}.")
+    elif report.compared_with:
+        sentences.append(
+            f"No feature changed clearly (beyond chance) since {report.compared_with}."
+        )
+
+    everyone_alpha = {
+        r.feature: r for r in analysis.reliability if r.group is None and not r.suppressed
+    }
+    low = [
+        f.name.lower()
+        for f in q.features
+        if (r := everyone_alpha.get(f.id)) and r.alpha is not None and r.alpha < ALPHA_LOW
+    ]
+    if low:
+        sentences.append(
+            f"Read {_list(low)} with care: its statements do not hang together well "
+            f"(Cronbach's alpha below {ALPHA_LOW})."
+        )
+    return sentences

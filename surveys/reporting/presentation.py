@@ -1,0 +1,359 @@
+"""From a round's analysis to what a reader sees: tables, charts and words.
+
+One `Report` object feeds the dashboard and the PDF alike. It also decides what a reader
+may see: an agency lead gets the partnership overview and their own agency's detail, and
+nothing about another agency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from ..analysis.results import (
+    FRONTLINE,
+    MANAGEMENT,
+    CellResult,
+    ChangeResult,
+    GapResult,
+    ItemResult,
+    ReliabilityResult,
+    ResponseResult,
+    RoundAnalysis,
+)
+from ..questionnaire import Feature, Questionnaire
+from ..scoring.maturity import CONTESTED
+from . import charts
+
+LEVEL_NAMES = {None: "All levels", MANAGEMENT: "Management", FRONTLINE: "Frontline"}
+SUPPRESSED = "suppressed"
+
+
+def one_decimal(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{round(value * 100)}%"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures a report is about, and which agencies its reader may see in detail."""
+
+    agency: str | None = None  # a filter: one agency (None: the partnership)
+    locality: str | None = None  # a filter: one locality
+    visible_agencies: frozenset[str] | None = None  # None: every agency
+
+    def may_see(self, agency: str | None) -> bool:
+        return agency is None or self.visible_agencies is None or agency in self.visible_agencies
+
+
+@dataclass(frozen=True)
+class FeatureSummary:
+    feature: Feature
+    cell: CellResult
+    level_name: str  # a rubric level's name, "Contested", or "Not enough answers"
+    descriptor: str | None
+    next_step: str | None
+    next_level: str | None  # the name of the level above, if any
+    next_level_descriptor: str | None
+    management: CellResult
+    frontline: CellResult
+
+
+@dataclass(frozen=True)
+class Report:
+    analysis: RoundAnalysis
+    questionnaire: Questionnaire
+    scope: Scope
+    agency_names: dict[str, str]
+    locality_names: dict[str, str]
+    changes: tuple[ChangeResult, ...] = ()
+    compared_with: str | None = None
+    features: list[FeatureSummary] = field(default_factory=list)
+
+    # --- whose figures ---------------------------------------------------------------------
+
+    @property
+    def scope_label(self) -> str:
+        if self.scope.agency:
+            return self.agency_names.get(self.scope.agency, self.scope.agency)
+        if self.scope.locality:
+            return self.locality_names.get(self.scope.locality, self.scope.locality)
+        return "The whole partnership"
+
+    def cell(self, feature: str, level: str | None = None) -> CellResult:
+        return self.analysis.cell(feature, self.scope.agency, level, self.scope.locality)
+
+    @property
+    def visible_agencies(self) -> list[tuple[str, str]]:
+        return [(a, n) for a, n in self.analysis.agencies if self.scope.may_see(a)]
+
+    # --- responses ---------------------------------------------------------------------------
+
+    def response_rows(self) -> list[tuple[str, ResponseResult]]:
+        by_key = {(r.agency, r.level, r.locality): r for r in self.analysis.responses}
+        rows = []
+        if self.scope.locality:
+            for level in (None, MANAGEMENT, FRONTLINE):
+                rows.append((LEVEL_NAMES[level], by_key[(None, level, self.scope.locality)]))
+            return rows
+        for level in (None, MANAGEMENT, FRONTLINE):
+            label = "Whole partnership" if level is None else f"All agencies: {LEVEL_NAMES[level]}"
+            rows.append((label, by_key[(None, level, None)]))
+        for agency, name in self.visible_agencies:
+            for level in (None, MANAGEMENT, FRONTLINE):
+                label = name if level is None else f"{name}: {LEVEL_NAMES[level]}"
+                rows.append((label, by_key[(agency, level, None)]))
+        return rows
+
+    def response_table(self) -> list[tuple[str, ResponseResult, ResponseResult, ResponseResult]]:
+        """One row per group: everyone, managers and frontline side by side."""
+        by_key = {(r.agency, r.level, r.locality): r for r in self.analysis.responses}
+        groups: list[tuple[str, str | None]] = [("Whole partnership", None)]
+        groups += [(name, agency) for agency, name in self.visible_agencies]
+        return [
+            (
+                label,
+                by_key[(agency, None, None)],
+                by_key[(agency, MANAGEMENT, None)],
+                by_key[(agency, FRONTLINE, None)],
+            )
+            for label, agency in groups
+        ]
+
+    def response_chart(self) -> Markup:
+        rows = [(label, r) for label, r in self.response_rows() if ":" not in label]
+        return charts.bar_chart(
+            "response-rates",
+            [
+                charts.Bar(
+                    label,
+                    None if r.suppressed else r.rate,
+                    suppressed=r.suppressed,
+                    note=None
+                    if r.suppressed or r.headcount is None
+                    else f"{r.respondents} of {r.headcount}",
+                )
+                for label, r in rows
+            ],
+            "Response rate by agency",
+        )
+
+    # --- features -----------------------------------------------------------------------------
+
+    def feature_summaries(self) -> list[FeatureSummary]:
+        summaries = []
+        levels = self.questionnaire.maturity_levels
+        for feature in self.questionnaire.features:
+            cell = self.cell(feature.id)
+            level = next((m for m in levels if m.id == cell.maturity_level), None)
+            upper = levels[level.rank] if level is not None and level.rank < len(levels) else None
+            if cell.maturity_level == CONTESTED:
+                name = "Contested"
+            elif level is not None:
+                name = level.name
+            else:
+                name = "Not enough answers"
+            summaries.append(
+                FeatureSummary(
+                    feature=feature,
+                    cell=cell,
+                    level_name=name,
+                    descriptor=feature.rubric_for(level.id).descriptor if level else None,
+                    next_step=feature.rubric_for(level.id).next_step if level else None,
+                    next_level=upper.name if upper else None,
+                    next_level_descriptor=feature.rubric_for(upper.id).descriptor
+                    if upper
+                    else None,
+                    management=self.cell(feature.id, MANAGEMENT),
+                    frontline=self.cell(feature.id, FRONTLINE),
+                )
+            )
+        return summaries
+
+    def radar_chart(self) -> Markup:
+        axes = [(f.id, f.name) for f in self.questionnaire.features]
+        series = [
+            charts.Series(
+                "Management",
+                {f.id: self.cell(f.id, MANAGEMENT).mean for f in self.questionnaire.features},
+                "management",
+            ),
+            charts.Series(
+                "Frontline",
+                {f.id: self.cell(f.id, FRONTLINE).mean for f in self.questionnaire.features},
+                "frontline",
+            ),
+        ]
+        return charts.radar(
+            "radar", axes, series, f"Management and frontline: {self.scope_label.lower()}"
+        )
+
+    def heat_cell(self, cell: CellResult) -> charts.HeatCell:
+        rank = next(
+            (m.rank for m in self.questionnaire.maturity_levels if m.id == cell.maturity_level),
+            None,
+        )
+        return charts.HeatCell(
+            value=cell.mean,
+            level=rank,
+            contested=cell.contested,
+            suppressed=cell.suppressed,
+        )
+
+    def heatmap(self) -> Markup:
+        """Agencies by features (the reader's agencies only), with the partnership first."""
+        rows = [("all", "All agencies"), *self.visible_agencies]
+        columns = [(f.id, f.name) for f in self.questionnaire.features]
+        cells = {}
+        for row_id, _name in rows:
+            agency = None if row_id == "all" else row_id
+            for feature in self.questionnaire.features:
+                cell = self.analysis.cell(feature.id, agency)
+                if cell.suppressed or cell.n:
+                    cells[(row_id, feature.id)] = self.heat_cell(cell)
+        return charts.heatmap("heatmap", rows, columns, cells, "Maturity by agency and feature")
+
+    # --- gaps -----------------------------------------------------------------------------------
+
+    def gaps(self) -> list[tuple[str, str, GapResult]]:
+        """(group label, feature name, gap), notable first, then by size."""
+        names = {f.id: f.name for f in self.questionnaire.features}
+        if self.scope.locality:
+            chosen = [g for g in self.analysis.gaps if g.locality == self.scope.locality]
+        elif self.scope.agency:
+            chosen = [
+                g for g in self.analysis.gaps if g.agency == self.scope.agency and not g.locality
+            ]
+        else:
+            chosen = [
+                g for g in self.analysis.gaps if not g.locality and self.scope.may_see(g.agency)
+            ]
+        chosen.sort(key=lambda g: (not g.notable, g.suppressed, -abs(g.gap or 0)))
+        return [(self.group_label(g.agency, g.locality), names[g.feature], g) for g in chosen]
+
+    def group_label(self, agency: str | None, locality: str | None = None) -> str:
+        if locality:
+            return self.locality_names.get(locality, locality)
+        if agency:
+            return self.agency_names.get(agency, agency)
+        return "Whole partnership"
+
+    def gap_chart(self) -> Markup:
+        rows = []
+        for feature in self.questionnaire.features:
+            gap = self.analysis.gap(feature.id, self.scope.agency, self.scope.locality)
+            rows.append(
+                charts.GapRow(
+                    feature.name,
+                    gap.management_mean,
+                    gap.frontline_mean,
+                    gap.ci_low,
+                    gap.ci_high,
+                    gap.notable,
+                    gap.suppressed,
+                )
+            )
+        return charts.gap_chart(
+            "gaps", rows, f"Management and frontline, feature by feature: {self.scope_label}"
+        )
+
+    # --- statements ---------------------------------------------------------------------------
+
+    def items(self, feature: Feature) -> list[tuple[int, str, ItemResult]]:
+        by_id = {
+            i.item: i
+            for i in self.analysis.items
+            if (i.agency, i.level, i.locality) == (self.scope.agency, None, self.scope.locality)
+        }
+        return [(n, item.text, by_id[item.id]) for n, item in enumerate(feature.items, 1)]
+
+    def distribution_chart(self, feature: Feature, numbers_only: bool = False) -> Markup:
+        """Stacked answers per statement; `numbers_only` labels rows "Statement 3" where a
+        table beside the chart gives the statements in full (the PDF)."""
+        rows = []
+        for number, text, result in self.items(feature):
+            shares = result.distribution or (0.0,) * 6
+            label = f"Statement {number}" if numbers_only else f"{number}. {text}"
+            rows.append(
+                charts.DistributionRow(label, list(shares[:5]), shares[5], result.suppressed)
+            )
+        return charts.distribution_chart(
+            f"items-{feature.id}",
+            rows,
+            [p.label for p in self.questionnaire.scale],
+            self.questionnaire.dont_know,
+            f"How people answered: {feature.name}",
+        )
+
+    # --- agencies' views of each other ------------------------------------------------------
+
+    def reciprocity_heatmap(self) -> Markup:
+        agencies = self.visible_agencies if self.scope.visible_agencies else self.analysis.agencies
+        names = dict(self.analysis.agencies)
+        raters = sorted(
+            {p.from_agency for p in self.analysis.partners if p.from_agency},
+            key=lambda a: names.get(a, a),
+        )
+        rated = sorted({p.to_agency for p in self.analysis.partners}, key=lambda a: names.get(a, a))
+        visible = {a for a, _n in agencies}
+        cells = {}
+        for p in self.analysis.partners:
+            if p.question != "they-share" or p.from_agency is None:
+                continue
+            if self.scope.visible_agencies and not ({p.from_agency, p.to_agency} & visible):
+                continue
+            cells[(p.from_agency, p.to_agency)] = charts.HeatCell(
+                value=p.mean,
+                level=None if p.mean is None else max(1, min(5, round(p.mean))),
+                suppressed=p.suppressed,
+            )
+        return charts.heatmap(
+            "reciprocity",
+            [(a, names.get(a, a)) for a in raters],
+            [(a, names.get(a, a)) for a in rated],
+            cells,
+            "How well each agency's staff (rows) say partners (columns) share information "
+            "with them",
+        )
+
+    def imbalances(self) -> list[tuple[str, str, float, float, float]]:
+        names = dict(self.analysis.agencies)
+        return [
+            (
+                names.get(i.agency_a, i.agency_a),
+                names.get(i.agency_b, i.agency_b),
+                i.a_about_b,
+                i.b_about_a,
+                i.imbalance,
+            )
+            for i in self.analysis.imbalances
+            if self.scope.may_see(i.agency_a) or self.scope.may_see(i.agency_b)
+        ]
+
+    def reliability(self) -> list[tuple[str, ReliabilityResult]]:
+        names = {f.id: f.name for f in self.questionnaire.features}
+        return [(names[r.feature], r) for r in self.analysis.reliability]
+
+    def changes_for_scope(self) -> list[tuple[str, str, ChangeResult]]:
+        names = {f.id: f.name for f in self.questionnaire.features}
+        return [
+            (
+                self.group_label(c.agency)
+                + ("" if c.level is None else f": {LEVEL_NAMES[c.level]}"),
+                names[c.feature],
+                c,
+            )
+            for c in self.changes
+            if (
+                c.agency == self.scope.agency
+                or (self.scope.agency is None and self.scope.may_see(c.agency))
+            )
+        ]

@@ -1,0 +1,125 @@
+"""Faster SVG text in WeasyPrint: shape a run of text as a whole, not letter by letter.
+
+WeasyPrint 70 lays out and draws SVG text one character at a time, so that each glyph
+could be placed on its own (x, y, dx, dy or rotate lists). Our charts never place glyphs
+one by one, yet their labels made a report's charts cost more than the rest of the
+document. This applies the fix its maintainers describe (Kozea/WeasyPrint#2249, proposed
+in #2754): when a text node has no glyph-level positioning or spacing, shape and draw its
+text as one run (which also keeps kerning). Any other text takes WeasyPrint's own path.
+
+It replaces one internal function, so WeasyPrint is pinned to the 70 series in
+pyproject.toml, and a test renders the same chart both ways and compares the pages.
+"""
+
+from __future__ import annotations
+
+from math import inf
+from typing import Any
+
+import weasyprint.svg as svg_package
+from weasyprint.css.properties import INITIAL_VALUES
+from weasyprint.draw.text import draw_emojis, draw_first_line
+from weasyprint.matrix import Matrix
+from weasyprint.svg.bounding_box import extend_bounding_box
+from weasyprint.svg.text import Style, TextBox
+from weasyprint.svg.text import text as letter_by_letter
+from weasyprint.svg.utils import normalize, size
+from weasyprint.text.line_break import split_first_line
+
+GLYPH_LEVEL = ("dx", "dy", "rotate", "letter-spacing", "textLength")
+
+
+def _single(node: Any, name: str) -> bool:
+    """True when the attribute is absent or gives one value (not one per glyph)."""
+    value = node.attrib.get(name)
+    return value is None or len(normalize(value).strip().split(" ")) == 1
+
+
+def _runs_whole(node: Any) -> bool:
+    return (
+        bool(node.text)
+        and not any(name in node.attrib for name in GLYPH_LEVEL)
+        and _single(node, "x")
+        and _single(node, "y")
+    )
+
+
+def text(svg: Any, node: Any, font_size: float) -> None:
+    if node.tag == "textPath" or not _runs_whole(node):
+        letter_by_letter(svg, node, font_size)
+        return
+
+    style = Style()
+    style.update(INITIAL_VALUES)
+    style.font_config = svg.font_config
+    style["font_family"] = [
+        font.strip("\"'") for font in node.get("font-family", "sans-serif").split(",")
+    ]
+    style["font_style"] = node.get("font-style", "normal")
+    weight = node.get("font-weight", 400)
+    style["font_weight"] = {"normal": 400, "bold": 700}.get(weight, weight)
+    try:
+        style["font_weight"] = int(style["font_weight"])
+    except ValueError:
+        style["font_weight"] = 400
+    style["font_size"] = font_size
+    if node.get("direction") in ("ltr", "rtl"):
+        style["direction"] = node.get("direction")
+
+    layout, _, _, width, height, baseline = split_first_line(node.text, style, svg.context, inf, 0)
+
+    # The same vertical alignment as WeasyPrint's own path.
+    ascent, descent = font_size * 0.8, font_size * 0.2
+    y_align = 0.0
+    display_anchor = node.get("display-anchor")
+    alignment = node.get("dominant-baseline", node.get("alignment-baseline"))
+    if display_anchor == "middle":
+        y_align = -height / 2
+    elif display_anchor == "bottom":
+        y_align = -height
+    elif alignment in ("central", "middle"):
+        y_align = (ascent + descent) / 2 - descent
+    elif alignment in ("text-before-edge", "before_edge", "top", "hanging", "text-top"):
+        y_align = ascent
+    elif alignment in ("text-after-edge", "after_edge", "bottom", "text-bottom"):
+        y_align = -descent
+
+    if "x" in node.attrib:
+        x = size(node.attrib["x"], font_size, svg.inner_width)
+        svg.cursor_d_position[0] = 0
+    else:
+        x = svg.cursor_position[0]
+    if "y" in node.attrib:
+        y = size(node.attrib["y"], font_size, svg.inner_height)
+        svg.cursor_d_position[1] = 0
+    else:
+        y = svg.cursor_position[1]
+    x_position = x + svg.cursor_d_position[0]
+    y_position = y + svg.cursor_d_position[1] + y_align
+    svg.cursor_position = x + width, y
+    node.text_bounding_box = extend_bounding_box(
+        node.text_bounding_box,
+        ((x_position, y_position - baseline), (x_position + width, y_position - baseline + height)),
+    )
+
+    svg.stream.push_state()
+    fill, stroke = svg.set_graphical_state(node, font_size)
+    svg.stream.begin_text()
+    layout.reactivate(style)
+    svg.fill_stroke(fill, stroke, text=True)
+    text_box = TextBox(layout, style)
+    text_box.baseline = baseline
+    emojis = draw_first_line(
+        svg.stream, text_box, "none", "none", Matrix(d=-1, e=x_position, f=y_position)
+    )
+    svg.stream.end_text()
+    svg.stream.pop_state()
+    draw_emojis(svg.stream, style, x, y, emojis)
+
+
+def install() -> None:
+    """Use whole-run text where it applies, WeasyPrint's own path elsewhere (idempotent)."""
+    for tag in ("a", "text", "textPath", "tspan"):
+        svg_package.TAGS[tag] = text
+    # draw_node compares nodes' drawing function with this name to handle text-anchor.
+    svg_package.text = text

@@ -1,0 +1,196 @@
+"""Results for partnership managers and agency leads: dashboard, feature detail, downloads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from sqlalchemy import select
+
+from ..analysis.cache import round_analysis
+from ..analysis.comments import published_comments
+from ..analysis.engine import compare
+from ..auth.access import (
+    ADMINS,
+    FULL_REPORT_READERS,
+    REPORT_READERS,
+    may_see_agency,
+    roles_required,
+    signed_in_user,
+)
+from ..database import db
+from ..library import questionnaire
+from ..rounds.models import Round
+from ..rounds.service import find_round
+from . import documents, exports
+from .narrative import executive_summary
+from .presentation import Report, Scope
+
+blueprint = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@blueprint.before_request
+@roles_required(REPORT_READERS)
+def readers_only() -> None:
+    """Every page here needs a manager, an agency lead or an administrator."""
+
+
+def round_or_404(slug: str) -> Round:
+    round_ = find_round(slug)
+    if round_ is None:
+        abort(404, "There is no round at this address.")
+    return round_
+
+
+def reader_scope(round_: Round) -> Scope:
+    """The reader's filters, checked against what their role lets them see."""
+    user = signed_in_user()
+    assert user is not None
+    agency = request.args.get("agency") or None
+    locality = request.args.get("locality") or None
+    if agency and round_.agency(agency) is None:
+        abort(404, "That agency is not part of this round.")
+    if locality and round_.locality(locality) is None:
+        abort(404, "That locality is not part of this round.")
+    if agency and not may_see_agency(user, agency):
+        abort(403, "Your account lets you see your own agency's detail, not another's.")
+    if agency and locality:
+        abort(400, "Choose an agency or a locality, not both: the groups would be too small.")
+    visible = None if user.role_enum in FULL_REPORT_READERS else frozenset({user.agency_id or ""})
+    return Scope(agency=agency, locality=locality, visible_agencies=visible)
+
+
+def build_report(round_: Round, scope: Scope, earlier: Round | None = None) -> Report:
+    analysis = round_analysis(round_)
+    changes = compare(round_analysis(earlier), analysis) if earlier is not None else ()
+    return Report(
+        analysis=analysis,
+        questionnaire=questionnaire(round_.questionnaire_version),
+        scope=scope,
+        agency_names={a.agency_id: a.name for a in round_.agencies},
+        locality_names={loc.locality_id: loc.name for loc in round_.localities},
+        changes=changes,
+        compared_with=earlier.name if earlier is not None else None,
+    )
+
+
+def comparable_rounds(round_: Round) -> list[Round]:
+    return list(
+        db.session.scalars(
+            select(Round)
+            .where(Round.questionnaire_version == round_.questionnaire_version)
+            .where(Round.id != round_.id)
+            .order_by(Round.opens_at.desc())
+        )
+    )
+
+
+@blueprint.get("")
+def rounds() -> str:
+    all_rounds = db.session.scalars(select(Round).order_by(Round.opens_at.desc())).all()
+    return render_template("reports/rounds.html", rounds=all_rounds)
+
+
+@blueprint.get("/<slug>")
+def dashboard(slug: str) -> str:
+    round_ = round_or_404(slug)
+    scope = reader_scope(round_)
+    earlier_slug = request.args.get("compare") or None
+    earlier = None
+    if earlier_slug:
+        earlier = next((r for r in comparable_rounds(round_) if r.slug == earlier_slug), None)
+        if earlier is None:
+            abort(404, "That round cannot be compared with this one.")
+    report = build_report(round_, scope, earlier)
+    user = signed_in_user()
+    return render_template(
+        "reports/dashboard.html",
+        round=round_,
+        report=report,
+        summary=executive_summary(report),
+        comparable=comparable_rounds(round_),
+        earlier=earlier,
+        full_access=user is not None and user.role_enum in FULL_REPORT_READERS,
+        is_admin=user is not None and user.role_enum in ADMINS,
+        own_agency=user.agency_id if user else None,
+    )
+
+
+@blueprint.get("/<slug>/features/<feature_id>")
+def feature(slug: str, feature_id: str) -> str:
+    round_ = round_or_404(slug)
+    scope = reader_scope(round_)
+    report = build_report(round_, scope)
+    summary = next((s for s in report.feature_summaries() if s.feature.id == feature_id), None)
+    if summary is None:
+        abort(404, "There is no such feature in this round's questionnaire.")
+    levels = {level.id: level.group for level in report.questionnaire.levels}
+    comments = [
+        c
+        for c in published_comments(round_.id, feature_id, report.analysis, levels)
+        if scope.may_see(c.agency)
+        and (scope.agency is None or c.agency == scope.agency)
+        and scope.locality is None
+    ]
+    return render_template(
+        "reports/feature.html",
+        round=round_,
+        report=report,
+        summary=summary,
+        comments=comments,
+    )
+
+
+@blueprint.get("/<slug>/report.pdf")
+def pdf(slug: str) -> Response:
+    round_ = round_or_404(slug)
+    agency = request.args.get("agency") or None
+    user = signed_in_user()
+    assert user is not None
+    if agency is None and user.role_enum not in FULL_REPORT_READERS:
+        abort(403, "Your account gives you your own agency's report, not the partnership's.")
+    scope = reader_scope(round_)
+    if scope.locality:
+        abort(400, "Reports are for the partnership or one agency.")
+    document = documents.round_report(round_, agency)
+    name = f"boundary-{round_.slug}{'-' + agency if agency else ''}.pdf"
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@blueprint.get("/<slug>/analysis.<any(csv, xlsx):file_format>")
+@roles_required(FULL_REPORT_READERS)
+def analysis_export(slug: str, file_format: str) -> Response:
+    round_ = round_or_404(slug)
+    analysis = round_analysis(round_)
+    if file_format == "csv":
+        body: bytes = exports.analysis_csv(analysis).encode("utf-8-sig")
+        mimetype = "text/csv"
+    else:
+        body = exports.analysis_xlsx(analysis)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="boundary-{round_.slug}.{file_format}"'
+        },
+    )
+
+
+@blueprint.get("/<slug>/responses.csv")
+@roles_required(ADMINS)
+def responses_export(slug: str) -> Response:
+    round_ = round_or_404(slug)
+    body = exports.responses_csv(round_, questionnaire(round_.questionnaire_version))
+    return Response(
+        body.encode("utf-8-sig"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="boundary-{round_.slug}-responses.csv"'
+        },
+    )

@@ -1,0 +1,129 @@
+"""Every protected page refuses the wrong people: signed out, a sign-in page; wrong role, 403."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from surveys.auth.models import User
+from surveys.database import db
+from tests.helpers import RoundRef, csrf_token_in
+
+ROLES = ("admin", "manager", "agency-lead", "facilitator")
+# Who may open each area: every route under a prefix is checked below.
+ALLOWED = {
+    "manage.": {"admin"},
+    "reports.analysis_export": {"admin", "manager"},
+    # The partnership's report; an agency lead's own agency report is tested below.
+    "reports.pdf": {"admin", "manager"},
+    "reports.responses_export": {"admin"},
+    "reports.": {"admin", "manager", "agency-lead"},
+    "auth.password": set(ROLES),
+}
+PUBLIC = {
+    "static",
+    "site.home",
+    "site.privacy",
+    "site.accessibility",
+    "auth.sign_in",
+    "auth.sign_out",
+}
+
+
+def allowed_for(endpoint: str) -> set[str] | None:
+    for prefix, roles in ALLOWED.items():
+        if endpoint == prefix or (prefix.endswith(".") and endpoint.startswith(prefix)):
+            return roles
+    return None
+
+
+def sample_url(app: Flask, endpoint: str, round_: RoundRef, user_id: int) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values: dict[str, Any] = {
+        "slug": round_.slug,
+        "feature_id": "trust",
+        "agency_id": "police",
+        "user_id": user_id,
+        "action": "close" if "open_or_close" in endpoint else "deactivate",
+        "file_format": "csv",
+    }
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+
+
+def protected_routes(app: Flask) -> list[tuple[str, str]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC or rule.endpoint.startswith("respond."):
+            continue
+        method = "POST" if "GET" not in (rule.methods or set()) else "GET"
+        routes.append((rule.endpoint, method))
+    return sorted(set(routes))
+
+
+def test_every_route_is_either_public_or_listed(app: Flask) -> None:
+    unlisted = [e for e, _m in protected_routes(app) if allowed_for(e) is None]
+    assert unlisted == [], "a new page needs a role: add it to ALLOWED"
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_each_role_reaches_only_its_pages(
+    app: Flask,
+    client: FlaskClient,
+    make_round: Callable[..., RoundRef],
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+    role: str | None,
+) -> None:
+    round_ = make_round("guarded", agencies=["police", "health"])
+    victim = make_user("manager", email="someone@example.org")
+    with app.app_context():
+        victim_id = db.session.scalar(select(User.id).where(User.email == victim))
+    assert victim_id is not None
+    if role:
+        sign_in(make_user(role, "police" if role == "agency-lead" else None))
+    token = csrf_token_in(client.get("/sign-in").get_data(as_text=True))
+    for endpoint, method in protected_routes(app):
+        url = sample_url(app, endpoint, round_, victim_id)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token})
+        allowed = allowed_for(endpoint) or set()
+        if role is None:
+            assert response.status_code == 302, (endpoint, response.status_code)
+            assert "/sign-in" in response.headers["Location"], endpoint
+        elif role in allowed:
+            assert response.status_code in (200, 302), (endpoint, role, response.status_code)
+        else:
+            assert response.status_code == 403, (endpoint, role, response.status_code)
+            assert "You cannot do that" in response.get_data(as_text=True)
+
+
+def test_an_agency_lead_cannot_see_another_agencys_detail(
+    client: FlaskClient,
+    make_round: Callable[..., RoundRef],
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+) -> None:
+    round_ = make_round("leads", agencies=["police", "health"])
+    sign_in(make_user("agency-lead", "police"))
+    assert client.get(f"/reports/{round_.slug}?agency=police").status_code == 200
+    other = client.get(f"/reports/{round_.slug}?agency=health")
+    assert other.status_code == 403
+    assert "your own agency's detail, not another's" in html.unescape(other.get_data(as_text=True))
+    assert client.get(f"/reports/{round_.slug}/features/trust?agency=health").status_code == 403
+    assert client.get(f"/reports/{round_.slug}/report.pdf?agency=health").status_code == 403
+    own = client.get(f"/reports/{round_.slug}/report.pdf?agency=police")
+    assert own.status_code == 200 and own.mimetype == "application/pdf"
+    # The partnership's full report (every agency's detail) is for managers.
+    assert client.get(f"/reports/{round_.slug}/report.pdf").status_code == 403
+    assert client.get(f"/reports/{round_.slug}/analysis.csv").status_code == 403

@@ -1,0 +1,318 @@
+"""Results for managers: dashboard, feature pages, exports and the PDF report, read back."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from PIL import Image
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from surveys.database import db
+from surveys.library import current_questionnaire
+from surveys.questionnaire import Questionnaire
+from surveys.responses.answers import CompletedResponse
+from surveys.responses.models import Channel
+from surveys.responses.service import record_submissions
+from surveys.rounds.models import Round
+from tests.helpers import RoundRef
+
+MakeRound = Callable[..., RoundRef]
+
+
+def respondent(
+    questionnaire: Questionnaire, agency: str, level: str, score: int, **extra: object
+) -> CompletedResponse:
+    items = {item.id: (6 - score if item.reverse else score) for item in questionnaire.items}
+    return CompletedResponse(agency_id=agency, level_id=level, items=items, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def board_round(app: Flask, make_round: MakeRound, questionnaire: Questionnaire) -> RoundRef:
+    """Police managers warmer than police frontline (a notable gap), social care even,
+    and three health practitioners whose figures must never be shown."""
+    round_ = make_round("board", agencies=["police", "childrens-social-care", "health"])
+    people = [
+        respondent(questionnaire, "police", lv, s, comments={"trust": f"Police view {n}"})
+        for n, (lv, s) in enumerate(
+            [
+                ("strategic", 4),
+                ("operational", 5),
+                ("operational", 4),
+                ("strategic", 3),
+                ("operational", 4),
+                ("operational", 4),
+            ]
+        )
+    ]
+    people += [respondent(questionnaire, "police", "frontline", s) for s in (2, 2, 1, 2, 3, 2)]
+    people += [
+        respondent(questionnaire, "childrens-social-care", lv, 3)
+        for lv in ["operational"] * 6 + ["frontline"] * 6
+    ]
+    people += [
+        respondent(
+            questionnaire,
+            "health",
+            "frontline",
+            5,
+            comments={"trust": "A health practitioner's words"},
+        )
+        for _ in range(3)
+    ]
+    with app.app_context():
+        live = db.session.scalar(select(Round).where(Round.slug == "board"))
+        assert live is not None
+        record_submissions(live, current_questionnaire(), people, Channel.IMPORT, date.today())
+        db.session.commit()
+    return round_
+
+
+@pytest.fixture
+def manager(
+    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[[str], None]
+) -> FlaskClient:
+    sign_in(make_user("manager"))
+    return client
+
+
+def text_of(response: object) -> str:
+    return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
+
+
+def test_dashboard_shows_every_part(manager: FlaskClient, board_round: RoundRef) -> None:
+    page = text_of(manager.get("/reports/board"))
+    for heading in (
+        "Summary",
+        "Responses",
+        "Maturity by feature",
+        "Agencies and features",
+        "Management and frontline gaps",
+        "How information flows between agencies",
+        "How well the statements hang together",
+    ):
+        assert heading in page
+    assert page.count('role="img"') >= 4  # radar, heat map, gaps, reciprocity
+    assert "Notable" in page
+    assert "suppressed" in page
+    # Health's three practitioners are never shown as a number.
+    health_row = re.search(r"Health: Frontline</th>(.*?)</tr>", page, re.S)
+    assert health_row is not None and "suppressed" in health_row.group(1)
+    assert "Managers and frontline practitioners see the partnership differently" in page
+
+
+def test_dashboard_filters_by_agency_and_locality(
+    app: Flask, manager: FlaskClient, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("places", localities=("North", "South"))
+    people = [
+        respondent(questionnaire, "police", lv, s, locality_id=place)
+        for place in ("north", "south")
+        for lv, s in [("frontline", 2)] * 6 + [("operational", 4)] * 6
+    ]
+    with app.app_context():
+        live = db.session.scalar(select(Round).where(Round.slug == "places"))
+        assert live is not None
+        record_submissions(live, current_questionnaire(), people, Channel.IMPORT, date.today())
+        db.session.commit()
+    north = text_of(manager.get("/reports/places?locality=north"))
+    assert "Results: North" in north
+    police = text_of(manager.get("/reports/places?agency=police"))
+    assert "Results: Police" in police
+    assert manager.get("/reports/places?agency=police&locality=north").status_code == 400
+    assert manager.get("/reports/places?locality=mars").status_code == 404
+    assert manager.get("/reports/places?agency=mi5").status_code == 404
+
+
+def test_feature_page_has_statements_comments_and_prompts(
+    manager: FlaskClient, board_round: RoundRef
+) -> None:
+    page = text_of(manager.get("/reports/board/features/trust"))
+    assert "How people answered each statement" in page
+    assert "Police view 1" in page
+    # Health's three practitioners are too few to name: their words appear, if at all,
+    # under a group of at least five (frontline staff of the whole partnership).
+    label = re.search(r"A health practitioner's words</p>\s*<p[^>]*>([^<]*)</p>", page)
+    assert label is not None and "Health" not in label.group(1)
+    assert "Questions to discuss" in page
+    assert manager.get("/reports/board/features/nothing").status_code == 404
+
+
+def test_comparison_with_an_earlier_round(
+    manager: FlaskClient, board_round: RoundRef, make_round: MakeRound
+) -> None:
+    make_round("earlier")
+    page = text_of(manager.get("/reports/board?compare=earlier"))
+    assert "Change since Test round earlier" in page
+    assert manager.get("/reports/board?compare=board").status_code == 404
+
+
+def test_exports_apply_suppression(manager: FlaskClient, board_round: RoundRef) -> None:
+    response = manager.get("/reports/board/analysis.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    health = [
+        r
+        for r in rows
+        if r["table"] == "cells"
+        and r["agency"] == "health"
+        and r["level"] == "frontline"
+        and r["statistic"] == "mean"
+    ]
+    assert health and all(r["value"] == "" and r["suppressed"] == "True" for r in health)
+    workbook = load_workbook(io.BytesIO(manager.get("/reports/board/analysis.xlsx").data))
+    assert {"cells", "gaps", "reliability", "responses"} <= set(workbook.sheetnames)
+    sheet = workbook["cells"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        record = dict(zip(header, row, strict=True))
+        if record["suppressed"]:
+            assert record["n"] is None and record["mean"] is None
+
+
+def test_individual_responses_are_for_administrators_only(
+    client: FlaskClient,
+    board_round: RoundRef,
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+) -> None:
+    sign_in(make_user("admin"))
+    body = client.get("/reports/board/responses.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert len(rows) == 27
+    assert "Police view" not in body and "health practitioner" not in body  # no free text
+    assert "submitted_on" not in rows[0] and all(r["response"].isdigit() for r in rows)
+
+
+@pytest.fixture
+def board_pdf(manager: FlaskClient, board_round: RoundRef) -> bytes:
+    response = manager.get("/reports/board/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return bytes(response.data)
+
+
+def test_pdf_has_its_sections_and_names_every_notable_gap(
+    app: Flask, board_pdf: bytes, board_round: RoundRef
+) -> None:
+    reader = PdfReader(io.BytesIO(board_pdf))
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    flat = re.sub(r"\s+", " ", text)
+    for section in (
+        "Partnership maturity report",
+        "Contents",
+        "Summary",
+        "Who answered",
+        "Maturity by feature",
+        "Managers and frontline practitioners",
+        "Shared commitment and purpose",
+        "Relations of trust",
+        "How information flows between agencies",
+        "Method and anonymity",
+    ):
+        assert section in flat, section
+    assert len(reader.pages) >= 10
+    assert reader.metadata is not None and "Test round board" in (reader.metadata.title or "")
+    with app.app_context():
+        from surveys.analysis.cache import round_analysis
+
+        live = db.session.scalar(select(Round).where(Round.slug == "board"))
+        assert live is not None
+        notable = round_analysis(live).notable_gaps
+    assert notable, "the fixture has notable gaps"
+    names = {"police": "Police", None: "Whole partnership"}
+    for gap in notable:
+        assert names.get(gap.agency, gap.agency or "") in flat
+        assert f"{gap.gap:+.2f}" in flat  # the gap itself is printed
+    assert "(notable)" in flat
+
+
+def test_pdf_never_shows_a_small_groups_figures(board_pdf: bytes) -> None:
+    reader = PdfReader(io.BytesIO(board_pdf))
+    text = re.sub(r"\s+", " ", "\n".join(page.extract_text() or "" for page in reader.pages))
+    # Health's three all scored 5 on every feature; no other group did.
+    assert "5.0" not in text
+    assert "A health practitioner's words Health" not in text
+    assert re.search(r"Health (suppressed ){3}", text), "Health's row reads 'suppressed'"
+
+
+def test_pdf_pages_render_as_pictures(board_pdf: bytes, tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+    (tmp_path / "report.pdf").write_bytes(board_pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "40",
+            "-f",
+            "1",
+            "-l",
+            "6",
+            str(tmp_path / "report.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 6
+    for page in pages:
+        image = Image.open(page).convert("L")
+        dark = sum(image.histogram()[:200])  # pixels darker than light grey
+        assert dark > 0.01 * image.width * image.height, f"{page.name} looks blank"
+
+
+def test_a_second_download_comes_from_the_cache(
+    manager: FlaskClient,
+    board_round: RoundRef,
+    board_pdf: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from surveys.reporting import documents
+
+    def no_rendering(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("the cached report should have been used")
+
+    monkeypatch.setattr(documents, "render_report", no_rendering)
+    again = manager.get("/reports/board/report.pdf")
+    assert again.data == board_pdf
+
+
+def test_an_agencys_report_sets_it_beside_the_partnership(
+    client: FlaskClient,
+    board_round: RoundRef,
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+) -> None:
+    sign_in(make_user("agency-lead", "police"))
+    response = client.get("/reports/board/report.pdf?agency=police")
+    text = re.sub(
+        r"\s+",
+        " ",
+        "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(response.data)).pages),
+    )
+    assert "Police beside the whole partnership" in text
+    assert "Children's social care" not in text  # another agency's detail
+
+
+def test_report_command_writes_a_pdf(app: Flask, board_round: RoundRef, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    target = tmp_path / "report.pdf"
+    result = runner.invoke(args=["report", "board", "-o", str(target), "--agency", "police"])
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().startswith(b"%PDF")
+    result = runner.invoke(args=["report", "board", "-o", str(target), "--agency", "mi5"])
+    assert result.exit_code != 0 and "'mi5' is not an agency" in result.output
