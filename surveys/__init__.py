@@ -35,6 +35,7 @@ def create_app(
     from .reporting import views as reports
     from .responses import views as respond
     from .site import views as site
+    from .workshops import views as workshops
 
     logs.init_app(app)
     library.init_app(app)
@@ -49,6 +50,8 @@ def create_app(
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(manage.blueprint)
     app.register_blueprint(reports.blueprint)
+    app.register_blueprint(workshops.facilitate)
+    app.register_blueprint(workshops.join)
     documents.init_app(app)
     cli.init_app(app)
     return app

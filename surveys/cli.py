@@ -30,6 +30,8 @@ from .responses.synthetic import synthetic_responses
 from .rounds.calendar import closing_after, end_of_day, start_of_day
 from .rounds.models import Round, RoundState, utc_now
 from .rounds.service import RoundError, RoundSpec, create_round, find_round
+from .workshops.demo import create_demo_workshop, demo_workshop
+from .workshops.models import WorkshopSession
 
 questionnaire_group = AppGroup("questionnaire", help="Look at the questionnaire definition.")
 
@@ -280,6 +282,10 @@ def demo_command(reset: bool) -> None:
             click.echo(f"Reopened the demo round ({existing.name}).")
         else:
             click.echo(f"The demo round already exists ({existing.name}).")
+        if demo_workshop(existing) is None:
+            _echo_workshop(
+                create_demo_workshop(existing, questionnaire(existing.questionnaire_version))
+            )
         _echo_links(existing)
         return
     if existing is not None:
@@ -306,7 +312,15 @@ def demo_command(reset: bool) -> None:
     record_submissions(round_, q, responses, Channel.DEMO, today())
     db.session.commit()
     click.echo(f"Created the demo round '{round_.name}' with {len(responses)} synthetic responses.")
+    _echo_workshop(create_demo_workshop(round_, q))
     _echo_links(round_)
+
+
+def _echo_workshop(workshop: WorkshopSession) -> None:
+    click.echo(
+        f"Created the demo workshop '{workshop.title}' (join code {workshop.join_code}); "
+        "facilitators and administrators find it under Workshops."
+    )
 
 
 @click.command("create-user")

@@ -19,8 +19,22 @@ from .responses.tallies import (
     ResponseTally,
 )
 from .rounds.models import Headcount, Round, RoundAgency, RoundLocality
+from .workshops.models import (
+    AgreedLevel,
+    Ballot,
+    RoomAnswer,
+    RoomResponse,
+    WorkshopAction,
+    WorkshopSession,
+)
 
 __all__ = [
+    "AgreedLevel",
+    "Ballot",
+    "RoomAnswer",
+    "RoomResponse",
+    "WorkshopAction",
+    "WorkshopSession",
     "Answer",
     "Comment",
     "CompleteCaseTally",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,8 +20,11 @@ def local_time(value: datetime) -> datetime:
     return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
 
 
-def long_date(value: datetime) -> str:
-    return f"{local_time(value):%-d %B %Y}"
+def long_date(value: datetime | date) -> str:
+    """'3 March 2027'. A time is read in the partnership's zone first; a date is a date."""
+    if isinstance(value, datetime):
+        value = local_time(value)
+    return f"{value:%-d %B %Y}"
 
 
 def date_and_time(value: datetime) -> str:

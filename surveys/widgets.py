@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
-from wtforms import Field, SelectChoice
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput
+from wtforms import DateField, Field, SelectChoice
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
@@ -26,3 +26,33 @@ class Radios(GovRadioInput):
         if not (params.get("hint") or {}).get("text"):
             params.pop("hint", None)
         return params
+
+
+class GovDateField(DateField):
+    """A date in three boxes (the GOV.UK date input), with a plain-English error.
+
+    WTForms says "Not a valid date value." for 31 February; the Design System's pattern is
+    "[whatever it is] must be a real date", said at the field.
+    """
+
+    data: Any  # like every WTForms field's: a date once the form has validated
+
+    def __init__(self, label: str, what: str, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%d %m %Y")
+        kwargs.setdefault("widget", GovDateInput())
+        super().__init__(label, **kwargs)
+        self.what = what
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        # The widget redraws exactly three boxes from raw_data, so a hand-made request with
+        # more or fewer parts is padded (or cut) to three instead of crashing the page.
+        self.raw_data = (list(valuelist) + ["", "", ""])[:3]
+        if not any(str(value).strip() for value in valuelist):
+            self.data = None  # empty: InputRequired or Optional decides
+            return
+        try:
+            if len(valuelist) != 3:
+                raise ValueError("not a day, a month and a year")
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"{self.what} must be a real date, for example 31 3 2027") from None

@@ -23,7 +23,14 @@ from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
 from surveys.rounds.models import utc_now
 from surveys.rounds.service import RoundSpec, create_round
-from tests.helpers import TEST_PASSWORD, Respondent, RoundRef, app_config, csrf_token_in
+from tests.helpers import (
+    TEST_PASSWORD,
+    Respondent,
+    RoundRef,
+    WorkshopRef,
+    app_config,
+    csrf_token_in,
+)
 
 TEST_SCHEMA = "boundary_test"  # on a shared PostgreSQL, the tests keep to their own schema
 
@@ -105,6 +112,38 @@ def make_round(app: Flask) -> Callable[..., RoundRef]:
         with app.app_context():
             round_ = create_round(spec, current_questionnaire(), 30)
             return RoundRef(round_.id, round_.slug, round_.public_token)
+
+    return make
+
+
+@pytest.fixture
+def make_workshop(app: Flask) -> Callable[..., WorkshopRef]:
+    """A workshop set up through the service, as a facilitator's form would."""
+    from surveys.rounds.service import find_round
+    from surveys.workshops.models import Mode
+    from surveys.workshops.service import SessionSpec, create_session
+
+    def make(
+        *,
+        title: str = "North cluster",
+        features: tuple[str, ...] = ("purpose", "trust"),
+        mode: str = "pulse",
+        round_slug: str | None = None,
+        counts: bool = False,
+        open_answering: bool = True,
+    ) -> WorkshopRef:
+        from surveys.workshops.service import open_answering as open_it
+
+        with app.app_context():
+            linked = find_round(round_slug) if round_slug else None
+            workshop = create_session(
+                SessionSpec(title, utc_now().date(), features, Mode(mode), linked, counts),
+                current_questionnaire(),
+                None,
+            )
+            if open_answering:
+                open_it(workshop)
+            return WorkshopRef(workshop.id, workshop.join_code)
 
     return make
 

@@ -44,6 +44,22 @@ class RoundRef:
         return f"/r/{self.token}"
 
 
+@dataclass(frozen=True)
+class WorkshopRef:
+    """A workshop's id and join code."""
+
+    id: int
+    code: str
+
+    @property
+    def console(self) -> str:
+        return f"/workshops/{self.id}"
+
+    @property
+    def room(self) -> str:
+        return f"/w/{self.code}"
+
+
 def count_rows(app: Flask, model: type[Base], **where: Any) -> int:
     with app.app_context():
         query = select(func.count()).select_from(model)

@@ -8,15 +8,14 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..questionnaire import Questionnaire
-from ..widgets import choices
+from ..widgets import GovDateField, choices
 
 
 class RoundForm(FlaskForm):
@@ -33,19 +32,17 @@ class RoundForm(FlaskForm):
         validators=[Optional(), Length(max=80)],
         widget=GovTextInput(),
     )
-    opens = DateField(
+    opens = GovDateField(
         "First day people can answer",
+        "The first day",
         description="For example 1 3 2027",
-        format="%d %m %Y",
         validators=[InputRequired("Enter the first day people can answer")],
-        widget=GovDateInput(),
     )
-    closes = DateField(
+    closes = GovDateField(
         "Last day people can answer",
+        "The last day",
         description="The round closes at 11:59pm on this day.",
-        format="%d %m %Y",
         validators=[InputRequired("Enter the last day people can answer")],
-        widget=GovDateInput(),
     )
     agencies = SelectMultipleField(
         "Agencies taking part",
@@ -60,7 +57,7 @@ class RoundForm(FlaskForm):
         widget=GovTextArea(),
     )
 
-    def validate_closes(self, field: DateField) -> None:
+    def validate_closes(self, field: GovDateField) -> None:
         opens: date | None = self.opens.data
         if opens and field.data and field.data < opens:
             raise ValidationError("The last day must be on or after the first day")

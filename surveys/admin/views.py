@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.wrappers.response import Response
 
@@ -17,6 +15,7 @@ from ..auth.models import Role, User
 from ..auth.service import AccountError, create_user
 from ..database import db
 from ..library import current_questionnaire, questionnaire
+from ..links import public_base, qr_svg
 from ..responses.models import Submission
 from ..rounds.calendar import closing_after, end_of_day, local_date, start_of_day
 from ..rounds.models import Round, RoundStateError, utc_now
@@ -211,14 +210,8 @@ def headcounts(slug: str) -> View:
     )
 
 
-def qr_svg(link: str, label: str) -> Markup:
-    """A QR code as inline SVG that scales to its box; no style attributes (CSP)."""
-    code = segno.make(link, error="m")
-    return Markup(code.svg_inline(dark="#0b0c0c", omitsize=True, title=label))
-
-
 def round_links(round_: Round) -> list[dict[str, Any]]:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    base = public_base()
     everyone = f"{base}{url_for('respond.start', token=round_.public_token)}"
     links = [{"agency": None, "name": "Everyone", "url": everyone}]
     links += [

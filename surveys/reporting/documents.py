@@ -15,6 +15,7 @@ import mimetypes
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -27,6 +28,10 @@ from ..analysis.cache import round_analysis
 from ..analysis.comments import PublishedComment, published_comments
 from ..library import questionnaire
 from ..rounds.models import Round, utc_now
+from ..rounds.service import previous_round
+from ..workshops.models import WorkshopAction
+from ..workshops.presentation import RoomView
+from ..workshops.service import actions_for_round
 from .narrative import executive_summary
 from .presentation import Report, Scope
 from .svg_text import install as install_whole_run_svg_text
@@ -79,6 +84,58 @@ def report_for(round_: Round, agency: str | None) -> Report:
     )
 
 
+def render_pdf(template: str, **context: object) -> bytes:
+    """Any of Boundary's PDFs: a template under templates/pdf, its stylesheet from static/."""
+    html = render_template(template, generated=utc_now(), **context)
+    static = Path(current_app.static_folder or "static")
+    document = HTML(
+        string=html,
+        base_url=static.resolve().as_uri() + "/",
+        url_fetcher=StaticFilesOnly(static),
+    )
+    pdf: bytes = document.write_pdf()
+    return pdf
+
+
+@dataclass(frozen=True)
+class RoundActions:
+    """Actions from a round's workshops, and from the round before it, for the report."""
+
+    this_round: list[WorkshopAction]
+    earlier_round: Round | None
+    earlier: list[WorkshopAction]
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when any action shown changes, so a cached report is never stale."""
+        digest = hashlib.sha256()
+        for action in [*self.this_round, *self.earlier]:
+            fields = (
+                action.id,
+                action.text,
+                action.feature_id,
+                action.owner_agency,
+                action.due_on,
+                action.status,
+            )
+            digest.update(repr(fields).encode())
+        return digest.hexdigest()[:8]
+
+
+def round_actions(round_: Round, agency: str | None) -> RoundActions:
+    """An agency's report lists the actions that agency owns and the ones nobody owns yet."""
+
+    def shown(actions: list[WorkshopAction]) -> list[WorkshopAction]:
+        return [a for a in actions if agency is None or a.owner_agency in (None, agency)]
+
+    earlier_round = previous_round(round_)
+    return RoundActions(
+        shown(actions_for_round(round_.id)),
+        earlier_round,
+        shown(actions_for_round(earlier_round.id)) if earlier_round else [],
+    )
+
+
 def render_report(round_: Round, agency: str | None = None, with_charts: bool = True) -> bytes:
     """Build the PDF afresh (the benchmark also renders it without charts, for comparison)."""
     report = report_for(round_, agency)
@@ -91,23 +148,29 @@ def render_report(round_: Round, agency: str | None = None, with_charts: bool = 
         ]
         for feature in report.questionnaire.features
     }
-    html = render_template(
+    return render_pdf(
         "pdf/report.html",
         round=round_,
         report=report,
         summary=executive_summary(report),
         comments=comments,
         with_charts=with_charts,
-        generated=utc_now(),
+        actions=round_actions(round_, agency),
+        feature_names={f.id: f.name for f in report.questionnaire.features},
     )
-    static = Path(current_app.static_folder or "static")
-    document = HTML(
-        string=html,
-        base_url=static.resolve().as_uri() + "/",
-        url_fetcher=StaticFilesOnly(static),
+
+
+def workshop_report(room: RoomView) -> bytes:
+    """A workshop's results, agreed levels, before-and-after votes and actions. Made afresh
+    each time: it is short, and its actions' statuses change after the day."""
+    q = room.questionnaire
+    return render_pdf(
+        "pdf/workshop.html",
+        room=room,
+        workshop=room.workshop,
+        feature_names={f.id: f.name for f in q.features},
+        agency_names={a.id: a.name for a in q.agencies},
     )
-    pdf: bytes = document.write_pdf()
-    return pdf
 
 
 @functools.cache
@@ -117,6 +180,7 @@ def report_format(templates: str, static: str) -> str:
     digest = hashlib.sha256()
     for path in (
         Path(templates) / "pdf" / "report.html",
+        Path(templates) / "pdf" / "_macros.html",
         Path(static) / "css" / "report.css",
         Path(__file__).with_name("charts.py"),
         Path(__file__).with_name("presentation.py"),
@@ -130,7 +194,7 @@ def cache_path(round_: Round, agency: str | None) -> Path:
     fingerprint = report_format(str(current_app.template_folder), str(current_app.static_folder))
     name = (
         f"{round_.public_token}-v{round_.data_version}-k{current_app.config['MIN_CELL_SIZE']}"
-        f"-{fingerprint}-{agency or 'partnership'}.pdf"
+        f"-a{round_actions(round_, agency).fingerprint}-{fingerprint}-{agency or 'partnership'}.pdf"
     )
     return Path(current_app.instance_path) / "reports" / name
 

@@ -38,6 +38,7 @@ class Channel(enum.StrEnum):
     ONLINE = "online"
     IMPORT = "import"  # paper or spreadsheet responses loaded by import-responses
     DEMO = "demo"  # synthetic responses made by `flask demo`
+    WORKSHOP = "workshop"  # answered in a live workshop that counts towards the round
 
 
 class Draft(Base):

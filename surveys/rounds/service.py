@@ -214,3 +214,15 @@ def find_round(slug: str) -> Round | None:
 
 def find_round_by_token(token: str) -> Round | None:
     return db.session.scalar(select(Round).where(Round.public_token == token))
+
+
+def previous_round(round_: Round) -> Round | None:
+    """The round that opened last before this one: what its workshops agreed is followed up in
+    this round's report. A demo round only follows another demo round, and a real one a real one."""
+    return db.session.scalar(
+        select(Round)
+        .where(Round.opens_at < round_.opens_at, Round.id != round_.id)
+        .where(Round.is_demo == round_.is_demo)
+        .order_by(Round.opens_at.desc(), Round.id.desc())
+        .limit(1)
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from surveys.auth.models import User
 from surveys.database import db
-from tests.helpers import RoundRef, csrf_token_in
+from tests.helpers import RoundRef, WorkshopRef, csrf_token_in
 
 ROLES = ("admin", "manager", "agency-lead", "facilitator")
 # Who may open each area: every route under a prefix is checked below.
@@ -25,6 +25,7 @@ ALLOWED = {
     "reports.responses_export": {"admin"},
     "reports.": {"admin", "manager", "agency-lead"},
     "auth.password": set(ROLES),
+    "workshops.": {"admin", "facilitator"},
 }
 PUBLIC = {
     "static",
@@ -43,7 +44,9 @@ def allowed_for(endpoint: str) -> set[str] | None:
     return None
 
 
-def sample_url(app: Flask, endpoint: str, round_: RoundRef, user_id: int) -> str:
+def sample_url(
+    app: Flask, endpoint: str, round_: RoundRef, user_id: int, ids: dict[str, int] | None = None
+) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values: dict[str, Any] = {
         "slug": round_.slug,
@@ -52,6 +55,9 @@ def sample_url(app: Flask, endpoint: str, round_: RoundRef, user_id: int) -> str
         "user_id": user_id,
         "action": "close" if "open_or_close" in endpoint else "deactivate",
         "file_format": "csv",
+        "screen": "projector",
+        "move": "focus",
+        **(ids or {}),
     }
     with app.test_request_context():
         from flask import url_for
@@ -62,7 +68,8 @@ def sample_url(app: Flask, endpoint: str, round_: RoundRef, user_id: int) -> str
 def protected_routes(app: Flask) -> list[tuple[str, str]]:
     routes = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC or rule.endpoint.startswith("respond."):
+        # Respondents and workshop participants need no account.
+        if rule.endpoint in PUBLIC or rule.endpoint.startswith(("respond.", "join.")):
             continue
         method = "POST" if "GET" not in (rule.methods or set()) else "GET"
         routes.append((rule.endpoint, method))
@@ -80,10 +87,22 @@ def test_each_role_reaches_only_its_pages(
     client: FlaskClient,
     make_round: Callable[..., RoundRef],
     make_user: Callable[..., str],
+    make_workshop: Callable[..., WorkshopRef],
     sign_in: Callable[[str], None],
     role: str | None,
 ) -> None:
     round_ = make_round("guarded", agencies=["police", "health"])
+    workshop = make_workshop(round_slug=round_.slug)
+    with app.app_context():
+        from surveys.workshops import service
+        from surveys.workshops.models import WorkshopSession
+
+        live = db.session.get(WorkshopSession, workshop.id)
+        assert live is not None
+        ids = {
+            "workshop_id": workshop.id,
+            "action_id": service.add_action(live, "Meet monthly", None, None, None).id,
+        }
     victim = make_user("manager", email="someone@example.org")
     with app.app_context():
         victim_id = db.session.scalar(select(User.id).where(User.email == victim))
@@ -92,11 +111,11 @@ def test_each_role_reaches_only_its_pages(
         sign_in(make_user(role, "police" if role == "agency-lead" else None))
     token = csrf_token_in(client.get("/sign-in").get_data(as_text=True))
     for endpoint, method in protected_routes(app):
-        url = sample_url(app, endpoint, round_, victim_id)
+        url = sample_url(app, endpoint, round_, victim_id, ids)
         if method == "GET":
             response = client.get(url)
         else:
-            response = client.post(url, data={"csrf_token": token})
+            response = client.post(url, data={"csrf_token": token, "status": "done"})
         allowed = allowed_for(endpoint) or set()
         if role is None:
             assert response.status_code == 302, (endpoint, response.status_code)

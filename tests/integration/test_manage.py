@@ -68,7 +68,7 @@ def test_create_a_round_through_the_form(app: Flask, admin: FlaskClient) -> None
     [
         ({"name": ""}, "Enter a name for the round"),
         ({"agencies": []}, "Choose at least one agency"),
-        ({"closes": ["40", "13", "2027"]}, "Not a valid date value"),
+        ({"closes": ["40", "13", "2027"]}, "The last day must be a real date"),
         ({"slug": "Bad Slug"}, "must be lowercase letters and digits"),
         ({"localities": "North\nnorth"}, "Each locality needs a different name"),
     ],

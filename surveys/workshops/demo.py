@@ -1,0 +1,92 @@
+"""A finished demo workshop on the demo round, so a newcomer can open a console, a projector
+and a workshop report without gathering a room first. Its answers are synthetic."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import select
+
+from ..database import db
+from ..questionnaire import Questionnaire
+from ..responses.service import today
+from ..responses.synthetic import synthetic_responses
+from ..rounds.models import Round
+from . import service
+from .models import Mode, WorkshopSession
+
+DEMO_TITLE = "Demo: North cluster workshop"
+DEMO_PEOPLE = 36
+DEMO_ACTIONS = (
+    (
+        "Set up a monthly joint huddle between the MASH and locality social work teams",
+        "trust",
+        "childrens-social-care",
+        90,
+    ),
+    (
+        "Write a one-page guide to what police can and cannot share, and when",
+        "exchange",
+        "police",
+        60,
+    ),
+    (
+        "Add a 'what did we disagree on?' item to every strategy meeting agenda",
+        "dialogue",
+        None,
+        30,
+    ),
+)
+
+
+def demo_workshop(round_: Round) -> WorkshopSession | None:
+    return db.session.scalar(
+        select(WorkshopSession).where(
+            WorkshopSession.round_id == round_.id, WorkshopSession.title == DEMO_TITLE
+        )
+    )
+
+
+def create_demo_workshop(round_: Round, questionnaire: Questionnaire) -> WorkshopSession:
+    """A pulse on all five features: 36 people answered, the trust statement was put to the
+    room again after discussion, three levels were agreed and three actions captured."""
+    q = questionnaire
+    workshop = service.create_session(
+        service.SessionSpec(
+            DEMO_TITLE, today(), [f.id for f in q.features], Mode.PULSE, round_, False
+        ),
+        q,
+        None,
+    )
+    asked = service.statements(workshop, q)
+    people = synthetic_responses(q, DEMO_PEOPLE, seed=2026)
+    service.open_answering(workshop)
+    for person in people:
+        answers = {item.id: person.items.get(item.id) for item in asked}
+        token = service.issue_ballot(workshop)
+        service.cast(workshop, q, token, person.agency_id, person.level_id, answers, 1)
+
+    # After talking it through, some frontline staff see trust a little more warmly.
+    rng = random.Random(2026)
+    trust = next(f.headline_item for f in q.features if f.id == "trust")
+    service.start_revote(workshop, trust, q)
+    for person in people[:30]:
+        value = person.items.get(trust)
+        if value is not None and person.level_id == "frontline" and rng.random() < 0.4:
+            value = min(5, value + 1)
+        token = service.issue_ballot(workshop)
+        service.cast(workshop, q, token, person.agency_id, person.level_id, {trust: value}, 2)
+    service.stop_revote(workshop)
+    service.close_answering(workshop)
+    service.reveal(workshop, True)
+    service.focus(workshop, "trust")
+    for feature_id, level_id in (
+        ("purpose", "established"),
+        ("trust", "developing"),
+        ("exchange", "emerging"),
+    ):
+        service.agree_level(workshop, feature_id, level_id, q)
+    for text, feature_id, agency_id, days in DEMO_ACTIONS:
+        due = today().toordinal() + days
+        service.add_action(workshop, text, feature_id, agency_id, today().fromordinal(due))
+    return workshop

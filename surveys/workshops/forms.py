@@ -1,0 +1,155 @@
+"""Forms for facilitators and for the people in the room."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovSelect,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..questionnaire import Item, Questionnaire
+from ..responses.answers import DONT_KNOW
+from ..responses.forms import JourneyForm
+from ..rounds.models import Round
+from ..widgets import GovDateField, Radios, choices
+from .models import Mode
+
+
+class JoinForm(FlaskForm):
+    code = StringField(
+        "Workshop code",
+        description="The 6 letters and numbers on the screen, for example HT4 K9C",
+        validators=[DataRequired("Enter the code on the screen")],  # spaces alone are no code
+        widget=GovTextInput(),
+    )
+
+
+class NewSessionForm(FlaskForm):
+    title = StringField(
+        "Title",
+        description="For example ‘North cluster: information sharing’",
+        validators=[InputRequired("Give the workshop a title"), Length(max=200)],
+        widget=GovTextInput(),
+    )
+    held_on = GovDateField(
+        "Date", "The date", validators=[InputRequired("Enter the date of the workshop")]
+    )
+    round = SelectField("Survey round to link", widget=GovSelect())
+    features = SelectMultipleField(
+        "Features to cover",
+        validators=[InputRequired("Choose at least one feature")],
+        widget=GovCheckboxesInput(),
+    )
+    mode = RadioField(
+        "What the room answers",
+        validators=[InputRequired("Choose what the room answers")],
+        widget=Radios(),
+    )
+    counts = BooleanField(
+        "Count the room's answers in the round's results (full questionnaire only)",
+        widget=GovCheckboxInput(),
+    )
+
+
+def new_session_form(
+    questionnaire: Questionnaire, rounds: Sequence[Round], **kwargs: Any
+) -> NewSessionForm:
+    form = NewSessionForm(**kwargs)
+    form.round.choices = choices([("", "No round")] + [(r.slug, r.name) for r in rounds])
+    form.features.choices = choices((f.id, f.name) for f in questionnaire.features)
+    form.mode.choices = choices(
+        [
+            (Mode.PULSE.value, "A pulse: one headline statement per feature"),
+            (Mode.FULL.value, "Every statement of the features covered"),
+        ]
+    )
+    return form
+
+
+class ActionForm(FlaskForm):
+    text = TextAreaField(
+        "Action",
+        validators=[InputRequired("Describe the action"), Length(max=1000)],
+        widget=GovTextArea(),
+    )
+    feature = SelectField("Feature", validators=[Optional()], widget=GovSelect())
+    owner = SelectField("Agency that owns it", validators=[Optional()], widget=GovSelect())
+    due = GovDateField("Due by (optional)", "The due date", validators=[Optional()])
+
+
+def action_form(
+    questionnaire: Questionnaire, feature_ids: Sequence[str], **kwargs: Any
+) -> ActionForm:
+    form = ActionForm(**kwargs)
+    form.feature.choices = choices(
+        [("", "Not one feature")]
+        + [(f.id, f.name) for f in questionnaire.features if f.id in feature_ids]
+    )
+    form.owner.choices = choices(
+        [("", "Not decided")] + [(a.id, a.name) for a in questionnaire.agencies]
+    )
+    return form
+
+
+class ParticipantForm(JourneyForm):
+    """A participant's page: the CSRF token, the join code (as `round`), a one-time ballot."""
+
+    ballot = HiddenField()
+
+
+def about_form(
+    questionnaire: Questionnaire, agencies: Sequence[tuple[str, str]], **kwargs: Any
+) -> ParticipantForm:
+    fields = {
+        "agency": RadioField(
+            "Which agency do you work for?",
+            choices=choices(agencies),
+            validators=[InputRequired("Select the agency you work for")],
+            widget=Radios(),
+        ),
+        "level": RadioField(
+            "Which best describes your role?",
+            choices=choices((level.id, level.name) for level in questionnaire.levels),
+            validators=[InputRequired("Select the option that best describes your role")],
+            widget=Radios(),
+        ),
+    }
+    form_class: type[ParticipantForm] = type("RoomAboutForm", (ParticipantForm,), fields)
+    return form_class(**kwargs)
+
+
+def answers_form(
+    questionnaire: Questionnaire, items: Sequence[Item], **kwargs: Any
+) -> ParticipantForm:
+    scale = choices(
+        [(str(p.value), p.label) for p in questionnaire.scale]
+        + [(DONT_KNOW, questionnaire.dont_know)]
+    )
+    fields = {
+        item.id: RadioField(
+            f"{number}. {item.text}",
+            choices=scale,
+            validators=[InputRequired(f"Select how far you agree with statement {number}")],
+            widget=Radios(),
+        )
+        for number, item in enumerate(items, 1)
+    }
+    form_class: type[ParticipantForm] = type("RoomAnswersForm", (ParticipantForm,), fields)
+    return form_class(**kwargs)

@@ -1,0 +1,165 @@
+"""Live workshop sessions: what the facilitator runs, what the room answers, what it agrees.
+
+Participants have no account. Like survey answers, room answers keep only agency, level and
+the day; their ids are random, and the one-time ballots that make a submit idempotent are
+deleted when used, so nothing links an answer to a device or to the order of arrival.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import Base
+from ..responses.models import SubmissionId
+from ..rounds.models import Round, utc_now
+
+
+class Mode(enum.StrEnum):
+    FULL = "full"  # every statement of the features covered
+    PULSE = "pulse"  # one headline statement per feature
+
+
+class SessionState(enum.StrEnum):
+    WAITING = "waiting"  # created, answering not yet open
+    ANSWERING = "answering"
+    PAUSED = "paused"  # answering closed for now
+    ENDED = "ended"
+
+
+class WorkshopSession(Base):
+    """One workshop: its room, its statements, and where the conversation has got to."""
+
+    __tablename__ = "workshop_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date]
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    questionnaire_version: Mapped[str] = mapped_column(String(80))
+    features: Mapped[str] = mapped_column(String(400))  # feature ids, comma-separated, in order
+    mode: Mapped[str] = mapped_column(String(10))
+    counts_towards_round: Mapped[bool] = mapped_column(default=False)
+    join_code: Mapped[str] = mapped_column(String(6), unique=True)
+    answering: Mapped[bool] = mapped_column(default=False)
+    ever_opened: Mapped[bool] = mapped_column(default=False)
+    revealed: Mapped[bool] = mapped_column(default=False)  # hidden at first: no steering
+    focus_feature: Mapped[str | None] = mapped_column(String(80))
+    # A statement put to the room again after discussion; None when no re-vote is running.
+    revote_item: Mapped[str | None] = mapped_column(String(80))
+    ended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # Rises with every change the screens show; polling screens compare it (ETag).
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    round: Mapped[Round | None] = relationship()
+    actions: Mapped[list[WorkshopAction]] = relationship(
+        back_populates="session", order_by="WorkshopAction.id", cascade="all, delete-orphan"
+    )
+    agreed_levels: Mapped[list[AgreedLevel]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def feature_ids(self) -> list[str]:
+        return [f for f in self.features.split(",") if f]
+
+    @property
+    def state(self) -> SessionState:
+        if self.ended_at is not None:
+            return SessionState.ENDED
+        if self.answering:
+            return SessionState.ANSWERING
+        return SessionState.PAUSED if self.ever_opened else SessionState.WAITING
+
+
+class Ballot(Base):
+    """A one-time ticket in a participant's form; using it stores their answers once."""
+
+    __tablename__ = "workshop_ballots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_sessions.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_on: Mapped[date]
+
+
+class RoomResponse(Base):
+    """One participant's answers in one vote (1: first answers, 2: a re-vote)."""
+
+    __tablename__ = "workshop_responses"
+    __table_args__ = (Index("ix_workshop_responses_session_vote", "session_id", "vote"),)
+
+    id: Mapped[int] = mapped_column(SubmissionId, primary_key=True, autoincrement=False)
+    session_id: Mapped[int] = mapped_column(ForeignKey("workshop_sessions.id", ondelete="CASCADE"))
+    agency_id: Mapped[str] = mapped_column(String(80))
+    level_id: Mapped[str] = mapped_column(String(80))
+    vote: Mapped[int] = mapped_column(SmallInteger)
+    submitted_on: Mapped[date]
+
+    answers: Mapped[list[RoomAnswer]] = relationship(cascade="all, delete-orphan")
+
+
+class RoomAnswer(Base):
+    """A statement's answer in the room (1-5; None for don't know)."""
+
+    __tablename__ = "workshop_answers"
+
+    response_id: Mapped[int] = mapped_column(
+        SubmissionId, ForeignKey("workshop_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_sessions.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class AgreedLevel(Base):
+    """The maturity level the room agreed for a feature after discussion."""
+
+    __tablename__ = "workshop_agreed_levels"
+    __table_args__ = (UniqueConstraint("session_id", "feature_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("workshop_sessions.id", ondelete="CASCADE"))
+    feature_id: Mapped[str] = mapped_column(String(80))
+    level_id: Mapped[str] = mapped_column(String(80))
+
+
+class ActionStatus(enum.StrEnum):
+    AGREED = "agreed"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("-", " ").capitalize()
+
+
+class WorkshopAction(Base):
+    """An action the room agreed: what, for which feature, whose, by when."""
+
+    __tablename__ = "workshop_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("workshop_sessions.id", ondelete="CASCADE"))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    feature_id: Mapped[str | None] = mapped_column(String(80))
+    owner_agency: Mapped[str | None] = mapped_column(String(80))
+    due_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.AGREED.value)
+
+    session: Mapped[WorkshopSession] = relationship(back_populates="actions")
+
+    @property
+    def status_label(self) -> str:
+        return ActionStatus(self.status).label

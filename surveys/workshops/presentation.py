@@ -1,0 +1,178 @@
+"""From the room's figures to what the console, the projector and the workshop report show.
+
+The charts come from the same module as the dashboard and the round report, so a gap or an
+answer distribution looks the same on the big screen as on paper. Every figure here has
+already passed the room's small-group rule (room.py); this module only decides how to show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from ..analysis.results import CellResult, RoundAnalysis
+from ..questionnaire import Feature, Item, MaturityLevel, Questionnaire
+from ..reporting import charts
+from ..scoring.distribution import ItemDistribution
+from ..scoring.maturity import maturity_rank
+from .models import WorkshopSession
+from .room import RoomFeature, RoomFigures
+
+
+def shares(distribution: ItemDistribution) -> tuple[list[float], float]:
+    """Shares of everyone asked answering 1..5, and the share answering don't know."""
+    asked = distribution.answered + distribution.dont_know
+    if not asked:
+        return [0.0] * 5, 0.0
+    return [count / asked for count in distribution.counts], distribution.dont_know / asked
+
+
+@dataclass(frozen=True)
+class RoomView:
+    workshop: WorkshopSession
+    questionnaire: Questionnaire
+    figures: RoomFigures
+    survey: RoundAnalysis | None = None  # the linked round's results, if a round is linked
+
+    @property
+    def features(self) -> list[Feature]:
+        found = (self.questionnaire.feature(f) for f in self.workshop.feature_ids)
+        return [f for f in found if f is not None]
+
+    @property
+    def k(self) -> int:
+        return self.figures.k
+
+    def room(self, feature: Feature) -> RoomFeature:
+        return self.figures.features[feature.id]
+
+    # --- levels: measured in the room, in the survey, and agreed after discussion -------------
+
+    def level(self, rank: int | None) -> MaturityLevel | None:
+        return next((m for m in self.questionnaire.maturity_levels if m.rank == rank), None)
+
+    def room_level(self, feature: Feature) -> MaturityLevel | None:
+        mean = self.room(feature).everyone.mean
+        return None if mean is None else self.level(maturity_rank(mean))
+
+    def survey_cell(self, feature: Feature, level: str | None = None) -> CellResult | None:
+        if self.survey is None:
+            return None
+        return self.survey.cell(feature.id, None, level)
+
+    def survey_level(self, feature: Feature) -> MaturityLevel | None:
+        cell = self.survey_cell(feature)
+        if cell is None or cell.suppressed or cell.mean is None:
+            return None
+        return self.level(maturity_rank(cell.mean))
+
+    def agreed_level(self, feature: Feature) -> MaturityLevel | None:
+        agreed = {a.feature_id: a.level_id for a in self.workshop.agreed_levels}
+        return next(
+            (m for m in self.questionnaire.maturity_levels if m.id == agreed.get(feature.id)), None
+        )
+
+    # --- charts --------------------------------------------------------------------------------
+
+    def focus_chart(self, feature: Feature, chart_id: str = "room-focus") -> Markup:
+        """Managers beside frontline staff on one feature: the room, and the survey."""
+        room = self.room(feature)
+        rows = [
+            charts.GapRow(
+                "This room",
+                room.management.mean if room.split_shown else None,
+                room.frontline.mean if room.split_shown else None,
+                suppressed=not room.split_shown,
+            )
+        ]
+        survey = self.survey_gap_row(feature)
+        if survey is not None:
+            rows.append(survey)
+        return charts.gap_chart(chart_id, rows, f"Managers and frontline staff: {feature.name}")
+
+    def survey_gap_row(self, feature: Feature) -> charts.GapRow | None:
+        if self.survey is None:
+            return None
+        gap = self.survey.gap(feature.id)
+        return charts.GapRow(
+            "Survey",
+            gap.management_mean,
+            gap.frontline_mean,
+            gap.ci_low,
+            gap.ci_high,
+            gap.notable,
+            gap.suppressed,
+        )
+
+    def gaps_chart(self, chart_id: str = "room-gaps") -> Markup:
+        """The room's management-frontline gap on every feature covered."""
+        rows = []
+        for feature in self.features:
+            room = self.room(feature)
+            rows.append(
+                charts.GapRow(
+                    feature.name,
+                    room.management.mean,
+                    room.frontline.mean,
+                    suppressed=not room.split_shown,
+                )
+            )
+        return charts.gap_chart(chart_id, rows, "Managers and frontline staff in the room")
+
+    def largest_gaps(self, count: int = 3) -> list[tuple[Feature, RoomFeature]]:
+        names = {f.id: f for f in self.features}
+        return [
+            (names[g.feature_id], g) for g in self.figures.gaps[:count] if g.feature_id in names
+        ]
+
+    def statement_rows(self, item: Item) -> list[charts.DistributionRow]:
+        """First answers, answers after discussion (if asked again) and the survey's."""
+        result = self.figures.statements.get(item.id)
+        rows = []
+        if result is not None:
+            rows.append(self.distribution_row("First answers", result.first))
+            if result.second is not None or self.figures.asked_again.get(item.id):
+                rows.append(self.distribution_row("After discussion", result.second))
+        if self.survey is not None:
+            survey = next(
+                (
+                    i
+                    for i in self.survey.items
+                    if i.item == item.id and (i.agency, i.level, i.locality) == (None, None, None)
+                ),
+                None,
+            )
+            if survey is not None:
+                answered = survey.distribution or (0.0,) * 6
+                rows.append(
+                    charts.DistributionRow(
+                        "Survey", list(answered[:5]), answered[5], survey.suppressed
+                    )
+                )
+        return rows
+
+    @staticmethod
+    def distribution_row(label: str, result: ItemDistribution | None) -> charts.DistributionRow:
+        if result is None:
+            return charts.DistributionRow(label, [0.0] * 5, 0.0, suppressed=True)
+        answered, dont_know = shares(result)
+        return charts.DistributionRow(label, answered, dont_know)
+
+    def statement_chart(self, item: Item, chart_id: str = "room-statement") -> Markup:
+        return charts.distribution_chart(
+            chart_id,
+            self.statement_rows(item),
+            [p.label for p in self.questionnaire.scale],
+            self.questionnaire.dont_know,
+            f"How the room answered: {item.text}",
+        )
+
+    def asked_again(self) -> list[Item]:
+        """Statements put to the room a second time, in questionnaire order."""
+        return [
+            item
+            for feature in self.features
+            for item in feature.items
+            if self.figures.asked_again.get(item.id)
+        ]

@@ -1,0 +1,561 @@
+"""Live workshops through the real test client: a facilitator, a room of phones, a report."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+from sqlalchemy import inspect, select
+
+from surveys.database import db
+from surveys.questionnaire import Questionnaire
+from surveys.responses.models import Channel, Submission
+from surveys.workshops import service
+from surveys.workshops.models import (
+    ActionStatus,
+    Ballot,
+    RoomAnswer,
+    RoomResponse,
+    WorkshopAction,
+    WorkshopSession,
+)
+from surveys.workshops.room import compute
+from tests.helpers import RoundRef, WorkshopRef, count_rows, csrf_token_in
+
+BALLOT = re.compile(r'name="ballot"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="ballot"')
+RADIO_NAMES = re.compile(r'class="govuk-radios__input" id="[^"]+" name="([^"]+)"')
+
+
+def text_of(response: object) -> str:
+    return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
+
+
+def visible(page: str) -> str:
+    """A page's text as a person reads it: no tags, single spaces."""
+    return re.sub(r" ([.,])", r"\1", " ".join(re.sub(r"<[^>]+>", " ", page).split()))
+
+
+class Participant:
+    """One phone in the room: its own client, so its own cookie."""
+
+    def __init__(self, app: Flask, workshop: WorkshopRef) -> None:
+        self.client = app.test_client()
+        self.workshop = workshop
+
+    def join(self, agency: str = "police", level: str = "frontline") -> None:
+        page = self.client.get(self.workshop.room)
+        assert page.status_code == 200, page.status_code
+        assert "About you" in text_of(page)
+        response = self.client.post(
+            self.workshop.room,
+            data={
+                "csrf_token": csrf_token_in(page.get_data(as_text=True)),
+                "round": self.workshop.code,
+                "agency": agency,
+                "level": level,
+            },
+        )
+        assert response.status_code == 302, text_of(response)[:400]
+
+    def form(self) -> tuple[dict[str, str], list[str]]:
+        """The hidden fields of the answer page, and the statements it asks."""
+        page = self.client.get(self.workshop.room)
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'name="ballot"' in body, text_of(page)[:600]
+        ballot = BALLOT.search(body)
+        assert ballot is not None
+        hidden = {
+            "csrf_token": csrf_token_in(body),
+            "round": self.workshop.code,
+            "ballot": ballot.group(1) or ballot.group(2),
+        }
+        return hidden, list(dict.fromkeys(RADIO_NAMES.findall(body)))
+
+    def answer(self, value: str | int = 4) -> list[str]:
+        hidden, items = self.form()
+        response = self.client.post(
+            self.workshop.room, data={**hidden, **{item: str(value) for item in items}}
+        )
+        assert response.status_code == 302, text_of(response)[:600]
+        return items
+
+
+@pytest.fixture
+def facilitator(
+    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[[str], None]
+) -> FlaskClient:
+    sign_in(make_user("facilitator"))
+    return client
+
+
+def move(client: FlaskClient, workshop: WorkshopRef, step: str, **data: str | list[str]) -> str:
+    """A facilitator's button; returns the console page it leads back to."""
+    token = csrf_token_in(client.get(workshop.console).get_data(as_text=True))
+    response = client.post(f"{workshop.console}/{step}", data={"csrf_token": token, **data})
+    assert response.status_code == 302, (step, response.status_code, text_of(response)[:400])
+    return text_of(client.get(response.headers["Location"]))
+
+
+def projector(client: FlaskClient, workshop: WorkshopRef) -> str:
+    response = client.get(f"{workshop.console}/live/projector")
+    assert response.status_code == 200
+    return text_of(response)
+
+
+def room_of(
+    app: Flask, workshop: WorkshopRef, people: list[tuple[str, str]], value: int = 4
+) -> list[Participant]:
+    room = []
+    for agency, level in people:
+        phone = Participant(app, workshop)
+        phone.join(agency, level)
+        phone.answer(value)
+        room.append(phone)
+    return room
+
+
+MANAGERS = [("police", "strategic"), ("health", "operational")] * 3  # six managers
+FRONTLINE = [("police", "frontline"), ("education", "frontline")] * 3  # six frontline
+
+
+def test_a_whole_workshop_from_set_up_to_report(
+    app: Flask,
+    facilitator: FlaskClient,
+    make_round: Callable[..., RoundRef],
+    questionnaire: Questionnaire,
+) -> None:
+    round_ = make_round("spring", agencies=["police", "health", "education"])
+    # Set up through the form, as a facilitator would.
+    form = facilitator.get("/workshops/new")
+    created = facilitator.post(
+        "/workshops/new",
+        data={
+            "csrf_token": csrf_token_in(form.get_data(as_text=True)),
+            "title": "North cluster <b>huddle</b>",
+            "held_on": ["23", "11", "2026"],
+            "round": round_.slug,
+            "features": ["purpose", "trust"],
+            "mode": "pulse",
+        },
+    )
+    assert created.status_code == 302, text_of(created)[:800]
+    workshop_id = int(created.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    with app.app_context():
+        live = db.session.get(WorkshopSession, workshop_id)
+        assert live is not None
+        workshop = WorkshopRef(live.id, live.join_code)
+    console = text_of(facilitator.get(workshop.console))
+    assert "North cluster <b>huddle</b>" in console  # escaped on the page, shown as typed
+    assert "<b>huddle</b>" not in facilitator.get(workshop.console).get_data(as_text=True)
+
+    # Before answering opens, a phone waits; the projector shows how to join.
+    early = Participant(app, workshop)
+    early.join("police", "frontline")
+    assert "has not opened answering yet" in text_of(early.client.get(workshop.room))
+    screen = text_of(facilitator.get(f"{workshop.console}/projector"))
+    assert workshop.code[:3] + " " + workshop.code[3:] in screen
+    assert "<svg" in screen and "QR code to join" in screen
+
+    move(facilitator, workshop, "open")
+    asked = early.answer(5)
+    headline = {f.id: f.headline_item for f in questionnaire.features}
+    assert asked == [headline["purpose"], headline["trust"]]
+    room = [early, *room_of(app, workshop, MANAGERS, 4), *room_of(app, workshop, FRONTLINE[1:], 2)]
+    assert len(room) == 12
+    assert "Thank you" in text_of(early.client.get(workshop.room))
+
+    # Results stay hidden until revealed, so early answers do not steer later ones.
+    console = move(facilitator, workshop, "focus", feature="trust")
+    assert "12 people have answered: 6 managers, 6 frontline practitioners" in console
+    assert "Join on your phone" in projector(facilitator, workshop)
+    move(facilitator, workshop, "reveal")
+    screen = projector(facilitator, workshop)
+    assert "Relations of trust" in screen and "Largest gaps in the room" in screen
+    trust = questionnaire.feature("trust")
+    assert trust is not None
+    assert trust.discussion_prompts[0] in screen
+    assert "Survey" in screen  # the linked round's row, empty, beside the room's
+
+    # Put the trust headline to the room again: the projector shows both votes.
+    move(facilitator, workshop, "revote", item=headline["trust"])
+    for phone in room[:6]:
+        assert phone.answer(3) == [headline["trust"]]
+    screen = projector(facilitator, workshop)
+    assert "After discussion" in screen and "Asked again" in screen
+    move(facilitator, workshop, "stop-revote")
+
+    move(facilitator, workshop, "agree", feature="trust", level="developing")
+    move(facilitator, workshop, "agree", feature="purpose", level="established")
+    token = csrf_token_in(facilitator.get(workshop.console).get_data(as_text=True))
+    added = facilitator.post(
+        f"{workshop.console}/action",
+        data={
+            "csrf_token": token,
+            "text": "Joint supervision for <script>alert(1)</script> cases",
+            "feature": "trust",
+            "owner": "health",
+            "due": ["31", "3", "2027"],
+        },
+    )
+    assert added.status_code == 302
+    with app.app_context():
+        action = db.session.scalars(select(WorkshopAction)).one()
+        assert action.round_id == round_.id and action.due_on == date(2027, 3, 31)
+        action_id = action.id
+    facilitator.post(
+        f"/workshops/actions/{action_id}/status",
+        data={"csrf_token": token, "status": "in-progress"},
+    )
+    move(facilitator, workshop, "end")
+
+    # Afterwards: phones are told it has ended; nothing of the ballots is left.
+    ended = early.client.get(workshop.room)
+    assert ended.status_code == 410 and "This workshop has ended" in text_of(ended)
+    assert count_rows(app, Ballot) == 0
+    assert count_rows(app, RoomResponse, vote=1) == 12
+    assert count_rows(app, RoomResponse, vote=2) == 6
+    assert count_rows(app, Submission) == 0  # the room did not count towards the round
+
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                facilitator.get(f"{workshop.console}/actions.csv")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    assert rows[0] == [
+        "workshop",
+        "held_on",
+        "action",
+        "feature",
+        "owner_agency",
+        "due_on",
+        "status",
+    ]
+    assert rows[1][2:] == [
+        "Joint supervision for <script>alert(1)</script> cases",
+        "Relations of trust",
+        "Health",
+        "2027-03-31",
+        "in-progress",
+    ]
+
+    pdf = facilitator.get(f"{workshop.console}/report.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.data))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    assert "Workshop report" in text and "North cluster <b>huddle</b>" in text
+    assert "Developing" in text and "Established" in text  # the agreed levels
+    assert "Before and after discussion" in text and "After discussion" in text
+    assert "Joint supervision for <script>alert(1)</script> cases" in text
+    assert "In progress" in text
+    # Six managers answered 4; five frontline answered 2 and one 5: a gap of 4 - 2.5.
+    assert "Relations of trust 4.0 2.5 +1.50" in text
+
+
+def test_answers_count_towards_the_round_only_when_chosen(
+    app: Flask, make_round: Callable[..., RoundRef], make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    round_ = make_round("counted", agencies=["police", "health", "education"])
+    counted = make_workshop(round_slug=round_.slug, features=("purpose",), mode="full", counts=True)
+    apart = make_workshop(round_slug=round_.slug, features=("purpose",), mode="full")
+    for workshop in (counted, apart):
+        room_of(app, workshop, [("police", "frontline"), ("health", "strategic")], 4)
+    with app.app_context():
+        channels = db.session.scalars(select(Submission.channel)).all()
+    assert channels == [Channel.WORKSHOP.value] * 2
+
+
+def test_a_pulse_cannot_count_towards_a_round(
+    app: Flask, make_round: Callable[..., RoundRef], questionnaire: Questionnaire
+) -> None:
+    round_ = make_round("pulse")
+    with app.app_context(), pytest.raises(service.WorkshopError, match="full questionnaire"):
+        from surveys.rounds.service import find_round
+        from surveys.workshops.models import Mode
+
+        service.create_session(
+            service.SessionSpec(
+                "Pulse", date.today(), ["trust"], Mode.PULSE, find_round(round_.slug), True
+            ),
+            questionnaire,
+            None,
+        )
+
+
+def test_set_up_form_errors_are_shown_at_the_field(facilitator: FlaskClient) -> None:
+    token = csrf_token_in(facilitator.get("/workshops/new").get_data(as_text=True))
+    response = facilitator.post(
+        "/workshops/new",
+        data={"csrf_token": token, "title": "", "mode": "full", "counts": "y", "round": ""},
+    )
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Give the workshop a title" in page
+    assert "Enter the date of the workshop" in page
+    assert "Choose at least one feature" in page
+    assert count_rows(facilitator.application, WorkshopSession) == 0
+
+    response = facilitator.post(
+        "/workshops/new",
+        data={
+            "csrf_token": token,
+            "title": "Counted",
+            "held_on": ["1", "12", "2026"],
+            "features": ["trust"],
+            "mode": "full",
+            "counts": "y",
+            "round": "",
+        },
+    )
+    assert "Answers can only count towards a round if a round is linked" in text_of(response)
+
+
+def test_join_codes_are_forgiving_and_clear(
+    app: Flask, client: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    token = csrf_token_in(client.get("/join").get_data(as_text=True))
+
+    wrong = client.post("/join", data={"csrf_token": token, "code": "XXXXXX"})
+    assert wrong.status_code == 200
+    assert "There is no workshop with this code" in text_of(wrong)
+    empty = client.post("/join", data={"csrf_token": token, "code": "  "})
+    assert "Enter the code on the screen" in text_of(empty)
+
+    typed = f" {workshop.code[:3].lower()} {workshop.code[3:].lower()} "
+    found = client.post("/join", data={"csrf_token": token, "code": typed})
+    assert found.status_code == 302 and found.headers["Location"].endswith(workshop.room)
+    assert client.get(f"/w/{workshop.code.lower()}").headers["Location"].endswith(workshop.room)
+
+    missing = client.get("/w/QQQQQQ")
+    assert missing.status_code == 404
+    assert "There is no workshop with this code" in text_of(missing)
+    assert "Traceback" not in text_of(missing)
+
+
+def test_codes_have_no_look_alike_characters(app: Flask) -> None:
+    with app.app_context():
+        codes = {service.new_join_code() for _ in range(300)}
+    assert all(len(code) == 6 for code in codes)
+    assert not set("".join(codes)) & set("0O1IL2Z5S8B")
+    assert len(codes) > 290  # random, not a sequence
+
+
+def test_closed_and_ended_sessions_say_so(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    phone = Participant(app, workshop)
+    phone.join()
+    hidden, items = phone.form()  # the page was loaded while answering was open
+    move(facilitator, workshop, "close")
+    late = phone.client.post(workshop.room, data={**hidden, **dict.fromkeys(items, "4")})
+    assert late.status_code == 403 and "Answering is closed" in text_of(late)
+    assert count_rows(app, RoomResponse) == 0
+    assert "Answering is closed for now" in text_of(phone.client.get(workshop.room))
+
+    move(facilitator, workshop, "end")
+    for response in (
+        phone.client.get(workshop.room),
+        Participant(app, workshop).client.get(workshop.room),
+    ):
+        assert response.status_code == 410 and "This workshop has ended" in text_of(response)
+    # A facilitator cannot reopen an ended workshop.
+    assert "This workshop has ended" in move(facilitator, workshop, "open")
+
+
+def test_a_double_tap_or_a_resend_stores_one_answer(
+    app: Flask, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    phone = Participant(app, workshop)
+    phone.join()
+    hidden, items = phone.form()
+    data = {**hidden, **dict.fromkeys(items, "4")}
+    # The phone never saw the first reply (a weak connection), so it still has its old cookie.
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = phone.client.get_cookie(name)
+    assert cookie is not None
+    first = phone.client.post(workshop.room, data=data)
+    phone.client.set_cookie(name, cookie.value)
+    again = phone.client.post(workshop.room, data=data)
+    assert first.status_code == again.status_code == 302
+    assert count_rows(app, RoomResponse) == 1
+    assert count_rows(app, RoomAnswer) == len(items)
+
+
+def test_tampered_answers_are_refused(
+    app: Flask, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    phone = Participant(app, workshop)
+    page = phone.client.get(workshop.room)
+    bad_agency = phone.client.post(
+        workshop.room,
+        data={
+            "csrf_token": csrf_token_in(page.get_data(as_text=True)),
+            "round": workshop.code,
+            "agency": "mi5",
+            "level": "frontline",
+        },
+    )
+    assert bad_agency.status_code == 400
+    phone.join()
+    hidden, items = phone.form()
+    extra = phone.client.post(
+        workshop.room, data={**hidden, **dict.fromkeys(items, "4"), "name": "Sam"}
+    )
+    assert extra.status_code == 400 and "not a question here" in text_of(extra)
+    out_of_range = phone.client.post(workshop.room, data={**hidden, **dict.fromkeys(items, "9")})
+    assert out_of_range.status_code == 400
+    unanswered = phone.client.post(workshop.room, data=hidden)
+    assert unanswered.status_code == 200 and "Select how far you agree" in text_of(unanswered)
+    assert count_rows(app, RoomResponse) == 0
+
+
+def test_nothing_identifying_is_stored_with_room_answers(app: Flask) -> None:
+    with app.app_context():
+        inspector = inspect(db.engine)
+        columns = {
+            table: {c["name"] for c in inspector.get_columns(table)}
+            for table in ("workshop_responses", "workshop_answers", "workshop_ballots")
+        }
+    assert columns["workshop_responses"] == {
+        "id",
+        "session_id",
+        "agency_id",
+        "level_id",
+        "vote",
+        "submitted_on",
+    }
+    assert columns["workshop_answers"] == {"response_id", "item_id", "session_id", "value"}
+    # A ballot is a hash of a one-time token with the day it was issued: deleted once used.
+    assert columns["workshop_ballots"] == {"id", "session_id", "token_hash", "issued_on"}
+
+
+def test_small_groups_wait_in_the_room(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    move(facilitator, workshop, "reveal")
+    room_of(app, workshop, FRONTLINE[:4], 2)
+    screen = projector(facilitator, workshop)
+    assert "Waiting until at least 5 people have answered" in screen
+    assert "out of 5" not in screen
+
+    # Five frontline and two managers: the room's figure shows, the split does not, since
+    # the managers' mean could otherwise be worked out from the total.
+    room_of(app, workshop, FRONTLINE[4:5], 2)
+    room_of(app, workshop, MANAGERS[:2], 5)
+    screen = projector(facilitator, workshop)
+    assert "The room: 2.9 out of 5" in visible(screen)
+    assert "Waiting until at least 5 managers and 5 frontline practitioners" in screen
+    assert "5.0" not in visible(screen)
+    with app.app_context():
+        live = db.session.get(WorkshopSession, workshop.id)
+        assert live is not None
+        from surveys.library import current_questionnaire
+
+        figures = compute(live, current_questionnaire(), 5)
+    trust = figures.features["trust"]
+    assert trust.everyone.shown and not trust.management.shown and trust.frontline.shown
+    assert not trust.split_shown and figures.gaps == []
+
+    room_of(app, workshop, MANAGERS[2:5], 5)
+    screen = projector(facilitator, workshop)
+    assert "Waiting until at least 5 managers" not in screen
+    assert "managers 5.0, frontline 2.0" in visible(screen)
+
+
+def test_live_screens_answer_304_until_the_room_changes(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    url = f"{workshop.console}/live/console"
+    first = facilitator.get(url)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and "0 people have answered" in text_of(first)
+    unchanged = facilitator.get(url, headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    room_of(app, workshop, [("police", "frontline")])
+    changed = facilitator.get(url, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert "1 person has answered" in text_of(changed)
+
+
+def test_facilitator_mistakes_are_explained(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    assert "Choose one of the five levels" in move(
+        facilitator, workshop, "agree", feature="trust", level="superb"
+    )
+    assert "not part of this workshop" in move(facilitator, workshop, "focus", feature="respect")
+    assert "Describe the action" in move(facilitator, workshop, "action", text="  ")
+    assert "The due date must be a real date" in move(
+        facilitator, workshop, "action", text="Meet", due=["31", "2", "2027"]
+    )
+    assert count_rows(app, WorkshopAction) == 0
+    token = csrf_token_in(facilitator.get(workshop.console).get_data(as_text=True))
+    assert (
+        facilitator.post(f"{workshop.console}/teleport", data={"csrf_token": token}).status_code
+        == 404
+    )
+    assert facilitator.post(f"{workshop.console}/open", data={}).status_code == 400
+    assert facilitator.get("/workshops/99999").status_code == 404
+
+
+def test_the_round_report_lists_what_its_workshops_agreed(
+    app: Flask,
+    client: FlaskClient,
+    make_round: Callable[..., RoundRef],
+    make_workshop: Callable[..., WorkshopRef],
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+) -> None:
+    earlier = make_round("autumn", opens_in_days=-200, closes_in_days=-150)
+    current = make_round("spring")
+    with app.app_context():
+        for ref, text, status in (
+            (make_workshop(round_slug=earlier.slug), "Share the duty rota", "done"),
+            (make_workshop(round_slug=current.slug), "Co-locate the MASH team", "agreed"),
+        ):
+            live = db.session.get(WorkshopSession, ref.id)
+            assert live is not None
+            action = service.add_action(live, text, "trust", "police", date(2027, 1, 31))
+            service.set_action_status(action, ActionStatus(status))
+    sign_in(make_user("manager"))
+
+    def report_text(slug: str) -> str:
+        response = client.get(f"/reports/{slug}/report.pdf")
+        assert response.status_code == 200
+        reader = PdfReader(io.BytesIO(response.data))
+        return " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+
+    text = report_text(current.slug)
+    assert "Actions from workshops" in text
+    assert "Co-locate the MASH team" in text
+    assert "Agreed after Test round autumn: what became of them" in text
+    assert "Share the duty rota" in text and "Done" in text
+    assert "Actions from workshops" in report_text(earlier.slug)
+    assert "Co-locate the MASH team" not in report_text(earlier.slug)
+
+    # A status changed after the report was cached shows in the next download.
+    with app.app_context():
+        action = db.session.scalars(
+            select(WorkshopAction).where(WorkshopAction.text == "Co-locate the MASH team")
+        ).one()
+        service.set_action_status(action, ActionStatus.DROPPED)
+    assert "Dropped" in report_text(current.slug)
