@@ -284,11 +284,18 @@ def demo_command(reset: bool) -> None:
             click.echo(f"The demo round already exists ({existing.name}).")
         if demo_workshop(existing) is None:
             _echo_workshop(
-                create_demo_workshop(existing, questionnaire(existing.questionnaire_version))
+                create_demo_workshop(
+                    existing,
+                    questionnaire(existing.questionnaire_version),
+                    current_app.config["MIN_CELL_SIZE"],
+                )
             )
         _echo_links(existing)
         return
     if existing is not None:
+        old_workshop = demo_workshop(existing)
+        if old_workshop is not None:
+            db.session.delete(old_workshop)  # its answers, levels and actions go with it
         db.session.delete(existing)
         db.session.commit()
     q = current_questionnaire()
@@ -312,7 +319,7 @@ def demo_command(reset: bool) -> None:
     record_submissions(round_, q, responses, Channel.DEMO, today())
     db.session.commit()
     click.echo(f"Created the demo round '{round_.name}' with {len(responses)} synthetic responses.")
-    _echo_workshop(create_demo_workshop(round_, q))
+    _echo_workshop(create_demo_workshop(round_, q, current_app.config["MIN_CELL_SIZE"]))
     _echo_links(round_)
 
 

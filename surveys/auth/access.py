@@ -5,7 +5,11 @@
 | admin       | everything                               | yes                  | yes       |
 | manager     | everything in the partnership's reports  | no                   | no        |
 | agency lead | partnership overview + own agency detail | no                   | no        |
-| facilitator | no                                       | no                   | yes       |
+| facilitator | no (see below)                           | no                   | yes       |
+
+A facilitator who links a workshop to a round sees, on the console, the projector and the
+workshop report, what the room is shown of that round: the partnership's published figures
+(suppressed as everywhere) on the features covered, never an agency's detail or comments.
 """
 
 from __future__ import annotations

@@ -35,6 +35,15 @@ SHEETS = (
 )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Free text that a spreadsheet will not run: a cell starting with =, +, -, @ (a formula
+    to Excel) gets a leading apostrophe, which spreadsheets show as text."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def analysis_csv(analysis: RoundAnalysis) -> str:
     return as_csv(analysis)
 
@@ -109,7 +118,8 @@ def responses_csv(round_: Round, questionnaire: Questionnaire) -> str:
         )
     output = io.StringIO()
     writer = csv.writer(output, lineterminator="\n")
-    context = ["agency", "level", "locality", "co_location", "years_in_partnership", "channel"]
+    # No channel: "answered in a workshop" would narrow a row down to the people in one room.
+    context = ["agency", "level", "locality", "co_location", "years_in_partnership"]
     writer.writerow(["response", *context, *item_ids, *partner_columns])
     submissions = db.session.scalars(
         select(Submission)
@@ -126,7 +136,6 @@ def responses_csv(round_: Round, questionnaire: Questionnaire) -> str:
                 submission.locality_id or "",
                 submission.co_location or "",
                 submission.years_in_partnership or "",
-                submission.channel,
                 *(given.get(column, "") for column in [*item_ids, *partner_columns]),
             ]
         )

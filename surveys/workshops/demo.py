@@ -4,6 +4,7 @@ and a workshop report without gathering a room first. Its answers are synthetic.
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from ..questionnaire import Questionnaire
 from ..responses.service import today
 from ..responses.synthetic import synthetic_responses
 from ..rounds.models import Round
-from . import service
+from . import room, service
 from .models import Mode, WorkshopSession
 
 DEMO_TITLE = "Demo: North cluster workshop"
@@ -47,7 +48,7 @@ def demo_workshop(round_: Round) -> WorkshopSession | None:
     )
 
 
-def create_demo_workshop(round_: Round, questionnaire: Questionnaire) -> WorkshopSession:
+def create_demo_workshop(round_: Round, questionnaire: Questionnaire, k: int) -> WorkshopSession:
     """A pulse on all five features: 36 people answered, the trust statement was put to the
     room again after discussion, three levels were agreed and three actions captured."""
     q = questionnaire
@@ -63,8 +64,10 @@ def create_demo_workshop(round_: Round, questionnaire: Questionnaire) -> Worksho
     service.open_answering(workshop)
     for person in people:
         answers = {item.id: person.items.get(item.id) for item in asked}
-        token = service.issue_ballot(workshop)
-        service.cast(workshop, q, token, person.agency_id, person.level_id, answers, 1)
+        sent = service.Answers(
+            service.issue_ballot(workshop), person.agency_id, person.level_id, room.FIRST, answers
+        )
+        service.cast(workshop, q, sent, False, [], k)
 
     # After talking it through, some frontline staff see trust a little more warmly.
     rng = random.Random(2026)
@@ -74,8 +77,14 @@ def create_demo_workshop(round_: Round, questionnaire: Questionnaire) -> Worksho
         value = person.items.get(trust)
         if value is not None and person.level_id == "frontline" and rng.random() < 0.4:
             value = min(5, value + 1)
-        token = service.issue_ballot(workshop)
-        service.cast(workshop, q, token, person.agency_id, person.level_id, {trust: value}, 2)
+        sent = service.Answers(
+            service.issue_ballot(workshop),
+            person.agency_id,
+            person.level_id,
+            room.AGAIN,
+            {trust: value},
+        )
+        service.cast(workshop, q, sent, True, [], k)
     service.stop_revote(workshop)
     service.close_answering(workshop)
     service.reveal(workshop, True)
@@ -87,6 +96,5 @@ def create_demo_workshop(round_: Round, questionnaire: Questionnaire) -> Worksho
     ):
         service.agree_level(workshop, feature_id, level_id, q)
     for text, feature_id, agency_id, days in DEMO_ACTIONS:
-        due = today().toordinal() + days
-        service.add_action(workshop, text, feature_id, agency_id, today().fromordinal(due))
+        service.add_action(workshop, text, feature_id, agency_id, today() + timedelta(days=days))
     return workshop

@@ -95,23 +95,29 @@ class ActionForm(FlaskForm):
 
 
 def action_form(
-    questionnaire: Questionnaire, feature_ids: Sequence[str], **kwargs: Any
+    questionnaire: Questionnaire,
+    feature_ids: Sequence[str],
+    agencies: Sequence[tuple[str, str]],
+    **kwargs: Any,
 ) -> ActionForm:
-    form = ActionForm(**kwargs)
+    # Prefixed: the console has other controls named "feature", and ids must be unique.
+    form = ActionForm(prefix="action", **kwargs)
     form.feature.choices = choices(
         [("", "Not one feature")]
         + [(f.id, f.name) for f in questionnaire.features if f.id in feature_ids]
     )
-    form.owner.choices = choices(
-        [("", "Not decided")] + [(a.id, a.name) for a in questionnaire.agencies]
-    )
+    form.owner.choices = choices([("", "Not decided"), *agencies])
     return form
 
 
 class ParticipantForm(JourneyForm):
-    """A participant's page: the CSRF token, the join code (as `round`), a one-time ballot."""
+    """A participant's page: the CSRF token, the join code (as `round`), a one-time ballot,
+    and what the page asked (which vote, which statements), so that an answer to a page the
+    facilitator has moved on from is recognised as such."""
 
     ballot = HiddenField()
+    vote = HiddenField()
+    asked = HiddenField()
 
 
 def about_form(

@@ -55,6 +55,9 @@ class WorkshopSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     # Rises with every change the screens show; polling screens compare it (ETag).
     version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The room's figures as the screens last showed them (JSON, see room.py): they move in
+    # steps of at least k people, so nobody's answer shows in how a figure moved.
+    published: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
     round: Mapped[Round | None] = relationship()
     actions: Mapped[list[WorkshopAction]] = relationship(

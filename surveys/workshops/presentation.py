@@ -40,10 +40,6 @@ class RoomView:
         found = (self.questionnaire.feature(f) for f in self.workshop.feature_ids)
         return [f for f in found if f is not None]
 
-    @property
-    def k(self) -> int:
-        return self.figures.k
-
     def room(self, feature: Feature) -> RoomFeature:
         return self.figures.features[feature.id]
 

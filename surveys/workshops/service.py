@@ -1,14 +1,22 @@
-"""Running a workshop: join codes, ballots, the room's answers, and the facilitator's moves."""
+"""Running a workshop: join codes, ballots, the room's answers, and the facilitator's moves.
+
+Every write here takes the session row first (an UPDATE that raises its version), then
+anything else: answers, ballots, levels. With one order for every writer, an answer sent as
+the facilitator presses End waits for it instead of deadlocking with it, and it sees the
+session as End left it.
+"""
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..database import db
 from ..questionnaire import Item, Questionnaire
@@ -16,6 +24,7 @@ from ..responses.answers import CompletedResponse
 from ..responses.models import Channel
 from ..responses.service import new_submission_ids, record_submissions, today
 from ..rounds.models import Round, utc_now
+from . import room
 from .models import (
     ActionStatus,
     AgreedLevel,
@@ -28,9 +37,9 @@ from .models import (
     WorkshopSession,
 )
 
-# Six characters without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B): easy to read off a
+# Six characters without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V): easy to read off a
 # screen at the back of a room and to type on a phone.
-CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+CODE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
 CODE_LENGTH = 6
 
 
@@ -82,10 +91,10 @@ def create_session(
     if spec.counts_towards_round:
         if spec.round is None:
             raise WorkshopError("Answers can only count towards a round if a round is linked")
-        if spec.mode is not Mode.FULL:
+        if spec.mode is not Mode.FULL or features != known:
             raise WorkshopError(
-                "Only answers to the full questionnaire can count towards the round: a pulse "
-                "asks one statement per feature, too few to score it"
+                "Only answers to the whole questionnaire (every feature, every statement) can "
+                "count towards the round, like a response to the survey"
             )
         if not spec.round.is_open:
             raise WorkshopError("Answers can only count towards a round that is open")
@@ -120,6 +129,37 @@ def statements(session: WorkshopSession, questionnaire: Questionnaire) -> list[I
     return chosen
 
 
+@dataclass(frozen=True)
+class Due:
+    """What a participant should answer now: their first answers, or a statement again."""
+
+    vote: int  # room.FIRST or room.AGAIN; 0 when there is nothing to answer
+    items: tuple[Item, ...] = ()
+
+
+NOTHING_DUE = Due(0)
+
+
+def due(
+    session: WorkshopSession,
+    questionnaire: Questionnaire,
+    answered: bool,
+    answered_again: Sequence[str],
+) -> Due:
+    """While a statement is put to the room again, only people who answered before answer it
+    (their second answer is set beside their first); newcomers wait until it is over."""
+    if not session.answering or session.ended_at is not None:
+        return NOTHING_DUE
+    if session.revote_item:
+        item = questionnaire.item(session.revote_item)
+        if answered and item is not None and session.revote_item not in answered_again:
+            return Due(room.AGAIN, (item,))
+        return NOTHING_DUE
+    if not answered:
+        return Due(room.FIRST, tuple(statements(session, questionnaire)))
+    return NOTHING_DUE
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -131,31 +171,63 @@ def issue_ballot(session: WorkshopSession) -> str:
     return token
 
 
-def _bump(session_id: int) -> None:
+def _lock(session: WorkshopSession) -> None:
+    """Take the session row (the first write of every transaction here) and read it afresh,
+    as it is now and not as this request first loaded it."""
     db.session.execute(
         update(WorkshopSession)
-        .where(WorkshopSession.id == session_id)
+        .where(WorkshopSession.id == session.id)
         .values(version=WorkshopSession.version + 1)
     )
+    db.session.refresh(session)
+
+
+class Cast(enum.Enum):
+    STORED = "stored"
+    ALREADY_SENT = "already sent"  # the ballot was used: a double tap or a resend
+    CLOSED = "closed"  # answering closed, or the workshop ended, before the answers arrived
+    MOVED_ON = "moved on"  # the page asked what is no longer being asked
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A participant's page as sent: who they are, what the page asked, what they said."""
+
+    ballot: str
+    agency_id: str
+    level_id: str
+    vote: int
+    values: Mapping[str, int | None]  # item id -> 1-5, None for don't know
 
 
 def cast(
     session: WorkshopSession,
     questionnaire: Questionnaire,
-    token: str,
-    agency_id: str,
-    level_id: str,
-    answers: Mapping[str, int | None],
-    vote: int,
-) -> bool:
-    """Store a participant's answers once per ballot. False when the ballot was used already
-    (a double tap, or a resend on a weak connection): nothing more is stored."""
-    used = db.session.execute(
-        delete(Ballot).where(Ballot.session_id == session.id, Ballot.token_hash == _hash(token))
-    )
-    if getattr(used, "rowcount", 0) != 1:
+    sent: Answers,
+    answered: bool,
+    answered_again: Sequence[str],
+    k: int,
+) -> Cast:
+    """Store a participant's answers once per ballot, if they answer what is asked now."""
+    _lock(session)
+    now = due(session, questionnaire, answered, answered_again)
+    result = None
+    if not session.answering or session.ended_at is not None:
+        result = Cast.CLOSED
+    elif now.vote != sent.vote or {i.id for i in now.items} != set(sent.values):
+        result = Cast.MOVED_ON
+    else:
+        used = db.session.execute(
+            delete(Ballot).where(
+                Ballot.session_id == session.id, Ballot.token_hash == _hash(sent.ballot)
+            )
+        )
+        if getattr(used, "rowcount", 0) != 1:
+            result = Cast.ALREADY_SENT
+    if result is not None:
         db.session.rollback()
-        return False
+        return result
+
     response_id = new_submission_ids(1)[0]
     db.session.execute(
         insert(RoomResponse),
@@ -163,47 +235,50 @@ def cast(
             {
                 "id": response_id,
                 "session_id": session.id,
-                "agency_id": agency_id,
-                "level_id": level_id,
-                "vote": vote,
+                "agency_id": sent.agency_id,
+                "level_id": sent.level_id,
+                "vote": sent.vote,
                 "submitted_on": today(),
             }
         ],
     )
-    if answers:
-        db.session.execute(
-            insert(RoomAnswer),
-            [
-                {
-                    "response_id": response_id,
-                    "item_id": item_id,
-                    "session_id": session.id,
-                    "value": value,
-                }
-                for item_id, value in answers.items()
-            ],
-        )
-    counted = session.counts_towards_round and session.round is not None and session.round.is_open
-    if vote == 1 and counted and session.round is not None:
+    db.session.execute(
+        insert(RoomAnswer),
+        [
+            {
+                "response_id": response_id,
+                "item_id": item_id,
+                "session_id": session.id,
+                "value": value,
+            }
+            for item_id, value in sent.values.items()
+        ],
+    )
+    linked = session.round
+    if sent.vote == room.FIRST and session.counts_towards_round and linked and linked.is_open:
         # Counted in the round as workshop answers, which analysis can tell apart; once the
         # round has closed, like any late answer, they stay in the room only.
         record_submissions(
-            session.round,
+            linked,
             questionnaire,
-            [CompletedResponse(agency_id=agency_id, level_id=level_id, items=dict(answers))],
+            [CompletedResponse(sent.agency_id, sent.level_id, items=dict(sent.values))],
             Channel.WORKSHOP,
             today(),
         )
-    _bump(session.id)
+    asked = statements(session, questionnaire)
+    again = session.revote_item if sent.vote == room.AGAIN else None
+    room.publish(session, questionnaire, asked, k, sent.vote, again)
     db.session.commit()
-    return True
+    return Cast.STORED
 
 
 # --- the facilitator's moves ----------------------------------------------------------------
 
 
 def _changed(session: WorkshopSession) -> None:
-    session.version += 1
+    # In SQL (version = version + 1), never "the version this request loaded, plus one": an
+    # answer stored meanwhile has raised it too, and screens must see this move as new.
+    session.version = WorkshopSession.version + 1
     db.session.commit()
 
 
@@ -239,10 +314,35 @@ def focus(session: WorkshopSession, feature_id: str) -> None:
     _changed(session)
 
 
+def asked_again_before(session: WorkshopSession, item_id: str) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    RoomAnswer.session_id == session.id,
+                    RoomAnswer.item_id == item_id,
+                    RoomAnswer.response_id.in_(
+                        select(RoomResponse.id).where(
+                            RoomResponse.session_id == session.id,
+                            RoomResponse.vote == room.AGAIN,
+                        )
+                    ),
+                )
+            )
+        )
+    )
+
+
 def start_revote(session: WorkshopSession, item_id: str, questionnaire: Questionnaire) -> None:
+    """Put a statement to the room again: answering opens for that statement only."""
     _not_ended(session)
     if item_id not in {item.id for item in statements(session, questionnaire)}:
         raise WorkshopError("That statement is not part of this workshop")
+    if asked_again_before(session, item_id):
+        raise WorkshopError(
+            "That statement has been put to the room again already: its second answers are "
+            "on the screen"
+        )
     session.revote_item = item_id
     session.answering = True
     session.ever_opened = True
@@ -250,23 +350,41 @@ def start_revote(session: WorkshopSession, item_id: str, questionnaire: Question
 
 
 def stop_revote(session: WorkshopSession) -> None:
+    """Stop asking again; answering closes (open it again for newcomers if needed)."""
     session.revote_item = None
+    session.answering = False
     _changed(session)
 
 
 def agree_level(
     session: WorkshopSession, feature_id: str, level_id: str, questionnaire: Questionnaire
 ) -> None:
+    """Record the level the room agreed for a feature; no level clears it."""
     if feature_id not in session.feature_ids:
         raise WorkshopError("That feature is not part of this workshop")
-    if level_id not in {m.id for m in questionnaire.maturity_levels}:
+    if level_id and level_id not in {m.id for m in questionnaire.maturity_levels}:
         raise WorkshopError("Choose one of the five levels")
-    existing = next((a for a in session.agreed_levels if a.feature_id == feature_id), None)
-    if existing is None:
-        session.agreed_levels.append(AgreedLevel(feature_id=feature_id, level_id=level_id))
-    else:
-        existing.level_id = level_id
-    _changed(session)
+    chosen = AgreedLevel.session_id == session.id, AgreedLevel.feature_id == feature_id
+    for _attempt in range(2):
+        session.version = WorkshopSession.version + 1
+        db.session.flush()  # the session row first, as every writer here
+        if not level_id:
+            db.session.execute(delete(AgreedLevel).where(*chosen))
+        else:
+            updated = db.session.execute(
+                update(AgreedLevel).where(*chosen).values(level_id=level_id)
+            )
+            if getattr(updated, "rowcount", 0) == 0:
+                db.session.add(
+                    AgreedLevel(session_id=session.id, feature_id=feature_id, level_id=level_id)
+                )
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:
+            # A double click recorded it a moment ago: go round again and update that one.
+            db.session.rollback()
+    raise WorkshopError("The level could not be recorded. Try again")
 
 
 def add_action(
@@ -275,7 +393,9 @@ def add_action(
     feature_id: str | None,
     owner_agency: str | None,
     due_on: date | None,
+    agencies: Sequence[str] = (),
 ) -> WorkshopAction:
+    """Capture an action; `agencies` are the ids an owner may be (the round's, or all)."""
     text = text.strip()
     if not text:
         raise WorkshopError("Describe the action")
@@ -283,6 +403,8 @@ def add_action(
         raise WorkshopError("Keep the action to 1,000 characters or fewer")
     if feature_id and feature_id not in session.feature_ids:
         raise WorkshopError("That feature is not part of this workshop")
+    if owner_agency and agencies and owner_agency not in agencies:
+        raise WorkshopError("Choose an agency taking part, or ‘Not decided’")
     action = WorkshopAction(
         session_id=session.id,
         round_id=session.round_id,
@@ -304,12 +426,13 @@ def set_action_status(action: WorkshopAction, status: ActionStatus) -> None:
 
 def end(session: WorkshopSession) -> None:
     _not_ended(session)
+    _lock(session)
     session.answering = False
     session.revote_item = None
     session.ended_at = utc_now()
     # Unused ballots were never answers; nothing of them is kept.
     db.session.execute(delete(Ballot).where(Ballot.session_id == session.id))
-    _changed(session)
+    db.session.commit()
 
 
 def actions_for_round(round_id: int) -> list[WorkshopAction]:
@@ -317,6 +440,6 @@ def actions_for_round(round_id: int) -> list[WorkshopAction]:
         db.session.scalars(
             select(WorkshopAction)
             .where(WorkshopAction.round_id == round_id)
-            .order_by(WorkshopAction.due_on, WorkshopAction.id)
+            .order_by(WorkshopAction.due_on.is_(None), WorkshopAction.due_on, WorkshopAction.id)
         )
     )

@@ -23,7 +23,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
@@ -34,31 +33,49 @@ from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg, shown_address
 from ..questionnaire import Questionnaire
 from ..reporting.documents import workshop_report
+from ..reporting.exports import spreadsheet_safe
 from ..responses.answers import DONT_KNOW
 from ..rounds.models import Round
 from ..rounds.service import find_round
-from . import service
-from .forms import JoinForm, about_form, action_form, answers_form, new_session_form
+from . import room, service
+from .forms import ActionForm, JoinForm, about_form, action_form, answers_form, new_session_form
 from .models import ActionStatus, Mode, SessionState, WorkshopAction, WorkshopSession
 from .presentation import RoomView
-from .room import RoomCache, RoomFigures
 
 facilitate = Blueprint("workshops", __name__, url_prefix="/workshops")
 join = Blueprint("join", __name__)
 
 View = str | WerkzeugResponse | tuple[str, int]
-POLL_SECONDS = 1.5
+POLL_SECONDS = 1.5  # the console and projector: a new answer shows within 2 s
+STATUS_POLL_SECONDS = 5  # a waiting phone: hundreds of them, and nothing there is urgent
 
 
-def room_figures(workshop: WorkshopSession) -> RoomFigures:
-    cache: RoomCache = current_app.extensions.setdefault("room_cache", RoomCache())
-    return cache.get(
-        workshop, questionnaire(workshop.questionnaire_version), current_app.config["MIN_CELL_SIZE"]
-    )
+def min_cell_size() -> int:
+    return int(current_app.config["MIN_CELL_SIZE"])
+
+
+def room_view(workshop: WorkshopSession) -> RoomView:
+    """The room's figures, beside the linked round's published results if there is one."""
+    q = questionnaire(workshop.questionnaire_version)
+    survey = round_analysis(workshop.round) if workshop.round is not None else None
+    figures = room.figures(workshop, service.statements(workshop, q), q, min_cell_size())
+    return RoomView(workshop, q, figures, survey)
 
 
 def short_url(workshop: WorkshopSession) -> str:
     return f"{public_base()}/w/{workshop.join_code}"
+
+
+def not_modified(tag: str) -> bool:
+    """Whether the screen already shows this version (weak comparison: a proxy that
+    compresses responses may mark the tag weak)."""
+    return request.if_none_match.contains_weak(tag)
+
+
+def live_response(tag: str, body: str) -> Response:
+    response = Response(body)
+    response.set_etag(tag)
+    return response
 
 
 # --- facilitators ---------------------------------------------------------------------------
@@ -107,19 +124,17 @@ def new_session() -> View:
                 user.id if user else None,
             )
         except service.WorkshopError as error:
-            target = form.counts if "count" in str(error) else form.title
-            target.errors = [str(error)]
+            form.counts.errors = [str(error)]  # the only rule the form cannot check itself
         else:
             return redirect(url_for(".console", workshop_id=workshop.id))
     return render_template("workshops/new.html", form=form)
 
 
-def room_view(workshop: WorkshopSession) -> RoomView:
-    """The room's figures, beside the linked round's published results if there is one."""
-    survey = round_analysis(workshop.round) if workshop.round is not None else None
-    return RoomView(
-        workshop, questionnaire(workshop.questionnaire_version), room_figures(workshop), survey
-    )
+def owner_agencies(workshop: WorkshopSession, q: Questionnaire) -> list[tuple[str, str]]:
+    """Agencies that may own an action or answer: the linked round's, or every agency."""
+    if workshop.round is not None:
+        return [(a.agency_id, a.name) for a in workshop.round.agencies]
+    return [(a.id, a.name) for a in q.agencies]
 
 
 def screen_context(workshop: WorkshopSession) -> dict[str, Any]:
@@ -145,24 +160,28 @@ def screen_context(workshop: WorkshopSession) -> dict[str, Any]:
 def screen_tag(workshop: WorkshopSession) -> str:
     """Changes whenever anything a screen shows changes: the room, the rule, the survey."""
     survey = workshop.round.data_version if workshop.round is not None else 0
-    k = current_app.config["MIN_CELL_SIZE"]
-    return f'"{workshop.id}-{workshop.version}-{k}-{survey}"'
+    return f"{workshop.id}-{workshop.version}-{min_cell_size()}-{survey}"
 
 
-@facilitate.get("/<int:workshop_id>")
-def console(workshop_id: int) -> View:
-    workshop = workshop_or_404(workshop_id)
+def render_console(
+    workshop: WorkshopSession, actions: ActionForm | None = None, status: int = 200
+) -> tuple[str, int]:
     q = questionnaire(workshop.questionnaire_version)
+    agencies = owner_agencies(workshop, q)
     return render_template(
         "workshops/console.html",
         **screen_context(workshop),
         statements=service.statements(workshop, q),
-        form=FlaskForm(),
-        actions=action_form(q, workshop.feature_ids),
+        actions=actions or action_form(q, workshop.feature_ids, agencies),
         agreed={a.feature_id: a.level_id for a in workshop.agreed_levels},
         statuses=list(ActionStatus),
-        agency_names={a.id: a.name for a in q.agencies},
-    )
+        agency_names=dict(agencies),
+    ), status
+
+
+@facilitate.get("/<int:workshop_id>")
+def console(workshop_id: int) -> View:
+    return render_console(workshop_or_404(workshop_id))
 
 
 @facilitate.get("/<int:workshop_id>/projector")
@@ -180,13 +199,14 @@ def live(workshop_id: int, screen: str) -> Response | WerkzeugResponse:
     """The changing part of a screen; 304 when nothing changed since the screen's copy."""
     workshop = workshop_or_404(workshop_id)
     tag = screen_tag(workshop)
-    if request.headers.get("If-None-Match") == tag:
-        return Response(status=304, headers={"ETag": tag})
+    if not_modified(tag):
+        response = Response(status=304)
+        response.set_etag(tag)
+        return response
     context = screen_context(workshop)
     if screen == "projector":
         context["qr"] = qr_svg(short_url(workshop), f"QR code to join: {short_url(workshop)}")
-    body = render_template(f"workshops/_{screen}_live.html", **context)
-    return Response(body, headers={"ETag": tag})
+    return live_response(tag, render_template(f"workshops/_{screen}_live.html", **context))
 
 
 def moved(workshop: WorkshopSession) -> WerkzeugResponse:
@@ -195,11 +215,11 @@ def moved(workshop: WorkshopSession) -> WerkzeugResponse:
 
 @facilitate.post("/<int:workshop_id>/<move>")
 def move(workshop_id: int, move: str) -> View:
+    """A button on the console. CSRF is checked for every POST by the app (CSRFProtect)."""
     workshop = workshop_or_404(workshop_id)
-    form = FlaskForm()
-    if not form.validate():
-        abort(400, "The form could not be checked. Nothing was changed.")
     q = questionnaire(workshop.questionnaire_version)
+    if move == "action":
+        return capture_action(workshop, q)
     moves = {
         "open": lambda: service.open_answering(workshop),
         "close": lambda: service.close_answering(workshop),
@@ -213,23 +233,6 @@ def move(workshop_id: int, move: str) -> View:
         ),
         "end": lambda: service.end(workshop),
     }
-    if move == "action":
-        actions = action_form(q, workshop.feature_ids)
-        if not actions.validate():
-            for errors in actions.errors.values():
-                flash(errors[0])
-            return moved(workshop)
-        try:
-            service.add_action(
-                workshop,
-                actions.text.data or "",
-                actions.feature.data,
-                actions.owner.data,
-                actions.due.data,
-            )
-        except service.WorkshopError as error:
-            flash(str(error))
-        return moved(workshop)
     if move not in moves:
         abort(404, "There is no such step.")
     try:
@@ -239,11 +242,29 @@ def move(workshop_id: int, move: str) -> View:
     return moved(workshop)
 
 
+def capture_action(workshop: WorkshopSession, q: Questionnaire) -> View:
+    """An action from the console's form; a mistake is shown at its field, with what was typed."""
+    agencies = owner_agencies(workshop, q)
+    actions = action_form(q, workshop.feature_ids, agencies)
+    if actions.validate():
+        try:
+            service.add_action(
+                workshop,
+                actions.text.data or "",
+                actions.feature.data,
+                actions.owner.data,
+                actions.due.data,
+                [agency for agency, _name in agencies],
+            )
+        except service.WorkshopError as error:
+            actions.text.errors = [str(error)]
+        else:
+            return moved(workshop)
+    return render_console(workshop, actions, 400)
+
+
 @facilitate.post("/actions/<int:action_id>/status")
 def action_status(action_id: int) -> View:
-    form = FlaskForm()
-    if not form.validate():
-        abort(400, "The form could not be checked. Nothing was changed.")
     action = db.session.get(WorkshopAction, action_id)
     if action is None:
         abort(404, "There is no such action.")
@@ -252,7 +273,7 @@ def action_status(action_id: int) -> View:
     except ValueError:
         abort(400, "That is not a status an action can have.")
     service.set_action_status(action, status)
-    return redirect(request.referrer or url_for(".console", workshop_id=action.session_id))
+    return redirect(url_for(".console", workshop_id=action.session_id))
 
 
 @facilitate.get("/<int:workshop_id>/actions.csv")
@@ -260,7 +281,7 @@ def actions_csv(workshop_id: int) -> Response:
     workshop = workshop_or_404(workshop_id)
     q = questionnaire(workshop.questionnaire_version)
     features = {f.id: f.name for f in q.features}
-    agencies = {a.id: a.name for a in q.agencies}
+    agencies = dict(owner_agencies(workshop, q))
     output = io.StringIO()
     writer = csv.writer(output, lineterminator="\n")
     writer.writerow(
@@ -269,11 +290,11 @@ def actions_csv(workshop_id: int) -> Response:
     for action in workshop.actions:
         writer.writerow(
             [
-                workshop.title,
+                spreadsheet_safe(workshop.title),
                 workshop.held_on.isoformat(),
-                action.text,
+                spreadsheet_safe(action.text),
                 features.get(action.feature_id or "", ""),
-                agencies.get(action.owner_agency or "", ""),
+                agencies.get(action.owner_agency or "", action.owner_agency or ""),
                 action.due_on.isoformat() if action.due_on else "",
                 action.status,
             ]
@@ -298,6 +319,8 @@ def report(workshop_id: int) -> Response:
 
 
 # --- participants ----------------------------------------------------------------------------
+# A phone's agency, level and what it has answered live in its signed session cookie, per
+# workshop; nothing in the database links two of its requests.
 
 
 def participant_state(workshop: WorkshopSession) -> dict[str, Any]:
@@ -311,6 +334,12 @@ def keep_participant_state(workshop: WorkshopSession, state: dict[str, Any]) -> 
     session["workshops"] = rooms
 
 
+def due_for(workshop: WorkshopSession, q: Questionnaire, state: dict[str, Any]) -> service.Due:
+    if "agency" not in state:
+        return service.NOTHING_DUE
+    return service.due(workshop, q, bool(state.get("voted")), state.get("revoted", []))
+
+
 @join.route("/join", methods=["GET", "POST"])
 def enter_code() -> View:
     form = JoinForm()
@@ -319,7 +348,7 @@ def enter_code() -> View:
         if workshop is None:
             form.code.errors = ["There is no workshop with this code. Check the code on the screen"]
         else:
-            return redirect(url_for(".room", code=workshop.join_code))
+            return redirect(url_for(".room_page", code=workshop.join_code))
     return render_template("workshops/join.html", form=form)
 
 
@@ -330,110 +359,136 @@ def workshop_for_code(code: str) -> WorkshopSession:
     return workshop
 
 
-def agencies_for(workshop: WorkshopSession, q: Questionnaire) -> list[tuple[str, str]]:
-    if workshop.round is not None:
-        return [(a.agency_id, a.name) for a in workshop.round.agencies]
-    return [(a.id, a.name) for a in q.agencies]
+def participant(workshop: WorkshopSession, page: str, status: int = 200, **context: Any) -> View:
+    return render_template(
+        "workshops/participant.html", workshop=workshop, page=page, **context
+    ), status
 
 
 @join.route("/w/<code>", methods=["GET", "POST"])
-def room(code: str) -> View:
+def room_page(code: str) -> View:
     workshop = workshop_for_code(code)
     if workshop.join_code != code:  # typed in lower case or with spaces
-        return redirect(url_for(".room", code=workshop.join_code))
+        return redirect(url_for(".room_page", code=workshop.join_code))
     q = questionnaire(workshop.questionnaire_version)
     state = participant_state(workshop)
     if workshop.state is SessionState.ENDED:
-        return render_template("workshops/participant.html", workshop=workshop, page="ended"), 410
+        return participant(workshop, "ended", 410)
     if "agency" not in state:
-        form = about_form(q, agencies_for(workshop, q))
-        form.round.data = workshop.join_code
-        if request.method == "POST":
-            problem = form.tampering(request.form, workshop.join_code)
-            if problem:
-                abort(400, problem)
-            if form.validate():
-                keep_participant_state(
-                    workshop, {"agency": form["agency"].data, "level": form["level"].data}
-                )
-                return redirect(url_for(".room", code=workshop.join_code))
-        level_hints = [{"hint": {"text": level.hint}} for level in q.levels]
-        return render_template(
-            "workshops/participant.html",
-            workshop=workshop,
-            page="about",
-            form=form,
-            level_hints=level_hints,
-        )
+        return about_page(workshop, q)
     if request.method == "POST":
-        return cast(workshop, q, state)
-    return participant_page(workshop, q, state)
+        return take_answers(workshop, q, state)
+    return answer_page(workshop, q, state)
 
 
-def due_statements(
-    workshop: WorkshopSession, q: Questionnaire, state: dict[str, Any]
-) -> tuple[int, list[Any]]:
-    """What this participant should answer now: (vote, statements), or (0, []) for nothing."""
-    if not workshop.answering:
-        return 0, []
-    again = workshop.revote_item
-    if again and state.get("voted") and again not in state.get("revoted", []):
-        item = q.item(again)
-        return 2, [item] if item else []
-    if not state.get("voted"):
-        return 1, service.statements(workshop, q)
-    return 0, []
+def about_page(workshop: WorkshopSession, q: Questionnaire) -> View:
+    form = about_form(q, owner_agencies(workshop, q))
+    form.round.data = workshop.join_code
+    if request.method == "POST":
+        problem = form.tampering(request.form, workshop.join_code)
+        if problem:
+            abort(400, problem)
+        if form.validate():
+            state = {"agency": form["agency"].data, "level": form["level"].data}
+            keep_participant_state(workshop, state)
+            return redirect(url_for(".room_page", code=workshop.join_code))
+    hints = [{"hint": {"text": level.hint}} for level in q.levels]
+    return participant(workshop, "about", form=form, level_hints=hints)
 
 
-def participant_page(
+def answer_page(
     workshop: WorkshopSession,
     q: Questionnaire,
     state: dict[str, Any],
     form: Any = None,
+    due: service.Due | None = None,
     status: int = 200,
 ) -> View:
-    vote, items = due_statements(workshop, q, state)
-    if not items:
+    due = due or due_for(workshop, q, state)
+    if not due.items:
         page = "thanks" if state.get("voted") else "waiting"
-        return render_template("workshops/participant.html", workshop=workshop, page=page), status
+        return participant(
+            workshop,
+            page,
+            status,
+            due_vote=0,
+            voted=bool(state.get("voted")),
+            status_tag=status_tag(workshop, 0, bool(state.get("voted"))),
+            status_poll_seconds=STATUS_POLL_SECONDS,
+        )
     if form is None:
-        form = answers_form(q, items)
+        form = answers_form(q, due.items)
         form.ballot.data = service.issue_ballot(workshop)
+        form.vote.data = str(due.vote)
+        form.asked.data = ",".join(item.id for item in due.items)
     form.round.data = workshop.join_code
-    return render_template(
-        "workshops/participant.html",
-        workshop=workshop,
-        page="answer",
-        form=form,
-        vote=vote,
-        items=items,
-    ), status
+    return participant(workshop, "answer", status, form=form, vote=due.vote, items=due.items)
 
 
-def cast(workshop: WorkshopSession, q: Questionnaire, state: dict[str, Any]) -> View:
-    if not workshop.answering:
-        # Answers sent after the facilitator closed answering are not taken.
-        return render_template("workshops/participant.html", workshop=workshop, page="closed"), 403
-    vote, items = due_statements(workshop, q, state)
-    if not items:
-        return redirect(url_for(".room", code=workshop.join_code))
-    form = answers_form(q, items)
+def page_asked(workshop: WorkshopSession, q: Questionnaire) -> service.Due:
+    """What the page being sent asked (its hidden fields), checked against the workshop."""
+    vote = request.form.get("vote", "")
+    known = {item.id: item for item in service.statements(workshop, q)}
+    asked = [known.get(i) for i in request.form.get("asked", "").split(",")]
+    if vote not in ("1", "2") or not asked or any(item is None for item in asked):
+        abort(400, "The form was not sent from this workshop's page. Nothing was saved.")
+    return service.Due(int(vote), tuple(item for item in asked if item is not None))
+
+
+def take_answers(workshop: WorkshopSession, q: Questionnaire, state: dict[str, Any]) -> View:
+    asked = page_asked(workshop, q)
+    form = answers_form(q, asked.items)
     problem = form.tampering(request.form, workshop.join_code)
     if problem:
         abort(400, problem)
     if not form.validate():
-        return participant_page(workshop, q, state, form=form)
-    answers = {
+        return answer_page(workshop, q, state, form=form, due=asked)
+    values: dict[str, int | None] = {
         item.id: None if form[item.id].data == DONT_KNOW else int(form[item.id].data)
-        for item in items
+        for item in asked.items
     }
-    service.cast(
-        workshop, q, form.ballot.data or "", state["agency"], state["level"], answers, vote
+    sent = service.Answers(
+        form.ballot.data or "", state["agency"], state["level"], asked.vote, values
     )
-    # Stored now or earlier (a double tap): either way this phone has answered.
-    if vote == 1:
+    outcome = service.cast(
+        workshop, q, sent, bool(state.get("voted")), state.get("revoted", []), min_cell_size()
+    )
+    if outcome is service.Cast.CLOSED:
+        return participant(workshop, "closed", 409)
+    if outcome is service.Cast.MOVED_ON:
+        return participant(workshop, "moved-on", 409)
+    # Stored now, or already by an earlier send of the same page: this phone has answered.
+    if asked.vote == room.FIRST:
         state["voted"] = True
     else:
-        state["revoted"] = [*state.get("revoted", []), workshop.revote_item]
+        state["revoted"] = [*state.get("revoted", []), *(i.id for i in asked.items)]
     keep_participant_state(workshop, state)
-    return redirect(url_for(".room", code=workshop.join_code))
+    return redirect(url_for(".room_page", code=workshop.join_code))
+
+
+def status_tag(workshop: WorkshopSession, due_vote: int, voted: bool) -> str:
+    """All a waiting phone's status line depends on; not the room's version, which changes
+    with every answer and would make every phone fetch it again."""
+    revote = workshop.revote_item or ""
+    return f"{workshop.id}-{workshop.state.value}-{revote}-{due_vote}-{int(voted)}"
+
+
+@join.get("/w/<code>/status")
+def status(code: str) -> Response | WerkzeugResponse:
+    """A waiting phone's status line: is there something to answer now?"""
+    workshop = workshop_for_code(code)
+    q = questionnaire(workshop.questionnaire_version)
+    state = participant_state(workshop)
+    due_vote = due_for(workshop, q, state).vote
+    tag = status_tag(workshop, due_vote, bool(state.get("voted")))
+    if not_modified(tag):
+        response = Response(status=304)
+        response.set_etag(tag)
+        return response
+    body = render_template(
+        "workshops/_participant_status.html",
+        workshop=workshop,
+        due_vote=due_vote,
+        voted=bool(state.get("voted")),
+    )
+    return live_response(tag, body)

@@ -20,7 +20,15 @@ from surveys import create_app
 from surveys.database import db
 from surveys.questionnaire import Questionnaire
 from surveys.responses.models import PartnerRating, Submission
-from tests.helpers import PROJECT_ROOT, RoundRef, app_config, count_rows
+from surveys.workshops.models import RoomResponse
+from tests.helpers import (
+    PROJECT_ROOT,
+    TEST_PASSWORD,
+    RoundRef,
+    WorkshopRef,
+    app_config,
+    count_rows,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -261,3 +269,78 @@ def test_error_pages_are_accessible(live_server: str, visit: Callable[..., Visit
     tab.page.goto(live_server + "/privacy")
     tab.check_accessibility("10-privacy")
     assert tab.problems == [] or all("404" in p for p in tab.problems)
+
+
+def test_a_workshop_room_shows_answers_live_on_the_projector(
+    app: Flask,
+    live_server: str,
+    browser: Browser,
+    visit: Callable[..., Visit],
+    make_user: Callable[..., str],
+    make_workshop: Callable[..., WorkshopRef],
+) -> None:
+    """A facilitator's console and a projector watch while phones answer; neither reloads."""
+    workshop = make_workshop(title="Browser room", features=("trust", "exchange"))
+    email = make_user("facilitator")
+    desk = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        console = Visit(desk.new_page(), javascript=True)
+        page = console.page
+        page.goto(live_server + "/sign-in")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_role("textbox", name="Password").fill(TEST_PASSWORD)
+        press(page, "Sign in")
+        page.goto(live_server + workshop.console)
+        console.check_accessibility("20-workshop-console")
+
+        screen = Visit(desk.new_page(), javascript=True)
+        projector = screen.page
+        projector.set_viewport_size({"width": 1280, "height": 720})
+        projector.goto(live_server + workshop.console + "/projector")
+        expect(projector.get_by_role("heading", name="Join on your phone")).to_be_visible()
+        screen.check_accessibility("21-projector-joining")
+        # Marks on the loaded pages: a reload would wipe them.
+        for watched in (page, projector):
+            watched.evaluate("() => { window.stayed = true }")
+
+        for number in range(1, 6):
+            phone = visit(javascript=number % 2 == 1)  # some phones without JavaScript
+            tab = phone.page
+            tab.goto(live_server + "/join")
+            tab.get_by_label("Workshop code").fill(
+                f"{workshop.code[:3].lower()} {workshop.code[3:]}"
+            )
+            press(tab, "Join")
+            tab.get_by_label("Police").check()
+            tab.get_by_label("Frontline practitioner").check()
+            press(tab, "Continue")
+            if number == 1:
+                phone.check_accessibility("22-participant-answer")
+            answer_feature_page(tab, "Agree")
+            press(tab, "Send my answers")
+            expect(tab.get_by_text("Answers sent")).to_be_visible()
+            if number == 1:
+                phone.check_accessibility("23-participant-thanks")
+            assert phone.problems == []
+            # Within a poll or two, both screens show it without reloading.
+            expect(projector.locator(".boundary-projector__count")).to_have_text(
+                f"{number} answered", timeout=5000
+            )
+            expect(
+                page.get_by_text(
+                    f"{number} {'person has' if number == 1 else 'people have'} answered"
+                )
+            ).to_be_visible(timeout=5000)
+
+        press(page, "Reveal results")
+        expect(projector.get_by_role("heading", name="Relations of trust")).to_be_visible(
+            timeout=5000
+        )
+        # Five frontline practitioners and no managers: the room's figure, but no split.
+        expect(projector.get_by_text("Waiting until at least 5 managers").first).to_be_visible()
+        screen.check_accessibility("24-projector-results")
+        assert projector.evaluate("() => window.stayed === true")
+        assert console.problems == [] and screen.problems == []
+    finally:
+        desk.close()
+    assert count_rows(app, RoomResponse) == 5

@@ -26,6 +26,7 @@ from surveys.responses.models import (
     Submission,
 )
 from surveys.rounds.models import Headcount, Round, RoundLocality
+from surveys.workshops.models import RoomResponse, WorkshopAction, WorkshopSession
 from tests.helpers import PROJECT_ROOT, RoundRef, count_rows, load_round
 
 MakeRound = Callable[..., RoundRef]
@@ -53,6 +54,10 @@ def test_questionnaire_show_json_is_the_canonical_definition(app: Flask) -> None
     assert all(
         {"id", "text", "reverse", "source"} <= set(i) for f in data["features"] for i in f["items"]
     )
+    for feature in data["features"]:
+        # What a workshop pulse asks, and what its projector offers the room to discuss.
+        assert feature["headline_item"] in {i["id"] for i in feature["items"]}
+        assert 2 <= len(feature["discussion_prompts"]) <= 3
     assert [s["value"] for s in data["scale"]] == [1, 2, 3, 4, 5]
     assert [(lv["id"], lv["group"]) for lv in data["levels"]] == [
         ("strategic", "management"),
@@ -383,6 +388,11 @@ def test_demo_builds_a_labelled_round_once(app: Flask) -> None:
     assert count_rows(app, Submission) == 360
     code, out, _ = run(app, "demo", "--reset")
     assert code == 0 and count_rows(app, Submission) == 360 and count_rows(app, Round) == 1
+    # One demo workshop, made with the round and again with it, never left behind.
+    assert "Created the demo workshop" in out
+    assert count_rows(app, WorkshopSession) == 1
+    assert count_rows(app, RoomResponse, vote=1) == 36
+    assert count_rows(app, WorkshopAction) == 3
     client = app.test_client()
     home = client.get("/").get_data(as_text=True)
     assert "Demo: Autumn 2026 baseline" in home

@@ -140,6 +140,9 @@ def test_survey_requests_are_left_out_of_the_request_log(app: Flask) -> None:
     line = '%s - - [%s] "%s" %s %s'
     try:
         logger.info(line, "10.0.0.7", "now", "POST /r/abc/submit HTTP/1.1", 302, "-")
+        logger.info(line, "10.0.0.7", "now", "POST /w/HT4K9C HTTP/1.1", 302, "-")
+        logger.info(line, "10.0.0.7", "now", "GET /w/HT4K9C/status HTTP/1.1", 304, "-")
+        logger.info(line, "10.0.0.7", "now", "POST /join HTTP/1.1", 302, "-")
         logger.info(line, "10.0.0.7", "now", "GET /privacy HTTP/1.1", 200, "-")
     finally:
         logger.removeHandler(handler)

@@ -17,6 +17,7 @@ from sqlalchemy import inspect, select
 
 from surveys.database import db
 from surveys.questionnaire import Questionnaire
+from surveys.responses.answers import DONT_KNOW
 from surveys.responses.models import Channel, Submission
 from surveys.workshops import service
 from surveys.workshops.models import (
@@ -27,10 +28,10 @@ from surveys.workshops.models import (
     WorkshopAction,
     WorkshopSession,
 )
-from surveys.workshops.room import compute
+from surveys.workshops.room import RoomFigures, figures
 from tests.helpers import RoundRef, WorkshopRef, count_rows, csrf_token_in
 
-BALLOT = re.compile(r'name="ballot"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="ballot"')
+HIDDEN = re.compile(r"<input[^>]*type=\"hidden\"[^>]*>")
 RADIO_NAMES = re.compile(r'class="govuk-radios__input" id="[^"]+" name="([^"]+)"')
 
 
@@ -66,25 +67,28 @@ class Participant:
         assert response.status_code == 302, text_of(response)[:400]
 
     def form(self) -> tuple[dict[str, str], list[str]]:
-        """The hidden fields of the answer page, and the statements it asks."""
+        """The hidden fields of the answer page (CSRF, code, ballot, what it asks), and the
+        statements it asks."""
         page = self.client.get(self.workshop.room)
         body = page.get_data(as_text=True)
         assert page.status_code == 200 and 'name="ballot"' in body, text_of(page)[:600]
-        ballot = BALLOT.search(body)
-        assert ballot is not None
-        hidden = {
-            "csrf_token": csrf_token_in(body),
-            "round": self.workshop.code,
-            "ballot": ballot.group(1) or ballot.group(2),
-        }
+        hidden = {}
+        for field in HIDDEN.findall(body):
+            name, value = re.search(r'name="([^"]+)"', field), re.search(r'value="([^"]*)"', field)
+            if name and value:
+                hidden[name.group(1)] = html.unescape(value.group(1))
+        assert {"csrf_token", "round", "ballot", "vote", "asked"} <= set(hidden)
         return hidden, list(dict.fromkeys(RADIO_NAMES.findall(body)))
+
+    def send(self, hidden: dict[str, str], items: list[str], value: str | int) -> object:
+        return self.client.post(
+            self.workshop.room, data={**hidden, **{item: str(value) for item in items}}
+        )
 
     def answer(self, value: str | int = 4) -> list[str]:
         hidden, items = self.form()
-        response = self.client.post(
-            self.workshop.room, data={**hidden, **{item: str(value) for item in items}}
-        )
-        assert response.status_code == 302, text_of(response)[:600]
+        response = self.send(hidden, items, value)
+        assert response.status_code == 302, text_of(response)[:600]  # type: ignore[attr-defined]
         return items
 
 
@@ -111,7 +115,7 @@ def projector(client: FlaskClient, workshop: WorkshopRef) -> str:
 
 
 def room_of(
-    app: Flask, workshop: WorkshopRef, people: list[tuple[str, str]], value: int = 4
+    app: Flask, workshop: WorkshopRef, people: list[tuple[str, str]], value: int | str = 4
 ) -> list[Participant]:
     room = []
     for agency, level in people:
@@ -199,10 +203,10 @@ def test_a_whole_workshop_from_set_up_to_report(
         f"{workshop.console}/action",
         data={
             "csrf_token": token,
-            "text": "Joint supervision for <script>alert(1)</script> cases",
-            "feature": "trust",
-            "owner": "health",
-            "due": ["31", "3", "2027"],
+            "action-text": "Joint supervision for <script>alert(1)</script> cases",
+            "action-feature": "trust",
+            "action-owner": "health",
+            "action-due": ["31", "3", "2027"],
         },
     )
     assert added.status_code == 302
@@ -259,16 +263,22 @@ def test_a_whole_workshop_from_set_up_to_report(
     assert "Before and after discussion" in text and "After discussion" in text
     assert "Joint supervision for <script>alert(1)</script> cases" in text
     assert "In progress" in text
-    # Six managers answered 4; five frontline answered 2 and one 5: a gap of 4 - 2.5.
-    assert "Relations of trust 4.0 2.5 +1.50" in text
+    # Six managers answered 4; frontline: one 5 and five 2. Groups are shown in steps of five
+    # people: the sixth manager and the sixth frontline practitioner never moved the figures
+    # (5 and 2, 2, 2, 2 make 2.6), and the report shows what the room last saw.
+    assert "Relations of trust 4.0 2.6 +1.40" in text
 
 
 def test_answers_count_towards_the_round_only_when_chosen(
-    app: Flask, make_round: Callable[..., RoundRef], make_workshop: Callable[..., WorkshopRef]
+    app: Flask,
+    make_round: Callable[..., RoundRef],
+    make_workshop: Callable[..., WorkshopRef],
+    questionnaire: Questionnaire,
 ) -> None:
     round_ = make_round("counted", agencies=["police", "health", "education"])
-    counted = make_workshop(round_slug=round_.slug, features=("purpose",), mode="full", counts=True)
-    apart = make_workshop(round_slug=round_.slug, features=("purpose",), mode="full")
+    every = tuple(f.id for f in questionnaire.features)
+    counted = make_workshop(round_slug=round_.slug, features=every, mode="full", counts=True)
+    apart = make_workshop(round_slug=round_.slug, features=every, mode="full")
     for workshop in (counted, apart):
         room_of(app, workshop, [("police", "frontline"), ("health", "strategic")], 4)
     with app.app_context():
@@ -276,17 +286,26 @@ def test_answers_count_towards_the_round_only_when_chosen(
     assert channels == [Channel.WORKSHOP.value] * 2
 
 
-def test_a_pulse_cannot_count_towards_a_round(
-    app: Flask, make_round: Callable[..., RoundRef], questionnaire: Questionnaire
+@pytest.mark.parametrize(
+    ("mode", "features"),
+    [("pulse", ["purpose", "trust", "exchange", "respect", "dialogue"]), ("full", ["trust"])],
+)
+def test_only_the_whole_questionnaire_can_count_towards_a_round(
+    app: Flask,
+    make_round: Callable[..., RoundRef],
+    questionnaire: Questionnaire,
+    mode: str,
+    features: list[str],
 ) -> None:
+    """A room's answers counted in the round must be a whole response, as the survey's are."""
     round_ = make_round("pulse")
-    with app.app_context(), pytest.raises(service.WorkshopError, match="full questionnaire"):
-        from surveys.rounds.service import find_round
-        from surveys.workshops.models import Mode
+    from surveys.rounds.service import find_round
+    from surveys.workshops.models import Mode
 
+    with app.app_context(), pytest.raises(service.WorkshopError, match="whole questionnaire"):
         service.create_session(
             service.SessionSpec(
-                "Pulse", date.today(), ["trust"], Mode.PULSE, find_round(round_.slug), True
+                "Counted", date.today(), features, Mode(mode), find_round(round_.slug), True
             ),
             questionnaire,
             None,
@@ -349,7 +368,7 @@ def test_codes_have_no_look_alike_characters(app: Flask) -> None:
     with app.app_context():
         codes = {service.new_join_code() for _ in range(300)}
     assert all(len(code) == 6 for code in codes)
-    assert not set("".join(codes)) & set("0O1IL2Z5S8B")
+    assert not set("".join(codes)) & set("0O1IL2Z5S8BUV")
     assert len(codes) > 290  # random, not a sequence
 
 
@@ -362,7 +381,7 @@ def test_closed_and_ended_sessions_say_so(
     hidden, items = phone.form()  # the page was loaded while answering was open
     move(facilitator, workshop, "close")
     late = phone.client.post(workshop.room, data={**hidden, **dict.fromkeys(items, "4")})
-    assert late.status_code == 403 and "Answering is closed" in text_of(late)
+    assert late.status_code == 409 and "Answering is closed" in text_of(late)
     assert count_rows(app, RoomResponse) == 0
     assert "Answering is closed for now" in text_of(phone.client.get(workshop.room))
 
@@ -445,6 +464,16 @@ def test_nothing_identifying_is_stored_with_room_answers(app: Flask) -> None:
     assert columns["workshop_ballots"] == {"id", "session_id", "token_hash", "issued_on"}
 
 
+def room_figures(app: Flask, workshop: WorkshopRef) -> RoomFigures:
+    with app.app_context():
+        from surveys.library import current_questionnaire
+
+        live = db.session.get(WorkshopSession, workshop.id)
+        assert live is not None
+        q = current_questionnaire()
+        return figures(live, service.statements(live, q), q, 5)
+
+
 def test_small_groups_wait_in_the_room(
     app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
 ) -> None:
@@ -452,31 +481,75 @@ def test_small_groups_wait_in_the_room(
     move(facilitator, workshop, "reveal")
     room_of(app, workshop, FRONTLINE[:4], 2)
     screen = projector(facilitator, workshop)
-    assert "Waiting until at least 5 people have answered" in screen
+    assert "Waiting until at least 5 managers or 5 frontline practitioners" in screen
     assert "out of 5" not in screen
 
-    # Five frontline and two managers: the room's figure shows, the split does not, since
-    # the managers' mean could otherwise be worked out from the total.
+    # Five frontline and two managers: the frontline figure shows, labelled as theirs; the
+    # managers' does not, nor a room figure that includes them (it would give theirs away).
     room_of(app, workshop, FRONTLINE[4:5], 2)
     room_of(app, workshop, MANAGERS[:2], 5)
-    screen = projector(facilitator, workshop)
-    assert "The room: 2.9 out of 5" in visible(screen)
-    assert "Waiting until at least 5 managers and 5 frontline practitioners" in screen
-    assert "5.0" not in visible(screen)
-    with app.app_context():
-        live = db.session.get(WorkshopSession, workshop.id)
-        assert live is not None
-        from surveys.library import current_questionnaire
-
-        figures = compute(live, current_questionnaire(), 5)
-    trust = figures.features["trust"]
-    assert trust.everyone.shown and not trust.management.shown and trust.frontline.shown
-    assert not trust.split_shown and figures.gaps == []
+    screen = visible(projector(facilitator, workshop))
+    assert "Frontline practitioners: 2.0 out of 5" in screen
+    assert "managers appear once 5 of them have answered" in screen
+    assert "5.0" not in screen and "2.9" not in screen
+    seen = room_figures(app, workshop)
+    trust = seen.features["trust"]
+    assert trust.frontline.shown and not trust.management.shown and not trust.split_shown
+    assert trust.everyone.mean == 2.0 and seen.gaps == [] and seen.waiting_for == ("management",)
+    assert seen.by_level == {"management": 2, "frontline": 5}  # counts are live
 
     room_of(app, workshop, MANAGERS[2:5], 5)
-    screen = projector(facilitator, workshop)
-    assert "Waiting until at least 5 managers" not in screen
-    assert "managers 5.0, frontline 2.0" in visible(screen)
+    screen = visible(projector(facilitator, workshop))
+    assert "managers appear once" not in screen
+    assert "managers 5.0, frontline 2.0" in screen
+
+
+def test_figures_move_only_in_steps_of_the_minimum_group_size(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    """Nobody's answer can be read from how the screen changed when they pressed Send."""
+    workshop = make_workshop(features=("trust",))
+    move(facilitator, workshop, "reveal")
+    room_of(app, workshop, MANAGERS[:5], 4)
+    room_of(app, workshop, FRONTLINE[:5], 2)
+    assert room_figures(app, workshop).features["trust"].frontline.mean == 2.0
+
+    # One more frontline practitioner answers 5: the count moves, the figures do not.
+    before = projector(facilitator, workshop)
+    room_of(app, workshop, FRONTLINE[5:6], 5)
+    after = room_figures(app, workshop)
+    assert after.by_level["frontline"] == 6
+    assert after.features["trust"].frontline.mean == 2.0
+    assert after.statements[service_headline(app, "trust")].first is not None
+    assert visible(before).replace("10 answered", "") == visible(
+        projector(facilitator, workshop)
+    ).replace("11 answered", "")
+
+    # Four more make a step of five since the figures last moved: now they include all ten.
+    room_of(app, workshop, [("police", "frontline")] * 4, 5)
+    moved = room_figures(app, workshop).features["trust"]
+    assert moved.frontline.n == 10 and moved.frontline.mean == 3.5
+    assert moved.management.mean == 4.0 and moved.management.n == 5
+
+
+def service_headline(app: Flask, feature_id: str) -> str:
+    with app.app_context():
+        from surveys.library import current_questionnaire
+
+        feature = current_questionnaire().feature(feature_id)
+        assert feature is not None
+        return feature.headline_item
+
+
+def test_statement_answers_need_five_people_answering_not_counting_dont_know(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop(features=("trust",))
+    room_of(app, workshop, FRONTLINE[:3], 4)
+    room_of(app, workshop, FRONTLINE[3:5], DONT_KNOW)
+    seen = room_figures(app, workshop)
+    assert seen.statements[service_headline(app, "trust")].first is None
+    assert not seen.features["trust"].frontline.shown  # three scores only
 
 
 def test_live_screens_answer_304_until_the_room_changes(
@@ -503,18 +576,108 @@ def test_facilitator_mistakes_are_explained(
         facilitator, workshop, "agree", feature="trust", level="superb"
     )
     assert "not part of this workshop" in move(facilitator, workshop, "focus", feature="respect")
-    assert "Describe the action" in move(facilitator, workshop, "action", text="  ")
-    assert "The due date must be a real date" in move(
-        facilitator, workshop, "action", text="Meet", due=["31", "2", "2027"]
-    )
-    assert count_rows(app, WorkshopAction) == 0
     token = csrf_token_in(facilitator.get(workshop.console).get_data(as_text=True))
-    assert (
-        facilitator.post(f"{workshop.console}/teleport", data={"csrf_token": token}).status_code
-        == 404
-    )
+
+    def add(**fields: str | list[str]) -> str:
+        response = facilitator.post(
+            f"{workshop.console}/action",
+            data={"csrf_token": token, **{f"action-{k}": v for k, v in fields.items()}},
+        )
+        assert response.status_code == 400  # the console again, the mistake at its field
+        return text_of(response)
+
+    page = add(text="  ")
+    assert "There is a problem" in page and "Describe the action" in page
+    page = add(text="Meet the school nurses", due=["31", "2", "2027"])
+    assert "The due date must be a real date" in page
+    assert "Meet the school nurses" in page  # what was typed is kept
+    assert "Not a valid choice" in add(text="Meet", owner="mi5")
+    assert count_rows(app, WorkshopAction) == 0
+    teleport = facilitator.post(f"{workshop.console}/teleport", data={"csrf_token": token})
+    assert teleport.status_code == 404
     assert facilitator.post(f"{workshop.console}/open", data={}).status_code == 400
     assert facilitator.get("/workshops/99999").status_code == 404
+
+
+def test_a_move_after_an_answer_the_page_did_not_see_still_reaches_the_screens(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    """The version is raised in SQL: a move made from a copy loaded before an answer arrived
+    must not write the same version the answer wrote, or screens would keep the old view."""
+    workshop = make_workshop()
+    url = f"{workshop.console}/live/projector"
+    with app.app_context():
+        stale = db.session.get(WorkshopSession, workshop.id)
+        assert stale is not None
+        loaded = stale.version
+    room_of(app, workshop, FRONTLINE[:1])  # stored by another request meanwhile
+    tag = facilitator.get(url).headers["ETag"]
+    with app.app_context():
+        db.session.add(stale)  # the copy loaded before the answer, not refreshed
+        service.reveal(stale, True)
+        assert db.session.scalar(select(WorkshopSession.version)) == loaded + 2
+    shown = facilitator.get(url, headers={"If-None-Match": tag})
+    assert shown.status_code == 200 and "Join on your phone" not in text_of(shown)
+
+
+def test_a_statement_put_again_is_for_those_who_answered_first(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop(features=("trust",))
+    headline = service_headline(app, "trust")
+    early = room_of(app, workshop, FRONTLINE[:2])
+    move(facilitator, workshop, "revote", item=headline)
+    # A newcomer waits: a first answer given after the discussion is not a "before".
+    late = Participant(app, workshop)
+    late.join()
+    assert "The room is answering a statement again" in text_of(late.client.get(workshop.room))
+    # Someone on the second-answer page when the facilitator stops: told, nothing stored.
+    hidden, items = early[0].form()
+    assert items == [headline]
+    console = move(facilitator, workshop, "stop-revote")
+    assert "Open answering" in console  # stopping closes answering
+    move(facilitator, workshop, "open")
+    stale = early[0].send(hidden, items, 3)
+    assert stale.status_code == 409  # type: ignore[attr-defined]
+    assert "The facilitator has moved on" in text_of(stale)
+    assert count_rows(app, RoomResponse, vote=2) == 0
+    # The newcomer answers now; a statement is not put to the room a second time over.
+    assert late.answer(4) == [headline]
+    assert early[1].client.get(workshop.room).status_code == 200
+    move(facilitator, workshop, "revote", item=headline)
+    early[1].answer(2)
+    move(facilitator, workshop, "stop-revote")
+    assert "has been put to the room again already" in move(
+        facilitator, workshop, "revote", item=headline
+    )
+
+
+def test_agreed_levels_can_be_changed_and_cleared_and_survive_a_double_click(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    for level in ("emerging", "developing", "developing"):
+        move(facilitator, workshop, "agree", feature="trust", level=level)
+    with app.app_context():
+        from surveys.workshops.models import AgreedLevel
+
+        levels = db.session.scalars(select(AgreedLevel.level_id)).all()
+    assert levels == ["developing"]
+    move(facilitator, workshop, "agree", feature="trust", level="")
+    assert count_rows(app, AgreedLevel) == 0
+
+
+def test_actions_csv_cannot_smuggle_a_spreadsheet_formula(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    with app.app_context():
+        live = db.session.get(WorkshopSession, workshop.id)
+        assert live is not None
+        service.add_action(live, '=HYPERLINK("http://evil.example","Click")', None, None, None)
+    exported = facilitator.get(f"{workshop.console}/actions.csv").get_data(as_text=True)
+    row = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))[1]
+    assert row[2] == '\'=HYPERLINK("http://evil.example","Click")'
 
 
 def test_the_round_report_lists_what_its_workshops_agreed(
@@ -559,3 +722,41 @@ def test_the_round_report_lists_what_its_workshops_agreed(
         ).one()
         service.set_action_status(action, ActionStatus.DROPPED)
     assert "Dropped" in report_text(current.slug)
+
+
+def test_a_waiting_phone_learns_there_is_something_to_answer(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop(open_answering=False)
+    phone = Participant(app, workshop)
+    phone.join()
+    status = f"{workshop.room}/status"
+    waiting = phone.client.get(status)
+    assert "has not opened answering yet" in text_of(waiting)
+    tag = waiting.headers["ETag"]
+    assert phone.client.get(status, headers={"If-None-Match": tag}).status_code == 304
+
+    move(facilitator, workshop, "open")
+    opened = phone.client.get(status, headers={"If-None-Match": tag})
+    assert opened.status_code == 200 and "Answer the statements" in text_of(opened)
+    phone.answer(4)
+    # Other people's answers do not make a waiting phone fetch its status again.
+    tag = phone.client.get(status).headers["ETag"]
+    room_of(app, workshop, FRONTLINE[:2])
+    assert phone.client.get(status, headers={"If-None-Match": tag}).status_code == 304
+
+    with app.app_context():
+        live = db.session.get(WorkshopSession, workshop.id)
+        assert live is not None
+        from surveys.library import current_questionnaire
+
+        trust = current_questionnaire().feature("trust")
+        assert trust is not None
+        headline = trust.headline_item
+    move(facilitator, workshop, "revote", item=headline)
+    again = phone.client.get(status, headers={"If-None-Match": tag})
+    assert "put a statement to the room again" in text_of(again)
+    assert phone.answer(2) == [headline]
+    assert "If the facilitator puts a statement" in text_of(phone.client.get(status))
+    move(facilitator, workshop, "end")
+    assert "The workshop has ended" in text_of(phone.client.get(status))
