@@ -37,7 +37,6 @@ def upgrade():
     sa.Column('ended_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('published', sa.Text(), server_default='{}', nullable=False),
     sa.ForeignKeyConstraint(['facilitator_id'], ['users.id'], name=op.f('fk_workshop_sessions_facilitator_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_workshop_sessions_round_id_rounds'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workshop_sessions')),
