@@ -208,26 +208,21 @@ def cast(
     answered_again: Sequence[str],
     k: int,
 ) -> Cast:
-    """Store a participant's answers once per ballot, if they answer what is asked now."""
-    _lock(session)
-    now = due(session, questionnaire, answered, answered_again)
-    result = None
-    if not session.answering or session.ended_at is not None:
-        result = Cast.CLOSED
-    elif now.vote != sent.vote or {i.id for i in now.items} != set(sent.values):
-        result = Cast.MOVED_ON
-    else:
-        used = db.session.execute(
-            delete(Ballot).where(
-                Ballot.session_id == session.id, Ballot.token_hash == _hash(sent.ballot)
-            )
-        )
-        if getattr(used, "rowcount", 0) != 1:
-            result = Cast.ALREADY_SENT
-    if result is not None:
-        db.session.rollback()
-        return result
+    """Store a participant's answers once per ballot, if they answer what is asked now.
 
+    The session row is the room's one point of contention: every answer and every facilitator
+    move takes it. So it is taken last, after the ballot is spent and the answers are written
+    (rows no other request waits for), and held only to check what is asked, move the
+    published figures and commit. A resend never takes it at all. If what is asked has
+    changed, everything is rolled back, the ballot included."""
+    used = db.session.execute(
+        delete(Ballot).where(
+            Ballot.session_id == session.id, Ballot.token_hash == _hash(sent.ballot)
+        )
+    )
+    if getattr(used, "rowcount", 0) != 1:
+        db.session.rollback()
+        return Cast.ALREADY_SENT
     response_id = new_submission_ids(1)[0]
     db.session.execute(
         insert(RoomResponse),
@@ -265,6 +260,14 @@ def cast(
             Channel.WORKSHOP,
             today(),
         )
+    _lock(session)
+    now = due(session, questionnaire, answered, answered_again)
+    if not session.answering or session.ended_at is not None:
+        db.session.rollback()
+        return Cast.CLOSED
+    if now.vote != sent.vote or {i.id for i in now.items} != set(sent.values):
+        db.session.rollback()
+        return Cast.MOVED_ON
     asked = statements(session, questionnaire)
     again = session.revote_item if sent.vote == room.AGAIN else None
     room.publish(session, questionnaire, asked, k, sent.vote, again)
@@ -427,10 +430,16 @@ def set_action_status(action: WorkshopAction, status: ActionStatus) -> None:
 def end(session: WorkshopSession) -> None:
     _not_ended(session)
     _lock(session)
+    if session.ended_at is not None:  # ended by another press meanwhile
+        db.session.rollback()
+        return
     session.answering = False
     session.revote_item = None
     session.ended_at = utc_now()
-    # Unused ballots were never answers; nothing of them is kept.
+    db.session.commit()
+    # Unused ballots were never answers; nothing of them is kept. Deleted once the session
+    # row is released: a send that has already spent its ballot is waiting for that row, and
+    # would otherwise wait on us while we waited on its ballot.
     db.session.execute(delete(Ballot).where(Ballot.session_id == session.id))
     db.session.commit()
 
