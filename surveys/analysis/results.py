@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 MANAGEMENT, FRONTLINE = "management", "frontline"
 
@@ -190,18 +191,22 @@ class RoundAnalysis:
         level: str | None = None,
         locality: str | None = None,
     ) -> CellResult:
-        return next(
-            c
-            for c in self.cells
-            if (c.feature, c.agency, c.level, c.locality) == (feature, agency, level, locality)
-        )
+        return self._cells_by_key[(feature, agency, level, locality)]
 
     def gap(
         self, feature: str, agency: str | None = None, locality: str | None = None
     ) -> GapResult:
-        return next(
-            g for g in self.gaps if (g.feature, g.agency, g.locality) == (feature, agency, locality)
-        )
+        return self._gaps_by_key[(feature, agency, locality)]
+
+    # Reports and dashboards look up hundreds of cells and gaps; a scan for each was a
+    # measurable part of a report's rendering. Built once per analysis, on first use.
+    @cached_property
+    def _cells_by_key(self) -> dict[tuple[str, str | None, str | None, str | None], CellResult]:
+        return {(c.feature, c.agency, c.level, c.locality): c for c in self.cells}
+
+    @cached_property
+    def _gaps_by_key(self) -> dict[tuple[str, str | None, str | None], GapResult]:
+        return {(g.feature, g.agency, g.locality): g for g in self.gaps}
 
     @property
     def notable_gaps(self) -> tuple[GapResult, ...]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
@@ -352,22 +352,71 @@ def _first_baseline(centre_y: float, lines: int, size: float, line_height: float
 # ---------------------------------------------------------------------------------------------
 
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@dataclass
+class _Shape:
+    """One element of a chart's shapes layer; rects of one style share a single <path>."""
+
+    svg: str  # the element, or for a rect group the attributes of its <path>
+    boxes: list[Box] | None  # what it covers, where known (a rect group: each rect's box)
+    style: tuple[str, str | None, float] | None = None  # a rect group's fill, stroke, width
+    outlines: list[str] = field(default_factory=list)  # a rect group's subpaths
+
+    def covers(self, box: Box) -> bool:
+        return self.boxes is None or any(_overlap(mine, box) for mine in self.boxes)
+
+    def render(self) -> str:
+        if self.style is None:
+            return self.svg
+        return f'<path d="{" ".join(self.outlines)}" {self.svg}/>'
+
+
 class _Canvas:
-    """Collects the SVG body of one chart and wraps it in a well-formed, accessible <svg>."""
+    """Collects the SVG body of one chart and wraps it in a well-formed, accessible <svg>.
+
+    Shapes are drawn first, in the order given, and text on top of them. Rects of the same
+    style become one <path> where that cannot change what is on top of what: PDF renderers
+    spend most of a chart's time per element, and a heat map or a reciprocity matrix has
+    hundreds of rects in a handful of colours."""
 
     def __init__(self, chart_id: str) -> None:
         if not isinstance(chart_id, str) or not _CHART_ID.fullmatch(chart_id):
             raise ValueError(f"chart_id must be letters, digits and hyphens, not {chart_id!r}")
         self.cid = chart_id
-        self.parts: list[str] = []
+        self.shapes: list[_Shape] = []
+        self.labels: list[str] = []
         self.hatch_used = False
 
     @property
     def hatch_id(self) -> str:
         return f"{self.cid}-hatch"
 
-    def add(self, svg: str) -> None:
-        self.parts.append(svg)
+    def add(self, svg: str, box: Box | None = None) -> None:
+        """A shape of any kind; without a box it is assumed to overlap everything."""
+        self.shapes.append(_Shape(svg, None if box is None else [box]))
+
+    def _add_rect(self, style: tuple[str, str | None, float], outline: str, box: Box) -> None:
+        # Join the last group of this style unless something drawn since then overlaps this
+        # rect (joining would put the rect underneath it).
+        for index in range(len(self.shapes) - 1, -1, -1):
+            shape = self.shapes[index]
+            if shape.style == style and shape.boxes is not None:
+                shape.outlines.append(outline)
+                shape.boxes.append(box)
+                return
+            if shape.covers(box):
+                break
+        fill, stroke, width = style
+        attrs = f'fill="{fill}"'
+        if stroke:
+            attrs += f' stroke="{stroke}" stroke-width="{_n(width)}"'
+        self.shapes.append(_Shape(attrs, [box], style, [outline]))
 
     def rect(
         self,
@@ -381,15 +430,20 @@ class _Canvas:
         stroke_width: float = 1,
         rx: float = 0,
     ) -> None:
+        width, height = max(0.0, width), max(0.0, height)
+        half = stroke_width / 2 if stroke else 0.0
+        box = (x - half, y - half, x + width + half, y + height + half)
+        if not rx:
+            outline = f"M{_n(x)} {_n(y)}h{_n(width)}v{_n(height)}h{_n(-width)}z"
+            self._add_rect((fill, stroke, stroke_width), outline, box)
+            return
         attrs = (
-            f'x="{_n(x)}" y="{_n(y)}" width="{_n(max(0.0, width))}" '
-            f'height="{_n(max(0.0, height))}" fill="{fill}"'
+            f'x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="{_n(height)}" '
+            f'fill="{fill}" rx="{_n(rx)}"'
         )
-        if rx:
-            attrs += f' rx="{_n(rx)}"'
         if stroke:
             attrs += f' stroke="{stroke}" stroke-width="{_n(stroke_width)}"'
-        self.add(f"<rect {attrs}/>")
+        self.add(f"<rect {attrs}/>", box)
 
     def line(
         self,
@@ -408,7 +462,9 @@ class _Canvas:
         )
         if dash:
             attrs += f' stroke-dasharray="{dash}"'
-        self.add(f"<line {attrs}/>")
+        half = width / 2
+        box = (min(x1, x2) - half, min(y1, y2) - half, max(x1, x2) + half, max(y1, y2) + half)
+        self.add(f"<line {attrs}/>", box)
 
     def text(
         self,
@@ -434,7 +490,7 @@ class _Canvas:
         if bold:
             attrs += ' font-weight="bold"'
         if len(lines) == 1 and not line_fills:
-            self.add(f"<text {attrs}>{_esc(lines[0])}</text>")
+            self.labels.append(f"<text {attrs}>{_esc(lines[0])}</text>")
             return
         spans = []
         for i, line in enumerate(lines):
@@ -443,7 +499,7 @@ class _Canvas:
             spans.append(
                 f'<tspan x="{_n(x)}" y="{_n(y + i * step)}"{fill_attr}>{_esc(line)}</tspan>'
             )
-        self.add(f"<text {attrs}>{''.join(spans)}</text>")
+        self.labels.append(f"<text {attrs}>{''.join(spans)}</text>")
 
     def hatched(
         self, x: float, y: float, width: float, height: float, *, label: bool = True
@@ -491,7 +547,7 @@ class _Canvas:
             f'font-family="{FONT_FAMILY}" font-size="14" fill="{TEXT_COLOUR}">'
             f'<title id="{cid}-title">{_esc(title)}</title>'
             f'<desc id="{cid}-desc">{_esc(desc)}</desc>'
-            f"{defs}{''.join(self.parts)}</svg>"
+            f"{defs}{''.join(s.render() for s in self.shapes)}{''.join(self.labels)}</svg>"
         )
         return Markup(svg)
 
@@ -778,7 +834,8 @@ def radar(
                         f"{_stroke_attrs(style)}/>"
                     )
         markers.extend(_marker(style, x, y) for x, y in known)
-    canvas.parts.extend(markers)
+    for marker in markers:
+        canvas.add(marker)
 
     legend_top = cy + bottom + 14
     entries = [  # a series with nothing to draw says why it is missing

@@ -302,18 +302,32 @@ def points(el: ET.Element) -> list[tuple[float, float]]:
 Rect = tuple[float, float, float, float, str]
 
 
+RECT_OUTLINE = re.compile(r"M(-?[\d.]+) (-?[\d.]+)h(-?[\d.]+)v(-?[\d.]+)h(-?[\d.]+)z")
+
+
 def rects(root: ET.Element) -> list[Rect]:
-    return [
-        (
-            float(el.attrib["x"]),
-            float(el.attrib["y"]),
-            float(el.attrib["width"]),
-            float(el.attrib["height"]),
-            el.attrib["fill"],
-        )
-        for el in root.iter(f"{NS}rect")
-        if "x" in el.attrib
-    ]
+    """Every rectangle in paint order: <rect> elements, and the rectangles that the canvas
+    joins into one <path> per style."""
+    found: list[Rect] = []
+    for el in root.iter():
+        if el.tag == f"{NS}rect" and "x" in el.attrib:
+            found.append(
+                (
+                    float(el.attrib["x"]),
+                    float(el.attrib["y"]),
+                    float(el.attrib["width"]),
+                    float(el.attrib["height"]),
+                    el.attrib["fill"],
+                )
+            )
+        elif el.tag == f"{NS}path" and RECT_OUTLINE.match(el.attrib.get("d", "")):
+            d = el.attrib["d"]
+            outlines = RECT_OUTLINE.findall(d)
+            assert "".join(RECT_OUTLINE.sub("", d).split()) == "", d  # nothing but rectangles
+            for x, y, w, h, back in outlines:
+                assert float(back) == -float(w)
+                found.append((float(x), float(y), float(w), float(h), el.attrib["fill"]))
+    return found
 
 
 def fill_under(all_rects: Sequence[Rect], x: float, y: float, fills: Sequence[str]) -> str | None:
@@ -410,6 +424,8 @@ def test_numbers_are_finite_and_rounded(name: str, svg: Markup) -> None:
         numbers += [el.attrib[key] for key in NUMBER_ATTRIBUTES & el.attrib.keys()]
         if "points" in el.attrib:
             numbers += re.split(r"[ ,]", el.attrib["points"])
+        if "d" in el.attrib:
+            numbers += re.findall(r"-?[\d.]+", el.attrib["d"])
     assert numbers
     for number in numbers:
         assert re.fullmatch(r"-?\d+(\.\d)?", number), number
@@ -874,3 +890,24 @@ def test_descriptions_summarise_the_chart() -> None:
     assert "1 gap is marked notable" in desc
     desc = parse(realistic_bars("b"))[1].text or ""
     assert "11 values" in desc and "percentages" in desc
+
+
+def test_rects_of_one_style_share_a_path_only_where_nothing_between_them_is_covered() -> None:
+    """Joining rects into one <path> draws them all where the first was drawn: that is only
+    allowed when nothing drawn in between overlaps the later rect."""
+    canvas = charts._Canvas("join")
+    canvas.rect(0, 0, 10, 10, "#111111")
+    canvas.rect(20, 0, 10, 10, "#222222")
+    canvas.rect(40, 0, 10, 10, "#111111")  # clear of the grey one: joins the first
+    canvas.rect(15, 0, 20, 10, "#111111")  # would go under the grey one: a path of its own
+    canvas.text(0, 30, ["label"])
+    canvas.rect(0, 40, 10, 10, "#222222")  # text never blocks: labels are drawn on top
+    root = parse(canvas.render(60, 60, "Joined", "Rects joined by style."))
+    paths = [(el.attrib["fill"], el.attrib["d"]) for el in root.iter(f"{NS}path")]
+    assert paths == [
+        ("#111111", "M0 0h10v10h-10z M40 0h10v10h-10z"),
+        ("#222222", "M20 0h10v10h-10z M0 40h10v10h-10z"),
+        ("#111111", "M15 0h20v10h-20z"),
+    ]
+    assert fill_under(rects(root), 25, 5, ["#111111", "#222222"]) == "#111111"
+    assert local(list(root)[-1].tag) == "text"  # text after every shape
