@@ -44,14 +44,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import flask_migrate
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, make_url, select
 
 from surveys import create_app
 from surveys.auth.models import Role
 from surveys.auth.service import create_user
 from surveys.config import normalise_database_url
-from surveys.database import db
+from surveys.database import db, migrate_from_nothing
 from surveys.library import current_questionnaire
 from surveys.responses.service import today
 from surveys.workshops.models import Mode, RoomResponse
@@ -246,11 +245,7 @@ def prepare(url: str, participants: int) -> tuple[int, str]:
     """A migrated database with a facilitator and an open pulse workshop on all features."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-                connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        flask_migrate.upgrade()
+        migrate_from_nothing(SCHEMA)
         create_user(FACILITATOR, "Facilitator", Role.FACILITATOR, PASSWORD, None)
         q = current_questionnaire()
         workshop = create_session(

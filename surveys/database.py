@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_migrate import Migrate
+from flask_migrate import Migrate, upgrade
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -64,3 +64,16 @@ def init_app(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
+
+
+def migrate_from_nothing(schema: str) -> None:
+    """Build the schema with the migrations, from nothing (tests and benchmarks only).
+
+    On PostgreSQL, `schema` (the connection's search_path) is dropped and made anew first, so
+    the migrations themselves run every time; nothing outside that schema is touched. On
+    SQLite the caller passes a new file."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    upgrade()

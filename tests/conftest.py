@@ -10,15 +10,14 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
-import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 
 from surveys import create_app
 from surveys.config import normalise_database_url
-from surveys.database import Base, db
+from surveys.database import Base, db, migrate_from_nothing
 from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
 from surveys.rounds.models import utc_now
@@ -52,13 +51,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = database_url_for(tmp_path_factory)
     app = create_app(app_config(url))
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            # Start from nothing, so the migrations themselves are exercised every run;
-            # only the tests' own schema is dropped, never anything else in the database.
-            with db.engine.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA IF EXISTS {TEST_SCHEMA} CASCADE"))
-                connection.execute(text(f"CREATE SCHEMA {TEST_SCHEMA}"))
-        flask_migrate.upgrade()
+        migrate_from_nothing(TEST_SCHEMA)  # the migrations themselves run every time
         db.engine.dispose()
     return url
 
