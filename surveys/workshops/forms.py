@@ -22,11 +22,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..questionnaire import Item, Questionnaire
 from ..responses.answers import DONT_KNOW
 from ..responses.forms import JourneyForm
+from ..responses.service import today
 from ..rounds.models import Round
 from ..widgets import GovDateField, Radios, choices
 from .models import Mode
@@ -45,7 +46,8 @@ class NewSessionForm(FlaskForm):
     title = StringField(
         "Title",
         description="For example ‘North cluster: information sharing’",
-        validators=[InputRequired("Give the workshop a title"), Length(max=200)],
+        # DataRequired: a title of spaces alone is no title.
+        validators=[DataRequired("Give the workshop a title"), Length(max=200)],
         widget=GovTextInput(),
     )
     held_on = GovDateField(
@@ -92,6 +94,11 @@ class ActionForm(FlaskForm):
     feature = SelectField("Feature", validators=[Optional()], widget=GovSelect())
     owner = SelectField("Agency that owns it", validators=[Optional()], widget=GovSelect())
     due = GovDateField("Due by (optional)", "The due date", validators=[Optional()])
+
+    def validate_due(self, field: GovDateField) -> None:
+        # An action is agreed for the future; one due before today was mistyped.
+        if field.data is not None and field.data < today():
+            raise ValidationError("The due date must be today or later")
 
 
 def action_form(

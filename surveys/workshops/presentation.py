@@ -17,7 +17,21 @@ from ..reporting import charts
 from ..scoring.distribution import ItemDistribution
 from ..scoring.maturity import maturity_rank
 from .models import WorkshopSession
-from .room import RoomFeature, RoomFigures
+from .room import FRONTLINE, MANAGEMENT, SIDES, RoomFeature, RoomFigures
+
+GROUP_NAMES = {MANAGEMENT: "managers", FRONTLINE: "frontline practitioners"}
+
+
+def whose(sides: tuple[str, ...]) -> str:
+    """Who a room figure is about, so a figure from one level group is never called the room's."""
+    if set(sides) >= set(SIDES):
+        return "the room"
+    return " and ".join(GROUP_NAMES[s] for s in sides) or "nobody yet"
+
+
+def _of_groups(sides: tuple[str, ...]) -> str:
+    """A label's ending naming the level groups, unless they are the whole room (or none)."""
+    return "" if not sides or set(sides) >= set(SIDES) else f" ({whose(sides)})"
 
 
 def shares(distribution: ItemDistribution) -> tuple[list[float], float]:
@@ -42,6 +56,19 @@ class RoomView:
 
     def room(self, feature: Feature) -> RoomFeature:
         return self.figures.features[feature.id]
+
+    @staticmethod
+    def whose(sides: tuple[str, ...]) -> str:
+        return whose(sides)
+
+    def not_in(self, sides: tuple[str, ...]) -> list[tuple[str, bool]]:
+        """Level groups with people in the room whose answers a figure leaves out, each with
+        whether enough of them have answered at all (else: too many answered don't know)."""
+        return [
+            (GROUP_NAMES[side], self.figures.by_level.get(side, 0) >= self.figures.k)
+            for side in SIDES
+            if side not in sides and self.figures.by_level.get(side)
+        ]
 
     # --- levels: measured in the room, in the survey, and agreed after discussion -------------
 
@@ -126,10 +153,16 @@ class RoomView:
         """First answers, answers after discussion (if asked again) and the survey's."""
         result = self.figures.statements.get(item.id)
         rows = []
-        if result is not None:
-            rows.append(self.distribution_row("First answers", result.first))
-            if result.second is not None or self.figures.asked_again.get(item.id):
-                rows.append(self.distribution_row("After discussion", result.second))
+        if result is not None and result.second is not None:
+            # Before and after from the same level groups, named when not the whole room.
+            of = _of_groups(result.second_sides)
+            rows.append(self.distribution_row(f"First answers{of}", result.first_of_second))
+            rows.append(self.distribution_row(f"After discussion{of}", result.second))
+        elif result is not None:
+            of = _of_groups(result.first_sides)
+            rows.append(self.distribution_row(f"First answers{of}", result.first))
+            if self.figures.asked_again.get(item.id):
+                rows.append(self.distribution_row("After discussion", None))
         if self.survey is not None:
             survey = next(
                 (

@@ -252,7 +252,8 @@ class RoomFeature:
     feature_id: str
     management: Figure
     frontline: Figure
-    everyone: Figure  # from the groups shown; `partial` when a group with answers is not
+    everyone: Figure  # from the groups in `sides` only
+    sides: tuple[str, ...] = SIDES  # the level groups `everyone` is made of
 
     @property
     def split_shown(self) -> bool:
@@ -270,6 +271,11 @@ class RoomStatement:
     item_id: str
     first: ItemDistribution | None  # from the groups shown; None when neither has k answers
     second: ItemDistribution | None  # answers after discussion, likewise
+    first_sides: tuple[str, ...] = ()  # the level groups in `first`
+    second_sides: tuple[str, ...] = ()  # the level groups in `second`
+    # First answers of the same level groups as `second`, so that before and after compare
+    # like with like (None when one of those groups' first answers is not shown).
+    first_of_second: ItemDistribution | None = None
 
 
 @dataclass(frozen=True)
@@ -294,14 +300,36 @@ class RoomFigures:
         return sorted(shown, key=lambda f: -abs(f.gap or 0))
 
 
-def _combined(distributions: Iterable[ItemDistribution], k: int) -> ItemDistribution | None:
-    shown = [d for d in distributions if d.answered >= k]
+def _combined(
+    by_side: Mapping[str, ItemDistribution], k: int, sides: Iterable[str] = SIDES
+) -> tuple[ItemDistribution | None, tuple[str, ...]]:
+    """The answers of the given level groups that have k answering 1-5, and which those are."""
+    shown = tuple(s for s in sides if s in by_side and by_side[s].answered >= k)
     if not shown:
-        return None
-    total = shown[0]
-    for more in shown[1:]:
-        total = total + more
-    return total
+        return None, ()
+    total = by_side[shown[0]]
+    for side in shown[1:]:
+        total = total + by_side[side]
+    return total, shown
+
+
+def _statement(
+    item_id: str,
+    first: Mapping[str, ItemDistribution],
+    again: Mapping[str, ItemDistribution],
+    k: int,
+) -> RoomStatement:
+    first_all, first_sides = _combined(first, k)
+    second, second_sides = _combined(again, k)
+    before, before_sides = _combined(first, k, second_sides)
+    return RoomStatement(
+        item_id,
+        first_all,
+        second,
+        first_sides,
+        second_sides,
+        before if second_sides and before_sides == second_sides else None,
+    )
 
 
 def figures(
@@ -333,29 +361,25 @@ def figures(
     features = {}
     for feature_id in dict.fromkeys(item.feature_id for item in asked):
         sides = {side: _figure(*first[side].scores.get(feature_id, (0, 0.0)), k) for side in SIDES}
-        shown = [(first[s].scores.get(feature_id, (0, 0.0))) for s in SIDES if sides[s].shown]
+        included = tuple(s for s in SIDES if sides[s].shown)
+        shown = [first[s].scores.get(feature_id, (0, 0.0)) for s in included]
         n, total = sum(n for n, _t in shown), sum(t for _n, t in shown)
         features[feature_id] = RoomFeature(
             feature_id,
             sides[MANAGEMENT],
             sides[FRONTLINE],
             Figure(n, total / n) if n else NOT_SHOWN,
+            included,
         )
-    statements = {
-        item.id: RoomStatement(
+    statements = {}
+    for item in asked:
+        again = published.again.get(item.id, {})
+        statements[item.id] = _statement(
             item.id,
-            _combined((first[s].answers[item.id] for s in SIDES if item.id in first[s].answers), k),
-            _combined(
-                (
-                    side.answers[item.id]
-                    for side in published.again.get(item.id, {}).values()
-                    if item.id in side.answers
-                ),
-                k,
-            ),
+            {s: first[s].answers[item.id] for s in SIDES if item.id in first[s].answers},
+            {s: side.answers[item.id] for s, side in again.items() if item.id in side.answers},
+            k,
         )
-        for item in asked
-    }
     return RoomFigures(
         k=k,
         participants=sum(by_level.values()),

@@ -344,8 +344,11 @@ def start_revote(session: WorkshopSession, item_id: str, questionnaire: Question
     if asked_again_before(session, item_id):
         raise WorkshopError(
             "That statement has been put to the room again already: its second answers are "
-            "on the screen"
+            "on the screen."
         )
+    item = questionnaire.item(item_id)
+    if item is not None:  # the screen shows the feature the statement belongs to
+        session.focus_feature = item.feature_id
     session.revote_item = item_id
     session.answering = True
     session.ever_opened = True

@@ -184,6 +184,15 @@ def console(workshop_id: int) -> View:
     return render_console(workshop_or_404(workshop_id))
 
 
+@facilitate.get("/<int:workshop_id>/end")
+def confirm_end(workshop_id: int) -> View:
+    """Ending cannot be undone, and it tells every phone: the console asks first."""
+    workshop = workshop_or_404(workshop_id)
+    if workshop.state is SessionState.ENDED:
+        return redirect(url_for(".console", workshop_id=workshop.id))
+    return render_template("workshops/end.html", workshop=workshop)
+
+
 @facilitate.get("/<int:workshop_id>/projector")
 def projector(workshop_id: int) -> View:
     workshop = workshop_or_404(workshop_id)
@@ -422,7 +431,12 @@ def answer_page(
         form.vote.data = str(due.vote)
         form.asked.data = ",".join(item.id for item in due.items)
     form.round.data = workshop.join_code
-    return participant(workshop, "answer", status, form=form, vote=due.vote, items=due.items)
+    # Several features' statements (a full questionnaire) are grouped under their names.
+    features = {item.feature_id for item in due.items}
+    headings = {f.id: f.name for f in q.features} if len(features) > 1 else {}
+    return participant(
+        workshop, "answer", status, form=form, vote=due.vote, items=due.items, headings=headings
+    )
 
 
 def page_asked(workshop: WorkshopSession, q: Questionnaire) -> service.Due:

@@ -39,6 +39,13 @@ def text_of(response: object) -> str:
     return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
 
 
+def pdf_text(client: FlaskClient, workshop: WorkshopRef) -> str:
+    response = client.get(f"{workshop.console}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
 def visible(page: str) -> str:
     """A page's text as a person reads it: no tags, single spaces."""
     return re.sub(r" ([.,])", r"\1", " ".join(re.sub(r"<[^>]+>", " ", page).split()))
@@ -340,6 +347,61 @@ def test_set_up_form_errors_are_shown_at_the_field(facilitator: FlaskClient) -> 
     )
     assert "Answers can only count towards a round if a round is linked" in text_of(response)
 
+    # A title of spaces is no title, and the mistake is shown at the title.
+    response = facilitator.post(
+        "/workshops/new",
+        data={
+            "csrf_token": token,
+            "title": "   ",
+            "held_on": ["1", "12", "2026"],
+            "features": ["trust"],
+            "mode": "pulse",
+            "round": "",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert 'href="#title"' in page and "Give the workshop a title" in text_of(response)
+    assert 'href="#counts"' not in page
+    assert count_rows(facilitator.application, WorkshopSession) == 0
+
+
+def test_ending_asks_first_and_the_console_says_it_has_ended(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    console = facilitator.get(workshop.console).get_data(as_text=True)
+    assert f'href="{workshop.console}/end"' in console  # a link to a question, not a POST
+    question = facilitator.get(f"{workshop.console}/end")
+    assert question.status_code == 200 and "cannot be undone" in text_of(question)
+    assert count_rows(app, WorkshopSession, ended_at=None) == 1  # asking ends nothing
+    page = move(facilitator, workshop, "end")
+    assert "This workshop has ended" in page and "Join code" not in page
+    assert "Results are shown on the projector" not in page
+    assert facilitator.get(f"{workshop.console}/end").status_code == 302  # nothing to ask
+
+
+def test_a_statement_put_again_brings_its_feature_on_screen(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop(features=("trust", "dialogue"))
+    room_of(app, workshop, MANAGERS[:1])
+    move(facilitator, workshop, "reveal")
+    move(facilitator, workshop, "revote", item=service_headline(app, "dialogue"))
+    screen = visible(projector(facilitator, workshop))
+    assert screen.index("Open and mature dialogue over conflicts") < screen.index("Asked again")
+    assert "Relations of trust" not in screen.split("Asked again")[0].split("answered", 1)[1]
+
+
+def test_a_full_questionnaire_is_grouped_by_feature_on_the_phone(
+    app: Flask, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop(features=("trust", "dialogue"), mode="full")
+    phone = Participant(app, workshop)
+    phone.join()
+    page = phone.client.get(workshop.room).get_data(as_text=True)
+    headings = re.findall(r'<h2 class="govuk-heading-m[^"]*">([^<]+)</h2>', page)
+    assert headings == ["Relations of trust", "Open and mature dialogue over conflicts"]
+
 
 def test_join_codes_are_forgiving_and_clear(
     app: Flask, client: FlaskClient, make_workshop: Callable[..., WorkshopRef]
@@ -490,7 +552,7 @@ def test_small_groups_wait_in_the_room(
     room_of(app, workshop, MANAGERS[:2], 5)
     screen = visible(projector(facilitator, workshop))
     assert "Frontline practitioners: 2.0 out of 5" in screen
-    assert "managers appear once 5 of them have answered" in screen
+    assert "Managers appear once 5 of them have answered" in screen
     assert "5.0" not in screen and "2.9" not in screen
     seen = room_figures(app, workshop)
     trust = seen.features["trust"]
@@ -500,8 +562,53 @@ def test_small_groups_wait_in_the_room(
 
     room_of(app, workshop, MANAGERS[2:5], 5)
     screen = visible(projector(facilitator, workshop))
-    assert "managers appear once" not in screen
+    assert "Managers appear once" not in screen
     assert "managers 5.0, frontline 2.0" in screen
+
+
+def test_a_figure_from_one_group_is_never_called_the_rooms(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    """Six of each answered, but two frontline practitioners said don't know: the feature's
+    frontline figure has four scores, so the figure shown is the managers', and says so."""
+    workshop = make_workshop(features=("trust",))
+    move(facilitator, workshop, "reveal")
+    room_of(app, workshop, MANAGERS, 2)
+    room_of(app, workshop, FRONTLINE[:4], 5)
+    room_of(app, workshop, FRONTLINE[4:6], DONT_KNOW)
+    screen = visible(projector(facilitator, workshop))
+    assert "12 answered" in screen
+    assert "Managers: 2.0 out of 5" in screen and "The room" not in screen
+    assert "Frontline practitioners appear once 5 of them have given this a score" in screen
+    console = visible(facilitator.get(f"{workshop.console}/live/console").get_data(as_text=True))
+    assert "2.0 (managers only)" in console
+    pdf = pdf_text(facilitator, workshop)
+    assert "2.00 (managers only)" in pdf or "2.0 (managers only)" in pdf
+
+
+def test_before_and_after_compare_the_same_group(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    """When only frontline practitioners' second answers reach five, their first answers
+    (not the whole room's) are set beside them."""
+    workshop = make_workshop(features=("trust",))
+    headline = service_headline(app, "trust")
+    managers = room_of(app, workshop, MANAGERS[:5], 1)
+    frontline = room_of(app, workshop, FRONTLINE[:5], 2)
+    move(facilitator, workshop, "revote", item=headline)
+    for phone in frontline:
+        hidden, items = phone.form()
+        phone.send(hidden, items, 5)
+    hidden, items = managers[0].form()
+    managers[0].send(hidden, items, 5)  # one manager: not enough to show
+    seen = room_figures(app, workshop).statements[headline]
+    assert seen.second_sides == ("frontline",) and seen.first_sides == ("management", "frontline")
+    assert seen.first is not None and seen.first.counts == (5, 5, 0, 0, 0)
+    assert seen.first_of_second is not None and seen.first_of_second.counts == (0, 5, 0, 0, 0)
+    assert seen.second is not None and seen.second.counts == (0, 0, 0, 0, 5)
+    move(facilitator, workshop, "reveal")
+    labels = " ".join(re.findall(r">([^<>]+)</t", projector(facilitator, workshop)))
+    assert "First answers (frontline" in labels and "After discussion (frontline" in labels
 
 
 def test_figures_move_only_in_steps_of_the_minimum_group_size(
@@ -592,6 +699,7 @@ def test_facilitator_mistakes_are_explained(
     assert "The due date must be a real date" in page
     assert "Meet the school nurses" in page  # what was typed is kept
     assert "Not a valid choice" in add(text="Meet", owner="mi5")
+    assert "The due date must be today or later" in add(text="Meet", due=["1", "1", "2020"])
     assert count_rows(app, WorkshopAction) == 0
     teleport = facilitator.post(f"{workshop.console}/teleport", data={"csrf_token": token})
     assert teleport.status_code == 404
