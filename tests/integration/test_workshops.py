@@ -695,6 +695,7 @@ def test_facilitator_mistakes_are_explained(
 
     page = add(text="  ")
     assert "There is a problem" in page and "Describe the action" in page
+    assert "Error: North cluster" in page  # the page title says so, as on every form
     page = add(text="Meet the school nurses", due=["31", "2", "2027"])
     assert "The due date must be a real date" in page
     assert "Meet the school nurses" in page  # what was typed is kept
