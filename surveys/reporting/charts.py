@@ -361,18 +361,18 @@ def _overlap(a: Box, b: Box) -> bool:
 
 @dataclass
 class _Shape:
-    """One element of a chart's shapes layer; rects of one style share a single <path>."""
+    """One element of a chart's shapes layer; rects and lines of one style share a <path>."""
 
-    svg: str  # the element, or for a rect group the attributes of its <path>
-    boxes: list[Box] | None  # what it covers, where known (a rect group: each rect's box)
-    style: tuple[str, str | None, float] | None = None  # a rect group's fill, stroke, width
-    outlines: list[str] = field(default_factory=list)  # a rect group's subpaths
+    svg: str  # the element, or for a group the paint attributes of its <path>
+    boxes: list[Box] | None  # what it covers, where known (a group: each member's box)
+    grouped: bool = False  # a <path> of joined rects or lines, with `svg` as its style
+    outlines: list[str] = field(default_factory=list)  # a group's subpaths
 
     def covers(self, box: Box) -> bool:
         return self.boxes is None or any(_overlap(mine, box) for mine in self.boxes)
 
     def render(self) -> str:
-        if self.style is None:
+        if not self.grouped:
             return self.svg
         return f'<path d="{" ".join(self.outlines)}" {self.svg}/>'
 
@@ -380,10 +380,10 @@ class _Shape:
 class _Canvas:
     """Collects the SVG body of one chart and wraps it in a well-formed, accessible <svg>.
 
-    Shapes are drawn first, in the order given, and text on top of them. Rects of the same
-    style become one <path> where that cannot change what is on top of what: PDF renderers
-    spend most of a chart's time per element, and a heat map or a reciprocity matrix has
-    hundreds of rects in a handful of colours."""
+    Shapes are drawn first, in the order given, and text on top of them. Rects and lines of
+    the same style become one <path> where that cannot change what is on top of what: PDF
+    renderers spend most of a chart's time per element, and a heat map or a reciprocity
+    matrix has hundreds of rects in a handful of colours."""
 
     def __init__(self, chart_id: str) -> None:
         if not isinstance(chart_id, str) or not _CHART_ID.fullmatch(chart_id):
@@ -401,22 +401,17 @@ class _Canvas:
         """A shape of any kind; without a box it is assumed to overlap everything."""
         self.shapes.append(_Shape(svg, None if box is None else [box]))
 
-    def _add_rect(self, style: tuple[str, str | None, float], outline: str, box: Box) -> None:
-        # Join the last group of this style unless something drawn since then overlaps this
-        # rect (joining would put the rect underneath it).
-        for index in range(len(self.shapes) - 1, -1, -1):
-            shape = self.shapes[index]
-            if shape.style == style and shape.boxes is not None:
+    def _join(self, style: str, outline: str, box: Box) -> None:
+        """Add a rect or line outline to the last path painted in `style`, unless something
+        drawn since then overlaps it (joining would put it underneath that)."""
+        for shape in reversed(self.shapes):
+            if shape.grouped and shape.svg == style and shape.boxes is not None:
                 shape.outlines.append(outline)
                 shape.boxes.append(box)
                 return
             if shape.covers(box):
                 break
-        fill, stroke, width = style
-        attrs = f'fill="{fill}"'
-        if stroke:
-            attrs += f' stroke="{stroke}" stroke-width="{_n(width)}"'
-        self.shapes.append(_Shape(attrs, [box], style, [outline]))
+        self.shapes.append(_Shape(style, [box], True, [outline]))
 
     def rect(
         self,
@@ -433,17 +428,18 @@ class _Canvas:
         width, height = max(0.0, width), max(0.0, height)
         half = stroke_width / 2 if stroke else 0.0
         box = (x - half, y - half, x + width + half, y + height + half)
+        paint = f'fill="{fill}"'
+        if stroke:
+            paint += f' stroke="{stroke}" stroke-width="{_n(stroke_width)}"'
         if not rx:
             outline = f"M{_n(x)} {_n(y)}h{_n(width)}v{_n(height)}h{_n(-width)}z"
-            self._add_rect((fill, stroke, stroke_width), outline, box)
+            self._join(paint, outline, box)
             return
-        attrs = (
-            f'x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="{_n(height)}" '
-            f'fill="{fill}" rx="{_n(rx)}"'
+        self.add(
+            f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="{_n(height)}" '
+            f'rx="{_n(rx)}" {paint}/>',
+            box,
         )
-        if stroke:
-            attrs += f' stroke="{stroke}" stroke-width="{_n(stroke_width)}"'
-        self.add(f"<rect {attrs}/>", box)
 
     def line(
         self,
@@ -456,15 +452,12 @@ class _Canvas:
         width: float = 1,
         dash: str | None = None,
     ) -> None:
-        attrs = (
-            f'x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" '
-            f'stroke="{stroke}" stroke-width="{_n(width)}"'
-        )
+        paint = f'fill="none" stroke="{stroke}" stroke-width="{_n(width)}"'
         if dash:
-            attrs += f' stroke-dasharray="{dash}"'
+            paint += f' stroke-dasharray="{dash}"'
         half = width / 2
         box = (min(x1, x2) - half, min(y1, y2) - half, max(x1, x2) + half, max(y1, y2) + half)
-        self.add(f"<line {attrs}/>", box)
+        self._join(paint, f"M{_n(x1)} {_n(y1)}L{_n(x2)} {_n(y2)}", box)
 
     def text(
         self,
@@ -521,7 +514,6 @@ class _Canvas:
                     tag_width,
                     tag_height,
                     WHITE,
-                    rx=2,
                 )
                 self.text(
                     x + width / 2,
@@ -1061,11 +1053,12 @@ def heatmap(
 # ---------------------------------------------------------------------------------------------
 
 
-def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str) -> Markup:
+def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str, *, numbers: bool = True) -> Markup:
     """Dumbbell chart on the 1-5 scale: management and frontline markers joined by a line.
 
-    The gap (management minus frontline) and its interval are printed on the right; notable rows
-    have a bold label and a 'notable' tag; suppressed rows are hatched.
+    The gap (management minus frontline) and its interval are printed on the right, unless
+    `numbers` is False because a table beside the chart gives them; notable rows have a bold
+    label (and a 'notable' tag by the number); suppressed rows are hatched.
     """
     canvas = _Canvas(chart_id)
     notable = sum(1 for row in rows if row.notable and not row.suppressed)
@@ -1081,7 +1074,7 @@ def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str) -> Markup:
     longest = max(_measure(_clean(row.label), size, bold=row.notable) for row in rows)
     label_w = min(max(longest + 16, 110.0), 220.0)
     x0 = label_w + 24
-    x1 = WIDTH - 176
+    x1 = WIDTH - 176 if numbers else WIDTH - 24
     gap_x = WIDTH - 138
 
     def x_of(score: float) -> float:
@@ -1103,14 +1096,15 @@ def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str) -> Markup:
     canvas.text(x_of(5) + 6, words_y, ["stronger"], size=12, anchor="end", fill=SECONDARY_TEXT)
     for tick in range(1, 6):
         canvas.text(x_of(tick), ticks_y, [str(tick)], size=12, anchor="middle")
-    canvas.text(
-        gap_x,
-        words_y,
-        ["Gap: management", "minus frontline"],
-        size=12,
-        bold=True,
-        line_height=18,
-    )
+    if numbers:
+        canvas.text(
+            gap_x,
+            words_y,
+            ["Gap: management", "minus frontline"],
+            size=12,
+            bold=True,
+            line_height=18,
+        )
 
     grid_top = ticks_y + 8
     grid_bottom = grid_top + len(rows) * row_height
@@ -1154,6 +1148,8 @@ def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str) -> Markup:
             canvas.add(_marker(frontline, x_of(f), f_y))
         if m is not None:
             canvas.add(_marker(management, x_of(m), m_y))
+        if not numbers:
+            continue
         raw_m, raw_f = _finite(row.management), _finite(row.frontline)
         gap_text = _DASH if raw_m is None or raw_f is None else _signed(raw_m - raw_f)
         low, high = _finite(row.ci_low), _finite(row.ci_high)

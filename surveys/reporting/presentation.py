@@ -247,22 +247,28 @@ class Report:
         return "Whole partnership"
 
     def gap_chart(self) -> Markup:
-        rows = []
-        for feature in self.questionnaire.features:
-            gap = self.analysis.gap(feature.id, self.scope.agency, self.scope.locality)
-            rows.append(
-                charts.GapRow(
-                    feature.name,
-                    gap.management_mean,
-                    gap.frontline_mean,
-                    gap.ci_low,
-                    gap.ci_high,
-                    gap.notable,
-                    gap.suppressed,
-                )
+        rows = [
+            _gap_row(
+                feature.name, self.analysis.gap(feature.id, self.scope.agency, self.scope.locality)
             )
+            for feature in self.questionnaire.features
+        ]
         return charts.gap_chart(
             "gaps", rows, f"Management and frontline, feature by feature: {self.scope_label}"
+        )
+
+    def agency_gap_chart(self, feature: Feature) -> Markup:
+        """One feature's management-frontline gap for the partnership and each agency shown:
+        the chart beside the report's table of the same figures."""
+        rows = [
+            _gap_row(name, self.analysis.gap(feature.id, agency_id))
+            for agency_id, name in [(None, "Whole partnership"), *self.visible_agencies]
+        ]
+        return charts.gap_chart(
+            f"gaps-{feature.id}",
+            rows,
+            f"Management and frontline by agency: {feature.name}",
+            numbers=False,  # the table under the chart gives the gaps and their intervals
         )
 
     # --- statements ---------------------------------------------------------------------------
@@ -357,3 +363,15 @@ class Report:
                 or (self.scope.agency is None and self.scope.may_see(c.agency))
             )
         ]
+
+
+def _gap_row(label: str, gap: GapResult) -> charts.GapRow:
+    return charts.GapRow(
+        label,
+        gap.management_mean,
+        gap.frontline_mean,
+        gap.ci_low,
+        gap.ci_high,
+        gap.notable,
+        gap.suppressed,
+    )

@@ -237,6 +237,15 @@ def test_pdf_has_its_sections_and_names_every_notable_gap(
         assert names.get(gap.agency, gap.agency or "") in flat
         assert f"{gap.gap:+.2f}" in flat  # the gap itself is printed
     assert "(notable)" in flat
+    # A chart of managers beside frontline staff by agency opens every feature's section,
+    # as well as the one for the whole partnership (each reads 'weaker ... stronger').
+    feature_pages = [
+        page.extract_text() or ""
+        for page in reader.pages
+        if "These questions are about" in (page.extract_text() or "")
+    ]
+    assert len(feature_pages) == 5
+    assert all("weaker" in page and "stronger" in page for page in feature_pages)
 
 
 def test_pdf_never_shows_a_small_groups_figures(board_pdf: bytes) -> None:

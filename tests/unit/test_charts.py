@@ -330,6 +330,23 @@ def rects(root: ET.Element) -> list[Rect]:
     return found
 
 
+LINE_OUTLINE = re.compile(r"M(-?[\d.]+) (-?[\d.]+)L(-?[\d.]+) (-?[\d.]+)")
+
+
+def segments(root: ET.Element) -> list[tuple[float, float, float, float]]:
+    """Every straight line in paint order: <line> elements, and the lines that the canvas
+    joins into one <path> per style."""
+    found = []
+    for el in root.iter():
+        if el.tag == f"{NS}line":
+            found.append(tuple(float(el.attrib[k]) for k in ("x1", "y1", "x2", "y2")))
+        elif el.tag == f"{NS}path" and LINE_OUTLINE.match(el.attrib.get("d", "")):
+            d = el.attrib["d"]
+            assert "".join(LINE_OUTLINE.sub("", d).split()) == "", d  # nothing but lines
+            found += [tuple(float(v) for v in m) for m in LINE_OUTLINE.findall(d)]
+    return found  # type: ignore[return-value]
+
+
 def fill_under(all_rects: Sequence[Rect], x: float, y: float, fills: Sequence[str]) -> str | None:
     """The fill of the topmost rect among ``fills`` that contains (x, y)."""
     found = None
@@ -757,11 +774,9 @@ def test_radar_puts_a_five_further_out_than_a_one() -> None:
     root = radar_of(
         {"Management": dict.fromkeys(features, 5.0), "Frontline": dict.fromkeys(features, 1.0)}
     )
-    spokes = list(root.iter(f"{NS}line"))
-    centre = (float(spokes[0].attrib["x1"]), float(spokes[0].attrib["y1"]))
-    assert all(
-        (float(s.attrib["x1"]), float(s.attrib["y1"])) == centre for s in spokes[: len(FEATURES)]
-    )
+    spokes = segments(root)
+    centre = spokes[0][:2]
+    assert all(s[:2] == centre for s in spokes[: len(FEATURES)])
 
     def distances(colour: str) -> list[float]:
         (shape,) = series_shapes(root, colour)
@@ -911,3 +926,15 @@ def test_rects_of_one_style_share_a_path_only_where_nothing_between_them_is_cove
     ]
     assert fill_under(rects(root), 25, 5, ["#111111", "#222222"]) == "#111111"
     assert local(list(root)[-1].tag) == "text"  # text after every shape
+
+
+def test_a_gap_chart_beside_its_table_leaves_the_numbers_to_the_table() -> None:
+    rows = [
+        GapRow("Police", 4.1, 3.5, 0.2, 0.9, True, False),
+        GapRow("Housing", None, None, suppressed=True),
+    ]
+    full = str(charts.gap_chart("with", rows, "Gaps"))
+    bare = str(charts.gap_chart("without", rows, "Gaps", numbers=False))
+    assert "+0.6" in full and "notable" in full and "Gap: management" in full
+    assert "+0.6" not in bare and ">notable<" not in bare and "Gap: management" not in bare
+    assert "suppressed" in bare and "Police" in bare  # rows and their state stay
