@@ -248,7 +248,7 @@ class Report:
 
     def gap_chart(self) -> Markup:
         rows = [
-            _gap_row(
+            gap_row(
                 feature.name, self.analysis.gap(feature.id, self.scope.agency, self.scope.locality)
             )
             for feature in self.questionnaire.features
@@ -261,7 +261,7 @@ class Report:
         """One feature's management-frontline gap for the partnership and each agency shown:
         the chart beside the report's table of the same figures."""
         rows = [
-            _gap_row(name, self.analysis.gap(feature.id, agency_id))
+            gap_row(name, self.analysis.gap(feature.id, agency_id))
             for agency_id, name in [(None, "Whole partnership"), *self.visible_agencies]
         ]
         return charts.gap_chart(
@@ -365,7 +365,8 @@ class Report:
         ]
 
 
-def _gap_row(label: str, gap: GapResult) -> charts.GapRow:
+def gap_row(label: str, gap: GapResult) -> charts.GapRow:
+    """A row of a gap chart from an analysis gap (suppressed ones stay suppressed)."""
     return charts.GapRow(
         label,
         gap.management_mean,

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from ..analysis.results import CellResult, RoundAnalysis
 from ..questionnaire import Feature, Item, MaturityLevel, Questionnaire
 from ..reporting import charts
+from ..reporting.presentation import gap_row
 from ..scoring.distribution import ItemDistribution
 from ..scoring.maturity import maturity_rank
 from .models import WorkshopSession
@@ -117,16 +118,7 @@ class RoomView:
     def survey_gap_row(self, feature: Feature) -> charts.GapRow | None:
         if self.survey is None:
             return None
-        gap = self.survey.gap(feature.id)
-        return charts.GapRow(
-            "Survey",
-            gap.management_mean,
-            gap.frontline_mean,
-            gap.ci_low,
-            gap.ci_high,
-            gap.notable,
-            gap.suppressed,
-        )
+        return gap_row("Survey", self.survey.gap(feature.id))
 
     def gaps_chart(self, chart_id: str = "room-gaps") -> Markup:
         """The room's management-frontline gap on every feature covered."""

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import inspect, select
+from werkzeug.test import TestResponse
 
 from surveys.database import db
 from surveys.questionnaire import Questionnaire
@@ -333,32 +334,15 @@ def test_set_up_form_errors_are_shown_at_the_field(facilitator: FlaskClient) -> 
     assert "Choose at least one feature" in page
     assert count_rows(facilitator.application, WorkshopSession) == 0
 
-    response = facilitator.post(
-        "/workshops/new",
-        data={
-            "csrf_token": token,
-            "title": "Counted",
-            "held_on": ["1", "12", "2026"],
-            "features": ["trust"],
-            "mode": "full",
-            "counts": "y",
-            "round": "",
-        },
-    )
+    def set_up(**fields: str) -> TestResponse:
+        data = {"held_on": ["1", "12", "2026"], "features": ["trust"], "round": "", **fields}
+        return facilitator.post("/workshops/new", data={"csrf_token": token, **data})
+
+    response = set_up(title="Counted", mode="full", counts="y")
     assert "Answers can only count towards a round if a round is linked" in text_of(response)
 
     # A title of spaces is no title, and the mistake is shown at the title.
-    response = facilitator.post(
-        "/workshops/new",
-        data={
-            "csrf_token": token,
-            "title": "   ",
-            "held_on": ["1", "12", "2026"],
-            "features": ["trust"],
-            "mode": "pulse",
-            "round": "",
-        },
-    )
+    response = set_up(title="   ", mode="pulse")
     page = response.get_data(as_text=True)
     assert 'href="#title"' in page and "Give the workshop a title" in text_of(response)
     assert 'href="#counts"' not in page
