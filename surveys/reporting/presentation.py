@@ -257,13 +257,23 @@ class Report:
             "gaps", rows, f"Management and frontline, feature by feature: {self.scope_label}"
         )
 
+    def agency_gaps(self, feature: Feature) -> tuple[list[tuple[str, GapResult]], list[str]]:
+        """One feature's gaps for the partnership and each agency shown, and the names of the
+        agencies whose gaps are suppressed (listed once in the report, not row by row)."""
+        shown, hidden = [], []
+        for agency_id, name in [(None, "Whole partnership"), *self.visible_agencies]:
+            gap = self.analysis.gap(feature.id, agency_id)
+            if gap.suppressed and agency_id is not None:
+                hidden.append(name)
+            else:
+                shown.append((name, gap))
+        return shown, hidden
+
     def agency_gap_chart(self, feature: Feature) -> Markup:
-        """One feature's management-frontline gap for the partnership and each agency shown:
-        the chart beside the report's table of the same figures."""
-        rows = [
-            gap_row(name, self.analysis.gap(feature.id, agency_id))
-            for agency_id, name in [(None, "Whole partnership"), *self.visible_agencies]
-        ]
+        """One feature's management-frontline gap for the partnership and each agency with
+        figures: the chart above the report's table of the same figures."""
+        # Agencies whose gaps are suppressed are named under the table, not drawn as rows.
+        rows = [gap_row(name, gap) for name, gap in self.agency_gaps(feature)[0]]
         return charts.gap_chart(
             f"gaps-{feature.id}",
             rows,

@@ -255,6 +255,8 @@ def test_pdf_never_shows_a_small_groups_figures(board_pdf: bytes) -> None:
     assert "5.0" not in text
     assert "A health practitioner's words Health" not in text
     assert re.search(r"Health (suppressed ){3}", text), "Health's row reads 'suppressed'"
+    # In each feature's table of agencies, suppressed agencies are named once, together.
+    assert len(re.findall(r"Suppressed to protect small groups: [^.]*Health", text)) == 5
 
 
 def test_pdf_pages_render_as_pictures(board_pdf: bytes, tmp_path: Path) -> None:
