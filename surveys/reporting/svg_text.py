@@ -13,6 +13,7 @@ pyproject.toml, and a test renders the same chart both ways and compares the pag
 
 from __future__ import annotations
 
+import re
 from math import inf
 from typing import Any
 
@@ -23,7 +24,7 @@ from weasyprint.matrix import Matrix
 from weasyprint.svg.bounding_box import extend_bounding_box
 from weasyprint.svg.text import Style, TextBox
 from weasyprint.svg.text import text as letter_by_letter
-from weasyprint.svg.utils import normalize, size
+from weasyprint.svg.utils import color, normalize, size
 from weasyprint.text.line_break import split_first_line
 
 GLYPH_LEVEL = ("dx", "dy", "rotate", "letter-spacing", "textLength")
@@ -42,6 +43,32 @@ def _runs_whole(node: Any) -> bool:
         and _single(node, "x")
         and _single(node, "y")
     )
+
+
+_PLAIN_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]+")
+_NOT_PLAIN = {"none", "context-fill", "context-stroke", "currentcolor", "inherit"}
+_COLOURS: dict[str, Any] = {}  # colour text -> parsed colour, which nothing here mutates
+
+
+def _paint(svg: Any, node: Any, font_size: float) -> tuple[Any, Any]:
+    """Set a label's fill. Chart labels are filled with a plain colour and never stroked, so
+    their colour is parsed once, instead of running WeasyPrint's whole graphical state
+    (paints, strokes, dashes, caps, joins) for each of the report's hundreds of labels. Any
+    other text (a stroke, an opacity, a gradient or pattern) takes WeasyPrint's own path."""
+    fill = node.get("fill", "black").strip()
+    plain = (
+        node.get("stroke", "none").strip() in ("", "none")
+        and "fill-opacity" not in node.attrib
+        and fill.lower() not in _NOT_PLAIN
+        and _PLAIN_COLOUR.fullmatch(fill) is not None
+    )
+    if not plain:
+        return svg.set_graphical_state(node, font_size)  # type: ignore[no-any-return]
+    colour = _COLOURS.get(fill)
+    if colour is None:
+        colour = _COLOURS[fill] = color(fill)
+    svg.stream.set_color(colour)
+    return fill, None
 
 
 def text(svg: Any, node: Any, font_size: float) -> None:
@@ -103,7 +130,7 @@ def text(svg: Any, node: Any, font_size: float) -> None:
     )
 
     svg.stream.push_state()
-    fill, stroke = svg.set_graphical_state(node, font_size)
+    fill, stroke = _paint(svg, node, font_size)
     svg.stream.begin_text()
     layout.reactivate(style)
     svg.fill_stroke(fill, stroke, text=True)
