@@ -403,7 +403,10 @@ class _Canvas:
 
     def _join(self, style: str, outline: str, box: Box) -> None:
         """Add a rect or line outline to the last path painted in `style`, unless something
-        drawn since then overlaps it (joining would put it underneath that)."""
+        drawn since then overlaps it (joining would put it underneath that).
+
+        Members of one path are not ordered among themselves: that is safe because every
+        fill here is opaque and one style's shapes look the same whichever is on top."""
         for shape in reversed(self.shapes):
             if shape.grouped and shape.svg == style and shape.boxes is not None:
                 shape.outlines.append(outline)
@@ -425,7 +428,8 @@ class _Canvas:
         stroke_width: float = 1,
         rx: float = 0,
     ) -> None:
-        width, height = max(0.0, width), max(0.0, height)
+        if width <= 0 or height <= 0:
+            return  # as SVG draws a rect of no size: not at all, stroke included
         half = stroke_width / 2 if stroke else 0.0
         box = (x - half, y - half, x + width + half, y + height + half)
         paint = f'fill="{fill}"'

@@ -16,6 +16,7 @@ import mimetypes
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ from .svg_text import install as install_whole_run_svg_text
 install_whole_run_svg_text()
 
 
-CHARTS = "charts"  # the made-up folder, beside static/, that a document's charts are read from
+CHARTS = "charts"  # a made-up folder inside static/ that a document's charts are read from
 
 
 class StaticFilesOnly(URLFetcher):
@@ -97,6 +98,11 @@ def report_for(round_: Round, agency: str | None) -> Report:
     )
 
 
+_collections_lock = threading.Lock()
+_rendering = 0  # documents being rendered now, in this process
+_thresholds = gc.get_threshold()
+
+
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
     """Let Python's cycle collector run less often while WeasyPrint works.
@@ -105,13 +111,23 @@ def fewer_collections() -> Iterator[None]:
     all of them: a sixth of the rendering time went on collections that freed nothing.
     Reference counting still frees almost everything at once; the thresholds are put back
     afterwards, and the next ordinary collection finds whatever cycles remain.
+
+    The thresholds belong to the process, and a threaded worker may render two documents at
+    once: the first render in sets them, the last one out puts them back.
     """
-    thresholds = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
+    global _rendering, _thresholds
+    with _collections_lock:
+        if _rendering == 0:
+            _thresholds = gc.get_threshold()
+            gc.set_threshold(100_000, 50, 100)
+        _rendering += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
+        with _collections_lock:
+            _rendering -= 1
+            if _rendering == 0:
+                gc.set_threshold(*_thresholds)
 
 
 def render_pdf(template: str, **context: object) -> bytes:

@@ -336,7 +336,6 @@ def figures(
     session: WorkshopSession, asked: list[Item], questionnaire: Questionnaire, k: int
 ) -> RoomFigures:
     """The room as the screens show it: published figures, and live counts of people."""
-    published = Published.from_json(session.published)
     groups = {level.id: level.group for level in questionnaire.levels}
     by_level = dict.fromkeys(SIDES, 0)
     asked_again: dict[str, int] = defaultdict(int)
@@ -356,6 +355,13 @@ def figures(
         for (item_id,) in db.session.execute(counted):
             asked_again[item_id] += 1
 
+    if session.published in ("", "{}") and (any(by_level.values()) or asked_again):
+        # A session answered before migration 0007 has answers but no published figures:
+        # take all its answers as one step (on this copy; the next answer stores a snapshot).
+        publish(session, questionnaire, asked, k, FIRST)
+        for item_id in asked_again:
+            publish(session, questionnaire, asked, k, AGAIN, item_id)
+    published = Published.from_json(session.published)
     first = {side: published.first.get(side, Side()) for side in SIDES}
     shown_sides = tuple(side for side in SIDES if first[side].people >= k)
     features = {}

@@ -1,9 +1,11 @@
 """Running a workshop: join codes, ballots, the room's answers, and the facilitator's moves.
 
-Every write here takes the session row first (an UPDATE that raises its version), then
-anything else: answers, ballots, levels. With one order for every writer, an answer sent as
-the facilitator presses End waits for it instead of deadlocking with it, and it sees the
-session as End left it.
+The session row is where writers meet: every move and every answer raises its version (an
+UPDATE that locks the row until commit). A facilitator's move takes it first. A send takes it
+last, after spending its ballot and writing its answers (rows nobody else waits for), so the
+room's answers queue on it only for the check of what is asked and the publish; End commits
+before it sweeps unused ballots, so it never waits on a send that is waiting on it. A send
+that finds the session moved on or ended rolls everything back, its ballot included.
 """
 
 from __future__ import annotations
@@ -172,8 +174,8 @@ def issue_ballot(session: WorkshopSession) -> str:
 
 
 def _lock(session: WorkshopSession) -> None:
-    """Take the session row (the first write of every transaction here) and read it afresh,
-    as it is now and not as this request first loaded it."""
+    """Take the session row (locked until commit) and read it afresh, as it is now and not
+    as this request first loaded it."""
     db.session.execute(
         update(WorkshopSession)
         .where(WorkshopSession.id == session.id)
@@ -357,6 +359,7 @@ def start_revote(session: WorkshopSession, item_id: str, questionnaire: Question
 
 def stop_revote(session: WorkshopSession) -> None:
     """Stop asking again; answering closes (open it again for newcomers if needed)."""
+    _not_ended(session)
     session.revote_item = None
     session.answering = False
     _changed(session)

@@ -54,10 +54,21 @@ def min_cell_size() -> int:
     return int(current_app.config["MIN_CELL_SIZE"])
 
 
+def survey_shown(workshop: WorkshopSession) -> bool:
+    """Whether the linked round's results may be set beside the room's.
+
+    Not while the room's own answers are being added to them: the survey's figures would
+    move with every send, one person at a time, in front of the room, and undo the rule that
+    the room's figures move only in steps of k. They are shown once the workshop has ended."""
+    if workshop.round is None:
+        return False
+    return not workshop.counts_towards_round or workshop.ended_at is not None
+
+
 def room_view(workshop: WorkshopSession) -> RoomView:
-    """The room's figures, beside the linked round's published results if there is one."""
+    """The room's figures, beside the linked round's published results where allowed."""
     q = questionnaire(workshop.questionnaire_version)
-    survey = round_analysis(workshop.round) if workshop.round is not None else None
+    survey = round_analysis(workshop.round) if survey_shown(workshop) and workshop.round else None
     figures = room.figures(workshop, service.statements(workshop, q), q, min_cell_size())
     return RoomView(workshop, q, figures, survey)
 
@@ -159,7 +170,7 @@ def screen_context(workshop: WorkshopSession) -> dict[str, Any]:
 
 def screen_tag(workshop: WorkshopSession) -> str:
     """Changes whenever anything a screen shows changes: the room, the rule, the survey."""
-    survey = workshop.round.data_version if workshop.round is not None else 0
+    survey = workshop.round.data_version if survey_shown(workshop) and workshop.round else 0
     return f"{workshop.id}-{workshop.version}-{min_cell_size()}-{survey}"
 
 

@@ -294,6 +294,52 @@ def test_answers_count_towards_the_round_only_when_chosen(
     assert channels == [Channel.WORKSHOP.value] * 2
 
 
+def test_a_counting_room_does_not_watch_the_survey_move_one_answer_at_a_time(
+    app: Flask,
+    facilitator: FlaskClient,
+    make_round: Callable[..., RoundRef],
+    make_workshop: Callable[..., WorkshopRef],
+    questionnaire: Questionnaire,
+) -> None:
+    """The room's answers go into the linked round one by one; beside the room, the survey's
+    figures would then give each late arrival's answer away. They wait for the end."""
+    round_ = make_round("live", agencies=["police", "health", "education"])
+    every = tuple(f.id for f in questionnaire.features)
+    workshop = make_workshop(round_slug=round_.slug, features=every, mode="full", counts=True)
+    move(facilitator, workshop, "reveal")
+    room_of(app, workshop, MANAGERS[:5] + FRONTLINE[:5], 3)
+    live = f"{workshop.console}/live/console"
+    before = facilitator.get(live)
+    assert "The survey's figures appear here once the workshop has ended" in text_of(before)
+    assert ">Survey<" not in before.get_data(as_text=True)
+    room_of(app, workshop, FRONTLINE[5:6], 5)  # one more: nothing on any screen may move
+    after = facilitator.get(live)
+    counts = re.compile(r"\d+ (people|person|managers?|frontline practitioners?)\b")
+    assert counts.sub("#", visible(text_of(after))) == counts.sub("#", visible(text_of(before)))
+    assert "Survey" not in visible(projector(facilitator, workshop))
+    move(facilitator, workshop, "end")
+    assert ">Survey<" in facilitator.get(workshop.console).get_data(as_text=True)
+
+
+def test_a_workshop_answered_before_snapshots_existed_still_shows_its_figures(
+    app: Flask, facilitator: FlaskClient, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    """Migration 0007 added the published figures empty; a session answered before it (say,
+    one that had ended) takes all its answers as one step."""
+    workshop = make_workshop(features=("trust",))
+    room_of(app, workshop, MANAGERS[:5], 2)
+    room_of(app, workshop, FRONTLINE[:5], 4)
+    with app.app_context():
+        row = db.session.get(WorkshopSession, workshop.id)
+        assert row is not None
+        row.published = "{}"  # as the migration left it
+        db.session.commit()
+    move(facilitator, workshop, "reveal")
+    seen = room_figures(app, workshop).features["trust"]
+    assert (seen.management.mean, seen.frontline.mean) == (2.0, 4.0)
+    assert "managers 2.0, frontline 4.0" in visible(projector(facilitator, workshop))
+
+
 @pytest.mark.parametrize(
     ("mode", "features"),
     [("pulse", ["purpose", "trust", "exchange", "respect", "dialogue"]), ("full", ["trust"])],

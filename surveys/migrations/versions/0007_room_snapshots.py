@@ -17,8 +17,8 @@ depends_on = None
 
 
 def upgrade():
-    # A session already running when this arrives starts with nothing published: its screens
-    # show the room again as soon as each level group reaches k.
+    # Sessions answered before this have nothing published: room.figures() then takes all
+    # their answers as one step, and the next answer stores a snapshot.
     with op.batch_alter_table("workshop_sessions") as batch_op:
         batch_op.add_column(sa.Column("published", sa.Text(), server_default="{}", nullable=False))
 
