@@ -8,9 +8,9 @@ breakdowns analysis needs.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -53,6 +53,24 @@ class RoundTallies:
 G = TypeVar("G")
 
 
+# The two ways every tally is folded: by agency and level, and by level and locality.
+BY_AGENCY = ("agency_id", "level_id")
+BY_LOCALITY = ("level_id", "locality_id")
+
+
+def _summed(
+    round_id: int, tally: Any, grouping: tuple[str, str], *columns: str
+) -> Iterator[tuple[Any, ...]]:
+    """Respondents of a tally summed within a grouping (and any further columns), one GROUP BY:
+    rows of (group key, *column values, respondents)."""
+    keys = [getattr(tally, name) for name in (*grouping, *columns)]
+    query = (
+        select(*keys, func.sum(tally.respondents)).where(tally.round_id == round_id).group_by(*keys)
+    )
+    for row in db.session.execute(query):
+        yield ((row[0], row[1]), *row[2:-1], int(row[-1]))
+
+
 def _nested(_group: type[G]) -> defaultdict[str, defaultdict[G, dict[tuple[int, int], int]]]:
     return defaultdict(lambda: defaultdict(dict))
 
@@ -60,98 +78,26 @@ def _nested(_group: type[G]) -> defaultdict[str, defaultdict[G, dict[tuple[int, 
 def load_tallies(round_id: int) -> RoundTallies:
     session = db.session
 
-    respondents: dict[AgencyLevel, int] = {}
-    for agency, level, count in session.execute(
-        select(ResponseTally.agency_id, ResponseTally.level_id, func.sum(ResponseTally.respondents))
-        .where(ResponseTally.round_id == round_id)
-        .group_by(ResponseTally.agency_id, ResponseTally.level_id)
-    ):
-        respondents[(agency, level)] = int(count)
-    by_locality = {
-        (level, locality): int(count)
-        for level, locality, count in session.execute(
-            select(
-                ResponseTally.level_id,
-                ResponseTally.locality_id,
-                func.sum(ResponseTally.respondents),
-            )
-            .where(ResponseTally.round_id == round_id)
-            .group_by(ResponseTally.level_id, ResponseTally.locality_id)
-        )
-    }
+    respondents: dict[AgencyLevel, int] = dict(_summed(round_id, ResponseTally, BY_AGENCY))
+    by_locality: dict[AgencyLevel, int] = dict(_summed(round_id, ResponseTally, BY_LOCALITY))
 
-    features = _nested(tuple)
-    tallied = func.sum(FeatureTally.respondents)
-    for agency, level, feature, item_sum, answered, n in session.execute(
-        select(
-            FeatureTally.agency_id,
-            FeatureTally.level_id,
-            FeatureTally.feature_id,
-            FeatureTally.item_sum,
-            FeatureTally.answered,
-            tallied,
-        )
-        .where(FeatureTally.round_id == round_id)
-        .group_by(
-            FeatureTally.agency_id,
-            FeatureTally.level_id,
-            FeatureTally.feature_id,
-            FeatureTally.item_sum,
-            FeatureTally.answered,
-        )
-    ):
-        features[feature][(agency, level)][(item_sum, answered)] = int(n)
-    features_by_locality = _nested(tuple)
-    for level, locality, feature, item_sum, answered, n in session.execute(
-        select(
-            FeatureTally.level_id,
-            FeatureTally.locality_id,
-            FeatureTally.feature_id,
-            FeatureTally.item_sum,
-            FeatureTally.answered,
-            tallied,
-        )
-        .where(FeatureTally.round_id == round_id)
-        .group_by(
-            FeatureTally.level_id,
-            FeatureTally.locality_id,
-            FeatureTally.feature_id,
-            FeatureTally.item_sum,
-            FeatureTally.answered,
-        )
-    ):
-        features_by_locality[feature][(level, locality)][(item_sum, answered)] = int(n)
-
+    features, features_by_locality = _nested(tuple), _nested(tuple)
     items: defaultdict[str, defaultdict[AgencyLevel, ItemDistribution]] = defaultdict(
         lambda: defaultdict(ItemDistribution)
     )
-    for item, agency, level, value, n in session.execute(
-        select(
-            ItemTally.item_id,
-            ItemTally.agency_id,
-            ItemTally.level_id,
-            ItemTally.value,
-            func.sum(ItemTally.respondents),
-        )
-        .where(ItemTally.round_id == round_id)
-        .group_by(ItemTally.item_id, ItemTally.agency_id, ItemTally.level_id, ItemTally.value)
-    ):
-        items[item][(agency, level)] += _one(value, int(n))
     items_by_locality: defaultdict[str, defaultdict[AgencyLevel, ItemDistribution]] = defaultdict(
         lambda: defaultdict(ItemDistribution)
     )
-    for item, level, locality, value, n in session.execute(
-        select(
-            ItemTally.item_id,
-            ItemTally.level_id,
-            ItemTally.locality_id,
-            ItemTally.value,
-            func.sum(ItemTally.respondents),
-        )
-        .where(ItemTally.round_id == round_id)
-        .group_by(ItemTally.item_id, ItemTally.level_id, ItemTally.locality_id, ItemTally.value)
+    for grouping, by_feature, by_item in (
+        (BY_AGENCY, features, items),
+        (BY_LOCALITY, features_by_locality, items_by_locality),
     ):
-        items_by_locality[item][(level, locality)] += _one(value, int(n))
+        for key, feature, item_sum, answered, n in _summed(
+            round_id, FeatureTally, grouping, "feature_id", "item_sum", "answered"
+        ):
+            by_feature[feature][key][(item_sum, answered)] = n
+        for key, item, value, n in _summed(round_id, ItemTally, grouping, "item_id", "value"):
+            by_item[item][key] += _one(value, n)
 
     sums: defaultdict[str, dict[str, float]] = defaultdict(dict)
     counts: defaultdict[str, dict[str, int]] = defaultdict(dict)

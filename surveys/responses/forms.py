@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..questionnaire import Feature, Questionnaire, ScalePoint
+from ..questionnaire import Feature, Item, Questionnaire, ScalePoint
 from ..rounds.models import Round
 from ..widgets import Radios, choices
 from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_SAID
@@ -96,11 +96,14 @@ def _form_class(name: str, fields: dict[str, Field]) -> type[JourneyForm]:
     return type(name, (JourneyForm,), fields)
 
 
-def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -> JourneyForm:
-    fields: dict[str, Any] = {
+def agency_and_level_fields(
+    agencies: Iterable[tuple[str, str]], questionnaire: Questionnaire
+) -> dict[str, Any]:
+    """The two questions every answer is grouped by, in the survey and in a workshop room."""
+    return {
         "agency": RadioField(
             "Which agency do you work for?",
-            choices=choices((a.agency_id, a.name) for a in round_.agencies),
+            choices=choices(agencies),
             validators=[InputRequired("Select the agency you work for")],
             widget=Radios(),
         ),
@@ -111,6 +114,27 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
             widget=Radios(),
         ),
     }
+
+
+def statement_fields(items: Iterable[Item], questionnaire: Questionnaire) -> dict[str, Any]:
+    """One question per statement, agree-disagree or don't know. Statements are numbered so an
+    error ("statement 3") points at one without repeating it."""
+    scale = _scale_choices(questionnaire.scale, questionnaire.dont_know)
+    return {
+        item.id: RadioField(
+            f"{number}. {item.text}",
+            choices=scale,
+            validators=[InputRequired(f"Select how far you agree with statement {number}")],
+            widget=Radios(),
+        )
+        for number, item in enumerate(items, 1)
+    }
+
+
+def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -> JourneyForm:
+    fields = agency_and_level_fields(
+        ((a.agency_id, a.name) for a in round_.agencies), questionnaire
+    )
     if round_.localities:
         fields["locality"] = RadioField(
             "Which locality or cluster do you mostly work in? (optional)",
@@ -135,17 +159,7 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
 
 
 def feature_form(feature: Feature, questionnaire: Questionnaire, **kwargs: Any) -> JourneyForm:
-    scale = _scale_choices(questionnaire.scale, questionnaire.dont_know)
-    # Statements are numbered so an error ("statement 3") points at one without repeating it.
-    fields: dict[str, Any] = {
-        item.id: RadioField(
-            f"{number}. {item.text}",
-            choices=scale,
-            validators=[InputRequired(f"Select how far you agree with statement {number}")],
-            widget=Radios(),
-        )
-        for number, item in enumerate(feature.items, 1)
-    }
+    fields = statement_fields(feature.items, questionnaire)
     fields["comment"] = TextAreaField(
         f"{feature.comment_label} (optional)",
         description=(

@@ -25,8 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..questionnaire import Item, Questionnaire
-from ..responses.answers import DONT_KNOW
-from ..responses.forms import JourneyForm
+from ..responses.forms import JourneyForm, agency_and_level_fields, statement_fields
 from ..responses.service import today
 from ..rounds.models import Round
 from ..widgets import GovDateField, Radios, choices
@@ -130,20 +129,7 @@ class ParticipantForm(JourneyForm):
 def about_form(
     questionnaire: Questionnaire, agencies: Sequence[tuple[str, str]], **kwargs: Any
 ) -> ParticipantForm:
-    fields = {
-        "agency": RadioField(
-            "Which agency do you work for?",
-            choices=choices(agencies),
-            validators=[InputRequired("Select the agency you work for")],
-            widget=Radios(),
-        ),
-        "level": RadioField(
-            "Which best describes your role?",
-            choices=choices((level.id, level.name) for level in questionnaire.levels),
-            validators=[InputRequired("Select the option that best describes your role")],
-            widget=Radios(),
-        ),
-    }
+    fields = agency_and_level_fields(agencies, questionnaire)
     form_class: type[ParticipantForm] = type("RoomAboutForm", (ParticipantForm,), fields)
     return form_class(**kwargs)
 
@@ -151,18 +137,6 @@ def about_form(
 def answers_form(
     questionnaire: Questionnaire, items: Sequence[Item], **kwargs: Any
 ) -> ParticipantForm:
-    scale = choices(
-        [(str(p.value), p.label) for p in questionnaire.scale]
-        + [(DONT_KNOW, questionnaire.dont_know)]
-    )
-    fields = {
-        item.id: RadioField(
-            f"{number}. {item.text}",
-            choices=scale,
-            validators=[InputRequired(f"Select how far you agree with statement {number}")],
-            widget=Radios(),
-        )
-        for number, item in enumerate(items, 1)
-    }
+    fields = statement_fields(items, questionnaire)
     form_class: type[ParticipantForm] = type("RoomAnswersForm", (ParticipantForm,), fields)
     return form_class(**kwargs)
