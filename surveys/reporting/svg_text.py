@@ -7,6 +7,10 @@ document. This applies the fix its maintainers describe (Kozea/WeasyPrint#2249, 
 in #2754): when a text node has no glyph-level positioning or spacing, shape and draw its
 text as one run (which also keeps kerning). Any other text takes WeasyPrint's own path.
 
+A report's charts repeat their labels (a score such as "3.2", an agency's name, an axis's
+ticks): 579 labels, 165 different ones, in the demo round's report. Each label is shaped by
+Pango once per document; later ones replay the same glyphs at their own place.
+
 It replaces one internal function, so WeasyPrint is pinned to the 70 series in
 pyproject.toml, and a test renders the same chart both ways and compares the pages.
 """
@@ -14,6 +18,8 @@ pyproject.toml, and a test renders the same chart both ways and compares the pag
 from __future__ import annotations
 
 import re
+import weakref
+from dataclasses import dataclass, field
 from math import inf
 from typing import Any
 
@@ -25,7 +31,7 @@ from weasyprint.svg.bounding_box import extend_bounding_box
 from weasyprint.svg.text import Style, TextBox
 from weasyprint.svg.text import text as letter_by_letter
 from weasyprint.svg.utils import color, normalize, size
-from weasyprint.text.line_break import split_first_line
+from weasyprint.text import line_break
 
 GLYPH_LEVEL = ("dx", "dy", "rotate", "letter-spacing", "textLength")
 
@@ -71,11 +77,59 @@ def _paint(svg: Any, node: Any, font_size: float) -> tuple[Any, Any]:
     return fill, None
 
 
-def text(svg: Any, node: Any, font_size: float) -> None:
-    if node.tag == "textPath" or not _runs_whole(node):
-        letter_by_letter(svg, node, font_size)
-        return
+@dataclass
+class _Shaped:
+    """A label as Pango shaped it, and the text operators that drew it the first time."""
 
+    width: float
+    height: float
+    baseline: float
+    operators: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+
+
+class _Recorder:
+    """Passes draw_first_line's calls on to the stream, noting those that write the text."""
+
+    def __init__(self, stream: Any, operators: list[tuple[str, tuple[Any, ...]]]) -> None:
+        self._stream = stream
+        self._operators = operators
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def _note(self, name: str, *arguments: Any) -> None:
+        self._operators.append((name, arguments))
+        getattr(self._stream, name)(*arguments)
+
+    def set_font_size(self, font: Any, font_size: float) -> None:
+        self._note("set_font_size", font, font_size)
+
+    def show_text(self, text: Any) -> None:
+        self._note("show_text", text)
+
+    def set_text_rise(self, rise: float) -> None:
+        self._note("set_text_rise", rise)
+
+
+# Per document (its layout context): the fonts its PDF embeds, and the labels shaped so far.
+# A replayed label relies on its glyphs being in that document's font subsets, so shaped
+# labels never outlive their document.
+_SHAPED: weakref.WeakKeyDictionary[Any, tuple[Any, dict[tuple[Any, ...], _Shaped]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _shaped_labels(svg: Any) -> dict[tuple[Any, ...], _Shaped] | None:
+    if svg.context is None:
+        return None
+    fonts = svg.stream._fonts
+    known = _SHAPED.get(svg.context)
+    if known is None or known[0] is not fonts:
+        known = _SHAPED[svg.context] = (fonts, {})
+    return known[1]
+
+
+def _style(svg: Any, node: Any, font_size: float) -> Any:
     style = Style()
     style.update(INITIAL_VALUES)
     style.font_config = svg.font_config
@@ -92,8 +146,31 @@ def text(svg: Any, node: Any, font_size: float) -> None:
     style["font_size"] = font_size
     if node.get("direction") in ("ltr", "rtl"):
         style["direction"] = node.get("direction")
+    return style
 
-    layout, _, _, width, height, baseline = split_first_line(node.text, style, svg.context, inf, 0)
+
+def text(svg: Any, node: Any, font_size: float) -> None:
+    if node.tag == "textPath" or not _runs_whole(node):
+        letter_by_letter(svg, node, font_size)
+        return
+
+    labels = _shaped_labels(svg)
+    key = (
+        node.text,
+        node.get("font-family"),
+        node.get("font-style"),
+        node.get("font-weight"),
+        node.get("direction"),
+        font_size,
+    )
+    shaped = labels.get(key) if labels is not None else None
+    if shaped is None:
+        style = _style(svg, node, font_size)
+        layout, _, _, width, height, baseline = line_break.split_first_line(
+            node.text, style, svg.context, inf, 0
+        )
+    else:
+        width, height, baseline = shaped.width, shaped.height, shaped.baseline
 
     # The same vertical alignment as WeasyPrint's own path.
     ascent, descent = font_size * 0.8, font_size * 0.2
@@ -132,16 +209,26 @@ def text(svg: Any, node: Any, font_size: float) -> None:
     svg.stream.push_state()
     fill, stroke = _paint(svg, node, font_size)
     svg.stream.begin_text()
-    layout.reactivate(style)
     svg.fill_stroke(fill, stroke, text=True)
-    text_box = TextBox(layout, style)
-    text_box.baseline = baseline
-    emojis = draw_first_line(
-        svg.stream, text_box, "none", "none", Matrix(d=-1, e=x_position, f=y_position)
-    )
+    matrix = Matrix(d=-1, e=x_position, f=y_position)
+    if shaped is not None:
+        svg.stream.set_text_matrix(*matrix.values)
+        for name, arguments in shaped.operators:
+            getattr(svg.stream, name)(*arguments)
+        emojis = []
+    else:
+        layout.reactivate(style)
+        text_box = TextBox(layout, style)
+        text_box.baseline = baseline
+        shaped = _Shaped(width, height, baseline)
+        recorder = _Recorder(svg.stream, shaped.operators)
+        emojis = draw_first_line(recorder, text_box, "none", "none", matrix)
+        if labels is not None and not emojis:
+            labels[key] = shaped
     svg.stream.end_text()
     svg.stream.pop_state()
-    draw_emojis(svg.stream, style, x, y, emojis)
+    if emojis:
+        draw_emojis(svg.stream, style, x, y, emojis)
 
 
 def install() -> None:

@@ -19,11 +19,20 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader
 from weasyprint import HTML
 from weasyprint.svg.text import text as letter_by_letter
+from weasyprint.text import line_break
 
 from surveys.reporting import charts, svg_text
 
-# Coloured labels (white on dark fills, grey axis words, bold headings, a large red one) and
-# a stroked one, which must still take WeasyPrint's own path for its colour.
+# Coloured labels (white on dark fills, grey axis words, bold headings, a large red one), a
+# stroked one, which must still take WeasyPrint's own path for its colour, and the same
+# labels again elsewhere (anchored, recoloured, bold), which replay their first shaping.
+REPEATS = (
+    '<text x="60" y="300" fill="#d4351c" font-size="28">Red</text>'
+    '<text x="300" y="300" text-anchor="middle" fill="#1d70b8">Police</text>'
+    '<text x="600" y="300" text-anchor="end" fill="#0b0c0c">Police</text>'
+    '<text x="300" y="330" text-anchor="middle" font-weight="bold">Police</text>'
+    '<text x="600" y="330" text-anchor="end" fill="#ffffff" stroke="#0b0c0c">Police</text>'
+)
 CHART = str(
     charts.heatmap(
         "labels",
@@ -40,7 +49,7 @@ CHART = str(
 ).replace(
     "</svg>",
     '<text x="10" y="20" fill="#d4351c" stroke="#0b0c0c">Stroked</text>'
-    '<text x="400" y="30" fill="#d4351c" font-size="28">Red</text></svg>',
+    '<text x="400" y="30" fill="#d4351c" font-size="28">Red</text>' + REPEATS + "</svg>",
 )
 
 
@@ -110,3 +119,32 @@ def test_whole_run_labels_look_like_weasyprints_own(
         )
 
     assert red(reference) > 0 and abs(red(mine) - red(reference)) <= red(reference) / 5
+
+
+def test_a_repeated_label_is_shaped_once_per_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shaped: list[str] = []
+    shape = line_break.split_first_line
+
+    def counted(text: str, *arguments: object) -> object:
+        shaped.append(text)
+        return shape(text, *arguments)
+
+    monkeypatch.setattr(line_break, "split_first_line", counted)
+    first = pdf_of(CHART)
+    # "Police" in five places (the heat map's row label and four more) at two weights, and
+    # "Red" twice at one size: each shaped once per weight.
+    assert shaped.count("Police") == 2
+    assert shaped.count("Red") == 1
+
+    # A second document shapes its labels afresh: the glyphs it replays must be in its own
+    # fonts, so it reads and looks exactly as the first.
+    shaped.clear()
+    second = pdf_of(CHART)
+    assert shaped.count("Red") == 1
+    reader = PdfReader(io.BytesIO(second))
+    assert reader.pages[0].extract_text() == PdfReader(io.BytesIO(first)).pages[0].extract_text()
+    if shutil.which("pdftoppm") is not None:
+        one, two = picture(first, tmp_path, "first"), picture(second, tmp_path, "second")
+        assert ImageChops.difference(one, two).getbbox() is None
