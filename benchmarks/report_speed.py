@@ -3,7 +3,8 @@
     .venv/bin/python -m benchmarks.report_speed
 
 Builds the demo round (360 synthetic responses) in a new SQLite database, then times in the
-same run, best of several each:
+same run, best of several each, the first two taken in turns so that a machine that slows
+down or speeds up during the run weighs on both alike:
   chart-free  the same document with its charts left out (the baseline)
   cold        the full report, with its analysis cached but no PDF cached
   cached      a second download of the same report (read back from the report cache)
@@ -26,15 +27,16 @@ from surveys import create_app
 from surveys.reporting.documents import cache_path, render_report, round_report
 from surveys.rounds.service import find_round
 
-REPEATS = 5
+REPEATS = 7
 
 
-def timed(repeats: int, work: Callable[[], object]) -> tuple[float, float]:
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - started)
+def seconds(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def best_and_median(timings: list[float]) -> tuple[float, float]:
     return min(timings), statistics.median(timings)
 
 
@@ -59,11 +61,15 @@ def main() -> None:
                 cache_path(round_, None).unlink(missing_ok=True)
                 round_report(round_)
 
-            chart_free, chart_free_median = timed(
-                REPEATS, lambda: render_report(round_, with_charts=False)
+            free_times, full_times = [], []
+            for _ in range(REPEATS):
+                free_times.append(seconds(lambda: render_report(round_, with_charts=False)))
+                full_times.append(seconds(cold))
+            chart_free, chart_free_median = best_and_median(free_times)
+            full, full_median = best_and_median(full_times)
+            cached, cached_median = best_and_median(
+                [seconds(lambda: round_report(round_)) for _ in range(REPEATS * 4)]
             )
-            full, full_median = timed(REPEATS, cold)
-            cached, cached_median = timed(REPEATS * 4, lambda: round_report(round_))
             pages = len(PdfReader(io.BytesIO(round_report(round_))).pages)
             print(f"demo round, 360 responses; best of {REPEATS} (median in brackets)\n")
             free_median = chart_free_median * 1000
