@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
-from flask import Flask
 from pypdf import PdfReader
 
 from surveys import create_app
@@ -52,19 +51,15 @@ def best_and_median(timings: list[float]) -> tuple[float, float]:
     return min(timings), statistics.median(timings)
 
 
-def app_in(folder: str) -> Flask:
-    return create_app(
+@contextmanager
+def demo_round(folder: str, build: bool) -> Iterator[Round]:
+    app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'report.sqlite3'}",
             "SECRET_KEY": "benchmark",
         },
         instance_path=Path(folder),
     )
-
-
-@contextmanager
-def demo_round(folder: str, build: bool) -> Iterator[Round]:
-    app = app_in(folder)
     with app.app_context(), app.test_request_context():
         if build:
             flask_migrate.upgrade()
