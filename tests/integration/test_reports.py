@@ -248,6 +248,19 @@ def test_pdf_has_its_sections_and_names_every_notable_gap(
     assert all("weaker" in page and "stronger" in page for page in feature_pages)
 
 
+def test_pdf_pages_are_a4_with_running_header_and_numbers(board_pdf: bytes) -> None:
+    reader = PdfReader(io.BytesIO(board_pdf))
+    for number, page in enumerate(reader.pages, start=1):
+        assert (round(page.mediabox.width), round(page.mediabox.height)) == (595, 842)
+        text = re.sub(r"\s+", " ", page.extract_text() or "")
+        if number == 1:  # the cover has neither
+            assert "Page 1" not in text and "Boundary: partnership maturity" not in text
+            continue
+        assert f"Page {number}" in text, f"page {number} is not numbered"
+        assert "Boundary: partnership maturity" in text
+        assert "Test round board" in text, f"page {number} has no running header"
+
+
 def test_pdf_never_shows_a_small_groups_figures(board_pdf: bytes) -> None:
     reader = PdfReader(io.BytesIO(board_pdf))
     text = re.sub(r"\s+", " ", "\n".join(page.extract_text() or "" for page in reader.pages))

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
+from pathlib import Path
 
+from surveys.reporting import documents
 from surveys.reporting.documents import fewer_collections
+
+STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 def test_overlapping_renders_put_the_collector_back_as_it_was() -> None:
@@ -18,3 +23,20 @@ def test_overlapping_renders_put_the_collector_back_as_it_was() -> None:
     assert gc.get_threshold() == (100_000, 50, 100)
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+def test_each_thread_sets_up_its_own_fonts_and_stylesheet_once() -> None:
+    """Reused by every render in a thread, never shared with another thread rendering at
+    the same time."""
+    here = documents._typesetting
+    assert here.stylesheet(STATIC) is here.stylesheet(STATIC)
+    elsewhere: list[object] = []
+
+    def other_thread() -> None:
+        elsewhere.extend([documents._typesetting.fonts, documents._typesetting.stylesheet(STATIC)])
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert elsewhere[0] is not here.fonts
+    assert elsewhere[1] is not here.stylesheet(STATIC)
