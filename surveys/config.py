@@ -24,6 +24,9 @@ class Defaults:
     MIN_CELL_SIZE = 5
     ROUND_LENGTH_DAYS = 30
     DISPLAY_TIMEZONE = "Europe/London"
+    # A PDF report's two halves are typeset side by side in this many processes (started on
+    # the first download, then kept); 1 typesets them in turn in the web process.
+    REPORT_PROCESSES = 2
 
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
@@ -55,6 +58,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+    processes = app.config["REPORT_PROCESSES"]
+    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
+        raise ConfigError(
+            f"REPORT_PROCESSES is {processes!r}; it must be a whole number, 1 or more"
+        )
 
     min_cell = app.config["MIN_CELL_SIZE"]
     if not isinstance(min_cell, int) or min_cell < MIN_CELL_SIZE_FLOOR:

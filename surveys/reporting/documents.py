@@ -1,32 +1,22 @@
-"""The PDF maturity report: HTML and CSS from templates, rendered by WeasyPrint.
+"""The PDF maturity report: HTML from templates, typeset in parts by WeasyPrint.
 
 A report is cached on disk per round, data version, minimum group size and agency, so a
-second download is immediate and every worker process shares the copy. WeasyPrint may only
-read Boundary's own static files: a report never fetches anything from the network.
+second download is immediate and every worker process shares the copy.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import hashlib
 import html
-import mimetypes
 import os
 import re
 import tempfile
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from flask import Flask, current_app, g, render_template
 from markupsafe import Markup
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..analysis.cache import round_analysis
 from ..analysis.comments import PublishedComment, published_comments
@@ -36,40 +26,10 @@ from ..rounds.service import previous_round
 from ..workshops.models import WorkshopAction
 from ..workshops.presentation import RoomView
 from ..workshops.service import actions_for_round
+from .assembly import assemble, numbers_sheet, typeset_side_by_side
 from .narrative import executive_summary
 from .presentation import Report, Scope
-from .svg_text import install as install_whole_run_svg_text
-
-install_whole_run_svg_text()
-
-
-CHARTS = "charts"  # a made-up folder inside static/ that a document's charts are read from
-
-
-class StaticFilesOnly(URLFetcher):
-    """Serves a document's stylesheet from static/ and its charts from memory, and refuses
-    anything else: a report never reads another file or the network."""
-
-    def __init__(self, root: Path, charts: dict[str, bytes] | None = None) -> None:
-        super().__init__(allowed_protocols={"file"})
-        self.root = root.resolve()
-        self.charts = charts or {}
-
-    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        path = Path(unquote(parts.path)).resolve()
-        if (
-            parts.scheme == "file"
-            and path.parent == self.root / CHARTS
-            and path.name in self.charts
-        ):
-            return URLFetcherResponse(
-                url, self.charts[path.name], {"Content-Type": "image/svg+xml"}
-            )
-        if parts.scheme != "file" or self.root not in path.parents:
-            raise ValueError(f"A report may only use Boundary's own files, not {url}")
-        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+from .typesetting import CHARTS, Typeset, typeset
 
 
 def svg_image(svg: Markup) -> Markup:
@@ -99,79 +59,23 @@ def report_for(round_: Round, agency: str | None) -> Report:
     )
 
 
-_collections_lock = threading.Lock()
-_rendering = 0  # documents being rendered now, in this process
-_thresholds = gc.get_threshold()
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Let Python's cycle collector run less often while WeasyPrint works.
-
-    A report makes hundreds of thousands of small objects, and each default collection walks
-    all of them: a sixth of the rendering time went on collections that freed nothing.
-    Reference counting still frees almost everything at once; the thresholds are put back
-    afterwards, and the next ordinary collection finds whatever cycles remain.
-
-    The thresholds belong to the process, and a threaded worker may render two documents at
-    once: the first render in sets them, the last one out puts them back.
-    """
-    global _rendering, _thresholds
-    with _collections_lock:
-        if _rendering == 0:
-            _thresholds = gc.get_threshold()
-            gc.set_threshold(100_000, 50, 100)
-        _rendering += 1
-    try:
-        yield
-    finally:
-        with _collections_lock:
-            _rendering -= 1
-            if _rendering == 0:
-                gc.set_threshold(*_thresholds)
-
-
-class _Typesetting(threading.local):
-    """The fonts and the parsed stylesheet, set up once in each thread and reused by every
-    PDF that thread renders: making them afresh for each document was 2.5% of a report's
-    work. One per thread, because Pango's font map must not be used by two renders at once.
-    The stylesheet changes only with a release, which starts new processes."""
-
-    def __init__(self) -> None:
-        self.fonts = FontConfiguration()
-        self.stylesheets: dict[Path, CSS] = {}
-
-    def stylesheet(self, static: Path) -> CSS:
-        path = (static / "css" / "report.css").resolve()
-        if path not in self.stylesheets:
-            self.stylesheets[path] = CSS(
-                filename=str(path), font_config=self.fonts, url_fetcher=StaticFilesOnly(static)
-            )
-        return self.stylesheets[path]
-
-
-_typesetting = _Typesetting()
+def _static() -> str:
+    return str(Path(current_app.static_folder or "static").resolve())
 
 
 def render_pdf(template: str, **context: object) -> bytes:
-    """Any of Boundary's PDFs: a template under templates/pdf, styled by static/css/report.css."""
+    """A short PDF in one piece (the workshop report): a template under templates/pdf,
+    styled by static/css/report.css, its pages numbered like the round report's."""
     g.document_charts = {}
     try:
-        html = render_template(template, generated=utc_now(), **context)
-        static = Path(current_app.static_folder or "static")
-        with fewer_collections():
-            document = HTML(
-                string=html,
-                base_url=static.resolve().as_uri() + "/",
-                url_fetcher=StaticFilesOnly(static, g.document_charts),
-            )
-            pdf: bytes = document.write_pdf(
-                stylesheets=[_typesetting.stylesheet(static)],
-                font_config=_typesetting.fonts,
-            )
+        document = typeset(
+            render_template(template, generated=utc_now(), **context),
+            _static(),
+            g.document_charts,
+        )
     finally:
         g.pop("document_charts", None)
-    return pdf
+    return assemble([document], numbers_sheet(_static(), document.pages))
 
 
 @dataclass(frozen=True)
@@ -213,6 +117,21 @@ def round_actions(round_: Round, agency: str | None) -> RoundActions:
     )
 
 
+FRONT = ["cover", "contents"]
+
+
+def chapters(report: Report, actions: RoundActions) -> tuple[list[str], list[str]]:
+    """The report's chapters (each starts a page, its id its anchor) in two halves of about
+    the same length, to be typeset side by side: the second begins at the middle feature."""
+    features = [f"feature-{f.id}" for f in report.questionnaire.features]
+    half = len(features) // 2
+    first = ["summary", "responses", "maturity", "gaps", *features[:half]]
+    second = [*features[half:], "reciprocity"]
+    if actions.this_round or actions.earlier:
+        second.append("actions")
+    return first, [*second, "method"]
+
+
 def render_report(round_: Round, agency: str | None = None, with_charts: bool = True) -> bytes:
     """Build the PDF afresh (the benchmark also renders it without charts, for comparison)."""
     report = report_for(round_, agency)
@@ -225,16 +144,58 @@ def render_report(round_: Round, agency: str | None = None, with_charts: bool = 
         ]
         for feature in report.questionnaire.features
     }
-    return render_pdf(
-        "pdf/report.html",
-        round=round_,
-        report=report,
-        summary=executive_summary(report),
-        comments=comments,
-        with_charts=with_charts,
-        actions=round_actions(round_, agency),
-        feature_names={f.id: f.name for f in report.questionnaire.features},
-    )
+    actions = round_actions(round_, agency)
+    context = {
+        "round": round_,
+        "report": report,
+        "summary": executive_summary(report),
+        "comments": comments,
+        "with_charts": with_charts,
+        "actions": actions,
+        "feature_names": {f.id: f.name for f in report.questionnaire.features},
+        "generated": utc_now(),
+    }
+    halves = chapters(report, actions)
+    static = _static()
+    g.document_charts = {}
+    try:
+        bodies = [
+            render_template("pdf/report.html", sections=half, pages={}, **context)
+            for half in halves
+        ]
+        charts = g.document_charts
+        parts = typeset_side_by_side(
+            [(body, charts) for body in bodies], static, current_app.config["REPORT_PROCESSES"]
+        )
+        front = _front(context, list(zip(halves, parts, strict=True)), static, charts)
+    finally:
+        g.pop("document_charts", None)
+    total = front.pages + sum(part.pages for part in parts)
+    return assemble([front, *parts], numbers_sheet(static, total))
+
+
+def _front(
+    context: dict[str, object],
+    parts: list[tuple[list[str], Typeset]],
+    static: str,
+    charts: dict[str, bytes],
+) -> Typeset:
+    """The cover and contents, typeset once the chapters' pages are known. The contents
+    usually fits one page; if it ever runs over, it is typeset again with its real length
+    (after which its length cannot change: the numbers keep their width)."""
+    length = len(FRONT)
+    for _attempt in range(2):
+        pages, offset = {}, length
+        for sections, part in parts:
+            for section in sections:
+                pages[section] = offset + part.anchors[section] + 1
+            offset += part.pages
+        html = render_template("pdf/report.html", sections=FRONT, pages=pages, **context)
+        front = typeset(html, static, charts)
+        if front.pages == length:
+            break
+        length = front.pages
+    return front
 
 
 def workshop_report(room: RoomView) -> bytes:
@@ -262,6 +223,8 @@ def report_format(templates: str, static: str) -> str:
         Path(__file__).with_name("charts.py"),
         Path(__file__).with_name("presentation.py"),
         Path(__file__).with_name("narrative.py"),
+        Path(__file__).with_name("typesetting.py"),
+        Path(__file__).with_name("assembly.py"),
     ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

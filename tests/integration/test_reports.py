@@ -261,6 +261,90 @@ def test_pdf_pages_are_a4_with_running_header_and_numbers(board_pdf: bytes) -> N
         assert "Test round board" in text, f"page {number} has no running header"
 
 
+CHAPTERS = [
+    "Summary",
+    "Who answered",
+    "Maturity by feature",
+    "Managers and frontline practitioners",
+    "Shared commitment and purpose",
+    "Relations of trust",
+    "Balanced exchange of information and resources",
+    "Mutual respect for difference",
+    "Open and mature dialogue over conflicts",
+    "How information flows between agencies",
+    "Method and anonymity",
+]
+
+
+def test_contents_links_and_bookmarks_lead_to_each_chapters_first_page(board_pdf: bytes) -> None:
+    """The report is typeset in parts and put together (surveys/reporting/assembly.py): the
+    contents' numbers, its links and the PDF's bookmarks must all survive that."""
+    reader = PdfReader(io.BytesIO(board_pdf))
+    starts = [(page.extract_text() or "").split("\n", 1)[0] for page in reader.pages]
+    contents = reader.pages[1].extract_text(extraction_mode="layout")
+    entries = [
+        (match[1], int(match[2]))
+        for match in re.finditer(r"^\s*\d+\. (.+?)\s+(?:\.\s+)+(\d+)$", contents, re.M)
+    ]
+    assert [title for title, _ in entries] == CHAPTERS
+    for title, number in entries:
+        assert starts[number - 1] == title, f"contents says {title} starts on page {number}"
+        assert starts.count(title) == 1
+
+    places = reader.named_destinations
+    linked = []
+    for annotation in reader.pages[1]["/Annots"]:  # type: ignore[attr-defined]
+        target = str(annotation.get_object()["/Dest"])
+        if target not in linked:
+            linked.append(target)
+    assert len(linked) == len(entries)
+    for target, (title, number) in zip(linked, entries, strict=True):
+        assert reader.get_destination_page_number(places[target]) == number - 1, title
+
+    chapters = [
+        (item.title, (reader.get_destination_page_number(item) or 0) + 1)
+        for item in reader.outline
+        if not isinstance(item, list) and item.title in CHAPTERS
+    ]
+    assert chapters == entries
+
+
+def test_pdf_is_the_same_typeset_in_turn_or_side_by_side(app: Flask, board_round: RoundRef) -> None:
+    """REPORT_PROCESSES=1 typesets the parts in the web process; the default, in two others."""
+    from surveys.reporting.documents import render_report
+
+    def page_texts(processes: int) -> list[str]:
+        app.config["REPORT_PROCESSES"] = processes
+        with app.app_context(), app.test_request_context():
+            live = db.session.scalar(select(Round).where(Round.slug == "board"))
+            assert live is not None
+            pdf = render_report(live)
+        return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+
+    side_by_side = page_texts(2)
+    assert page_texts(1) == side_by_side
+
+
+def test_a_report_is_still_made_when_a_typesetting_process_dies(
+    app: Flask, board_round: RoundRef
+) -> None:
+    from surveys.reporting import assembly
+    from surveys.reporting.documents import render_report
+
+    with app.app_context(), app.test_request_context():
+        live = db.session.scalar(select(Round).where(Round.slug == "board"))
+        assert live is not None
+        render_report(live)  # starts the typesetting processes
+        pool = assembly._pool
+        assert pool is not None
+        for process in list(pool._processes.values()):  # as if stopped for lack of memory
+            process.kill()
+            process.join()
+        pdf = render_report(live)
+        assert assembly._pool is not pool  # the next report starts new ones
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 10
+
+
 def test_pdf_never_shows_a_small_groups_figures(board_pdf: bytes) -> None:
     reader = PdfReader(io.BytesIO(board_pdf))
     text = re.sub(r"\s+", " ", "\n".join(page.extract_text() or "" for page in reader.pages))

@@ -6,8 +6,8 @@ import gc
 import threading
 from pathlib import Path
 
-from surveys.reporting import documents
-from surveys.reporting.documents import fewer_collections
+from surveys.reporting import typesetting
+from surveys.reporting.typesetting import fewer_collections
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
@@ -28,12 +28,14 @@ def test_overlapping_renders_put_the_collector_back_as_it_was() -> None:
 def test_each_thread_sets_up_its_own_fonts_and_stylesheet_once() -> None:
     """Reused by every render in a thread, never shared with another thread rendering at
     the same time."""
-    here = documents._typesetting
+    here = typesetting._typesetting
     assert here.stylesheet(STATIC) is here.stylesheet(STATIC)
     elsewhere: list[object] = []
 
     def other_thread() -> None:
-        elsewhere.extend([documents._typesetting.fonts, documents._typesetting.stylesheet(STATIC)])
+        elsewhere.extend(
+            [typesetting._typesetting.fonts, typesetting._typesetting.stylesheet(STATIC)]
+        )
 
     worker = threading.Thread(target=other_thread)
     worker.start()
