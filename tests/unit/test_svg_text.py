@@ -1,7 +1,8 @@
 """Chart labels drawn by surveys/reporting/svg_text.py look as WeasyPrint's own SVG text does.
 
 The module replaces one WeasyPrint internal (letter-by-letter SVG text) with whole-run text
-and a quicker way to set a label's colour. Here the same chart is drawn both ways and the
+and a quicker way to set a label's colour, and centres or right-aligns a label without
+drawing it into a form of its own. Here the same chart is drawn both ways and the
 pages are compared as pictures and as text.
 """
 
@@ -64,6 +65,7 @@ def weasyprints_own_text() -> Iterator[None]:
     for tag in ("a", "text", "textPath", "tspan"):
         svg_package.TAGS[tag] = letter_by_letter
     svg_package.text = letter_by_letter
+    svg_package.SVG.draw_node = svg_text._weasyprints_draw_node  # anchors as separate forms
     try:
         yield
     finally:
