@@ -8,11 +8,15 @@ down or speeds up during the run weighs on both alike:
   chart-free  the same document with its charts left out (the baseline)
   cold        the full report, with its analysis cached but no PDF cached
   cached      a second download of the same report (read back from the report cache)
+  in turn     the full report with REPORT_PROCESSES=1: its halves typeset one after the
+              other in this process, not side by side (for comparison)
 and prints the charts' cost as a ratio to the chart-free document.
 
 A shared machine's clock can swing by a fifth between runs. With --instructions (and
 valgrind installed), it also counts the instructions of one chart-free and one full render
-under callgrind, side by side: slow (about five minutes), but the same on every run.
+under callgrind, side by side: slow (about five minutes), but the same on every run. These
+count all of a render's work, typeset in turn (callgrind follows one process), not the time
+a reader waits.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
+from flask import current_app
 from pypdf import PdfReader
 
 from surveys import create_app
@@ -52,11 +57,12 @@ def best_and_median(timings: list[float]) -> tuple[float, float]:
 
 
 @contextmanager
-def demo_round(folder: str, build: bool) -> Iterator[Round]:
+def demo_round(folder: str, build: bool, processes: int = 2) -> Iterator[Round]:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'report.sqlite3'}",
             "SECRET_KEY": "benchmark",
+            "REPORT_PROCESSES": processes,
         },
         instance_path=Path(folder),
     )
@@ -85,12 +91,16 @@ def timings(round_: Round) -> None:
     cached, cached_median = best_and_median(
         [seconds(lambda: round_report(round_)) for _ in range(REPEATS * 4)]
     )
+    current_app.config["REPORT_PROCESSES"] = 1
+    in_turn, in_turn_median = best_and_median([seconds(cold) for _ in range(REPEATS)])
+    current_app.config["REPORT_PROCESSES"] = 2
     pages = len(PdfReader(io.BytesIO(round_report(round_))).pages)
     print(f"demo round, 360 responses; best of {REPEATS} (median in brackets)\n")
     free_median = chart_free_median * 1000
     print(f"chart-free document   {chart_free * 1000:7.0f} ms  ({free_median:.0f})")
     print(f"cold full report      {full * 1000:7.0f} ms  ({full_median * 1000:.0f})")
     print(f"cached full report    {cached * 1000:7.1f} ms  ({cached_median * 1000:.1f})")
+    print(f"cold, typeset in turn {in_turn * 1000:7.0f} ms  ({in_turn_median * 1000:.0f})")
     extra = (full / chart_free - 1) * 100
     print(f"charts add            {extra:7.0f} %  over the chart-free document")
     print(f"pages                 {pages:7d}")
@@ -101,7 +111,7 @@ KINDS = {"chart-free": False, "full": True}
 
 def count_one(kind: str, folder: str) -> None:
     """Runs under callgrind with instrumentation off; counts one render after a warm one."""
-    with demo_round(folder, build=False) as round_:
+    with demo_round(folder, build=False, processes=1) as round_:
         toggle = ["callgrind_control", "--instr"]
         subprocess.run([*toggle, "on", str(os.getpid())], check=True, capture_output=True)
         render_report(round_, with_charts=KINDS[kind])

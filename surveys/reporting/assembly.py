@@ -19,6 +19,7 @@ import functools
 import io
 import multiprocessing
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -56,20 +57,27 @@ def _discard(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False)
 
 
-def typeset_side_by_side(documents: list[Document], static: str, processes: int) -> list[Typeset]:
-    """Each document typeset in its own process, at most `processes` at once; with 1, in
-    turn in this one."""
-    if processes < 2 or len(documents) < 2:
+def typeset_side_by_side(
+    documents: Iterable[Document], static: str, processes: int
+) -> list[Typeset]:
+    """Each document typeset in another process, at most `processes` at once, starting as
+    soon as it is made (so the first is typeset while the next is still being written);
+    with 1, in turn in this one."""
+    if processes < 2:
         return [typeset(html, static, charts) for html, charts in documents]
     pool = _processes(processes)
+    sent: list[Document] = []
     try:
-        futures = [pool.submit(typeset, html, static, charts) for html, charts in documents]
+        futures = []
+        for html, charts in documents:
+            sent.append((html, charts))
+            futures.append(pool.submit(typeset, html, static, charts))
         return [future.result() for future in futures]
     except BrokenProcessPool:
         # A typesetting process died (stopped for lack of memory, say). Start afresh next
         # time, and typeset this report here, so its reader still gets it.
         _discard(pool)
-        return [typeset(html, static, charts) for html, charts in documents]
+        return [typeset(html, static, charts) for html, charts in [*sent, *documents]]
 
 
 NUMBERS_SHEET = (

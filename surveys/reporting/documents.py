@@ -12,6 +12,7 @@ import html
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,28 +158,24 @@ def render_report(round_: Round, agency: str | None = None, with_charts: bool = 
     }
     halves = chapters(report, actions)
     static = _static()
-    g.document_charts = {}
+
+    def bodies() -> Iterator[tuple[str, dict[str, bytes]]]:
+        for half in halves:
+            g.document_charts = {}
+            html = render_template("pdf/report.html", sections=half, pages={}, **context)
+            yield html, g.document_charts
+
     try:
-        bodies = [
-            render_template("pdf/report.html", sections=half, pages={}, **context)
-            for half in halves
-        ]
-        charts = g.document_charts
-        parts = typeset_side_by_side(
-            [(body, charts) for body in bodies], static, current_app.config["REPORT_PROCESSES"]
-        )
-        front = _front(context, list(zip(halves, parts, strict=True)), static, charts)
+        parts = typeset_side_by_side(bodies(), static, current_app.config["REPORT_PROCESSES"])
     finally:
         g.pop("document_charts", None)
+    front = _front(context, list(zip(halves, parts, strict=True)), static)
     total = front.pages + sum(part.pages for part in parts)
     return assemble([front, *parts], numbers_sheet(static, total))
 
 
 def _front(
-    context: dict[str, object],
-    parts: list[tuple[list[str], Typeset]],
-    static: str,
-    charts: dict[str, bytes],
+    context: dict[str, object], parts: list[tuple[list[str], Typeset]], static: str
 ) -> Typeset:
     """The cover and contents, typeset once the chapters' pages are known. The contents
     usually fits one page; if it ever runs over, it is typeset again with its real length
@@ -191,7 +188,7 @@ def _front(
                 pages[section] = offset + part.anchors[section] + 1
             offset += part.pages
         html = render_template("pdf/report.html", sections=FRONT, pages=pages, **context)
-        front = typeset(html, static, charts)
+        front = typeset(html, static)
         if front.pages == length:
             break
         length = front.pages
