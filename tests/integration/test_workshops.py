@@ -267,6 +267,9 @@ def test_a_whole_workshop_from_set_up_to_report(
     reader = PdfReader(io.BytesIO(pdf.data))
     text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
     assert "Workshop report" in text and "North cluster <b>huddle</b>" in text
+    assert len(reader.pages) > 2 and "Page 1" not in (reader.pages[0].extract_text() or "")
+    for number, page in enumerate(reader.pages[1:], start=2):  # numbered after the cover
+        assert f"Page {number}" in (page.extract_text() or ""), number
     assert "Developing" in text and "Established" in text  # the agreed levels
     assert "Before and after discussion" in text and "After discussion" in text
     assert "Joint supervision for <script>alert(1)</script> cases" in text
