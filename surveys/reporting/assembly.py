@@ -1,12 +1,12 @@
 """A report typeset in parts, side by side, and put together as one PDF.
 
-WeasyPrint lays out and draws a document in one thread of Python: the demo round's 26-page
-report took about 2 s on a 2-core machine, with one core idle. Every chapter of the report
-starts on a new page, so chapters can be typeset apart without changing a line of them: the
-body in two halves, each in its own process, then the cover and contents, which need the
-halves' page numbers. pikepdf (qpdf) joins the parts, and makes afresh what spans them:
-the page numbers, the contents' links, the named places that links point to, and the
-bookmarks.
+WeasyPrint lays out and draws a document in one thread of Python: the demo round's report
+took about 2 s as one document on a 2-core machine, with one core idle. Every chapter of
+the report starts on a new page, so chapters can be typeset apart without changing a line
+of them: the body in two halves, each in a process of its own (two per web process, kept
+once started), then the cover and contents, which need the halves' page numbers. pikepdf
+(qpdf) joins the parts, and makes afresh what spans them: the page numbers, the contents'
+links, the named places that links point to, and the bookmarks.
 
 Page numbers are not typeset with the parts, since the second half's cannot be known until
 the first is done. Each page but the cover gets its number from a sheet of numbered blank
@@ -15,6 +15,7 @@ pages, typeset once per process and laid over the page.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import multiprocessing
@@ -74,10 +75,13 @@ def typeset_side_by_side(
             futures.append(pool.submit(typeset, html, static, charts))
         return [future.result() for future in futures]
     except BrokenProcessPool:
-        # A typesetting process died (stopped for lack of memory, say). Start afresh next
-        # time, and typeset this report here, so its reader still gets it.
+        # A typesetting process died (stopped for lack of memory, say). Typeset the report
+        # again in new ones; if those die too, the download fails with an error page. Not
+        # here, where the same trouble would take down a web worker and its other requests.
         _discard(pool)
-        return [typeset(html, static, charts) for html, charts in [*sent, *documents]]
+        pool = _processes(processes)
+        again = [pool.submit(typeset, html, static, charts) for html, charts in [*sent, *documents]]
+        return [future.result() for future in again]
 
 
 NUMBERS_SHEET = (
@@ -101,37 +105,41 @@ def numbers_sheet(static: str, pages: int) -> bytes:
 def assemble(documents: list[Typeset], numbers: bytes) -> bytes:
     """The documents' pages in order as one PDF, its metadata that of the first (whose
     first page is the cover), every later page numbered from `numbers`."""
-    first, *rest = documents
-    whole = pikepdf.open(io.BytesIO(first.pdf))
     # qpdf copies a page's content from its source when the whole is saved, so every
     # source stays open until then.
-    sources, offsets = [whole], [0]
-    for part in rest:
-        source = pikepdf.open(io.BytesIO(part.pdf))
-        offsets.append(len(whole.pages))
-        whole.pages.extend(source.pages)
-        sources.append(source)
+    with contextlib.ExitStack() as opened:
+        first, *rest = documents
+        whole = opened.enter_context(pikepdf.open(io.BytesIO(first.pdf)))
+        sources, offsets = [whole], [0]
+        for part in rest:
+            source = opened.enter_context(pikepdf.open(io.BytesIO(part.pdf)))
+            offsets.append(len(whole.pages))
+            whole.pages.extend(source.pages)
+            sources.append(source)
 
-    bookmarks: list[pikepdf.OutlineItem] = []
-    places = pikepdf.NameTree.new(whole)
-    for document, source, offset in zip(documents, sources, offsets, strict=True):
-        index = {page.obj.objgen: offset + i for i, page in enumerate(source.pages)}
-        bookmarks += _bookmarks(source, index, whole)
-        _copy_places(source, index, whole, places)
-        for link in document.links_elsewhere:
-            _add_link(whole.pages[offset + link.page], link.target, link.rectangle, whole)
-    whole.Root.Names = pikepdf.Dictionary(Dests=places.obj)
-    with whole.open_outline() as outline:
-        outline.root[:] = bookmarks
+        bookmarks: list[pikepdf.OutlineItem] = []
+        places = pikepdf.NameTree.new(whole)
+        for source, offset in zip(sources, offsets, strict=True):
+            index = {page.obj.objgen: offset + i for i, page in enumerate(source.pages)}
+            bookmarks += _bookmarks(source, index, whole)
+            _copy_places(source, index, whole, places)
+        for document, offset in zip(documents, offsets, strict=True):
+            for link in document.links_elsewhere:
+                if link.target in places:  # WeasyPrint, too, leaves out a link to nowhere
+                    page = whole.pages[offset + link.page]
+                    _add_link(page, link.target, link.rectangle, whole)
+        if "/Names" not in whole.Root:
+            whole.Root.Names = pikepdf.Dictionary()
+        whole.Root.Names.Dests = places.obj
+        with whole.open_outline() as outline:
+            outline.root[:] = bookmarks
 
-    sheet = pikepdf.open(io.BytesIO(numbers))
-    for number in range(1, len(whole.pages)):  # every page but the cover
-        page = whole.pages[number]
-        page.add_overlay(sheet.pages[number], pikepdf.Rectangle(page.mediabox))
-    out = io.BytesIO()
-    whole.save(out)
-    for source in [*sources, sheet]:
-        source.close()
+        sheet = opened.enter_context(pikepdf.open(io.BytesIO(numbers)))
+        for number in range(1, len(whole.pages)):  # every page but the cover
+            page = whole.pages[number]
+            page.add_overlay(sheet.pages[number], pikepdf.Rectangle(page.mediabox))
+        out = io.BytesIO()
+        whole.save(out)
     return out.getvalue()
 
 

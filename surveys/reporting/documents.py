@@ -178,9 +178,9 @@ def _front(
     context: dict[str, object], parts: list[tuple[list[str], Typeset]], static: str
 ) -> Typeset:
     """The cover and contents, typeset once the chapters' pages are known. The contents
-    usually fits one page; if it ever runs over, it is typeset again with its real length
-    (after which its length cannot change: the numbers keep their width)."""
-    length = len(FRONT)
+    fits one page; if it ever runs over, it is typeset again with its real length (after
+    which its length cannot change: the numbers keep their width)."""
+    length = 2  # pages: the cover, and the contents
     for _attempt in range(2):
         pages, offset = {}, length
         for sections, part in parts:
@@ -220,8 +220,10 @@ def report_format(templates: str, static: str) -> str:
         Path(__file__).with_name("charts.py"),
         Path(__file__).with_name("presentation.py"),
         Path(__file__).with_name("narrative.py"),
+        Path(__file__).with_name("documents.py"),
         Path(__file__).with_name("typesetting.py"),
         Path(__file__).with_name("assembly.py"),
+        Path(__file__).with_name("svg_text.py"),
     ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

@@ -12,8 +12,9 @@ ticks): 579 labels, 165 different ones, in the demo round's report. Each label i
 Pango once per document; later ones replay the same glyphs at their own place. A centred or
 right-aligned label is moved by its own width, not drawn into a PDF form of its own.
 
-It replaces one internal function, so WeasyPrint is pinned to the 70 series in
-pyproject.toml, and a test renders the same chart both ways and compares the pages.
+It replaces two internal functions (text drawing, and draw_node for anchored labels), so
+WeasyPrint is pinned to the 70 series in pyproject.toml, and a test renders the same chart
+both ways and compares the pages.
 """
 
 from __future__ import annotations
@@ -200,7 +201,8 @@ def text(svg: Any, node: Any, font_size: float) -> None:
     else:
         y = svg.cursor_position[1]
     # A label anchored at its middle or end (see _draw_node) moves left by half or all of it.
-    x_position = x + svg.cursor_d_position[0] - width * getattr(node, "anchor_shift", 0.0)
+    x -= width * getattr(node, "anchor_shift", 0.0)
+    x_position = x + svg.cursor_d_position[0]
     y_position = y + svg.cursor_d_position[1] + y_align
     svg.cursor_position = x + width, y
     node.text_bounding_box = extend_bounding_box(
