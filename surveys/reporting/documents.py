@@ -67,16 +67,14 @@ def _static() -> str:
 def render_pdf(template: str, **context: object) -> bytes:
     """A short PDF in one piece (the workshop report): a template under templates/pdf,
     styled by static/css/report.css, its pages numbered like the round report's."""
+    static = _static()
     g.document_charts = {}
     try:
-        document = typeset(
-            render_template(template, generated=utc_now(), **context),
-            _static(),
-            g.document_charts,
-        )
+        html = render_template(template, generated=utc_now(), **context)
+        document = typeset(html, static, g.document_charts)
     finally:
         g.pop("document_charts", None)
-    return assemble([document], numbers_sheet(_static(), document.pages))
+    return assemble([document], numbers_sheet(static, document.pages))
 
 
 @dataclass(frozen=True)

@@ -204,24 +204,28 @@ def board_pdf(manager: FlaskClient, board_round: RoundRef) -> bytes:
     return bytes(response.data)
 
 
+CHAPTERS = [
+    "Summary",
+    "Who answered",
+    "Maturity by feature",
+    "Managers and frontline practitioners",
+    "Shared commitment and purpose",
+    "Relations of trust",
+    "Balanced exchange of information and resources",
+    "Mutual respect for difference",
+    "Open and mature dialogue over conflicts",
+    "How information flows between agencies",
+    "Method and anonymity",
+]
+
+
 def test_pdf_has_its_sections_and_names_every_notable_gap(
     app: Flask, board_pdf: bytes, board_round: RoundRef
 ) -> None:
     reader = PdfReader(io.BytesIO(board_pdf))
     text = "\n".join(page.extract_text() or "" for page in reader.pages)
     flat = re.sub(r"\s+", " ", text)
-    for section in (
-        "Partnership maturity report",
-        "Contents",
-        "Summary",
-        "Who answered",
-        "Maturity by feature",
-        "Managers and frontline practitioners",
-        "Shared commitment and purpose",
-        "Relations of trust",
-        "How information flows between agencies",
-        "Method and anonymity",
-    ):
+    for section in ("Partnership maturity report", "Contents", *CHAPTERS):
         assert section in flat, section
     assert len(reader.pages) >= 10
     assert reader.metadata is not None and "Test round board" in (reader.metadata.title or "")
@@ -259,21 +263,6 @@ def test_pdf_pages_are_a4_with_running_header_and_numbers(board_pdf: bytes) -> N
         assert f"Page {number}" in text, f"page {number} is not numbered"
         assert "Boundary: partnership maturity" in text
         assert "Test round board" in text, f"page {number} has no running header"
-
-
-CHAPTERS = [
-    "Summary",
-    "Who answered",
-    "Maturity by feature",
-    "Managers and frontline practitioners",
-    "Shared commitment and purpose",
-    "Relations of trust",
-    "Balanced exchange of information and resources",
-    "Mutual respect for difference",
-    "Open and mature dialogue over conflicts",
-    "How information flows between agencies",
-    "Method and anonymity",
-]
 
 
 def test_contents_links_and_bookmarks_lead_to_each_chapters_first_page(board_pdf: bytes) -> None:
