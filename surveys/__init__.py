@@ -28,9 +28,10 @@ def create_app(
 
     from . import cli, database, errors, library, logs, security, templating
     from .admin import views as manage
-    from .analysis import cache as analysis_cache
     from .auth import access
     from .auth import views as auth
+    from .comments import views as moderate
+    from .releases import service as releases
     from .reporting import documents
     from .reporting import views as reports
     from .responses import views as respond
@@ -40,7 +41,7 @@ def create_app(
     logs.init_app(app)
     library.init_app(app)
     database.init_app(app)
-    analysis_cache.init_app(app)
+    releases.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
@@ -50,6 +51,7 @@ def create_app(
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(manage.blueprint)
     app.register_blueprint(reports.blueprint)
+    app.register_blueprint(moderate.blueprint)
     app.register_blueprint(workshops.facilitate)
     app.register_blueprint(workshops.join)
     documents.init_app(app)

@@ -14,14 +14,20 @@ from flask import Flask, current_app, url_for
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from .analysis.cache import round_analysis
 from .analysis.engine import compare
 from .analysis.export import as_csv, as_json
-from .analysis.results import ChangeResult
+from .analysis.results import ChangeResult, RoundAnalysis
 from .auth.models import Role
 from .auth.service import AccountError, create_user
-from .database import db
+from .database import db, forget_deleted_pages
 from .library import current_questionnaire, questionnaire
+from .releases.service import (
+    ReleaseRefused,
+    ensure_final_release,
+    latest_release,
+    publish_release,
+    released_analysis,
+)
 from .reporting.documents import round_report
 from .responses.importing import ImportFailed, describe, parse_responses, read_csv_text
 from .responses.models import Channel, ImportRecord
@@ -179,6 +185,32 @@ def _round_or_fail(slug: str) -> Round:
     return round_
 
 
+def _released_or_fail(round_: Round) -> RoundAnalysis:
+    analysis = released_analysis(round_)
+    if analysis is None:
+        raise click.ClickException(
+            f"'{round_.name}' has no published results yet: they are published when it "
+            f"closes, or now with: flask --app app publish-release {round_.slug}"
+        )
+    return analysis
+
+
+@click.command("publish-release")
+@with_appcontext
+@click.argument("round_slug")
+def publish_release_command(round_slug: str) -> None:
+    """Publish a round's results as they now are (refused if it would expose someone)."""
+    round_ = _round_or_fail(round_slug)
+    try:
+        release = publish_release(round_)
+    except ReleaseRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(
+        f"Published release {release.number} ({release.kind}) of '{round_.name}': "
+        "readers now see these figures until the next release."
+    )
+
+
 @click.command("links")
 @with_appcontext
 @click.argument("round_slug")
@@ -210,6 +242,19 @@ def import_responses_command(round_slug: str, csv_file: Path, again: bool) -> No
             f"{csv_file} was already imported into '{round_.name}' on "
             f"{earlier.imported_on:%d %B %Y} ({earlier.responses} responses); nothing was "
             "imported. To import the same file again, add --again"
+        )
+    elsewhere = db.session.scalar(
+        select(Round)
+        .join(ImportRecord, ImportRecord.round_id == Round.id)
+        .where(ImportRecord.content_hash == content_hash, Round.id != round_.id)
+    )
+    if elsewhere is not None and not again:
+        # Two rounds sharing all but a few responses: comparing them singles those few out.
+        raise click.ClickException(
+            f"{csv_file} was already imported into another round, '{elsewhere.name}'. The "
+            "same responses in two rounds would let a comparison of the rounds show what "
+            "anyone who differs between them answered. Nothing was imported. To import it "
+            "anyway, add --again"
         )
     state = round_.state()
     if round_.is_demo or state is not RoundState.OPEN:
@@ -253,12 +298,12 @@ def import_responses_command(round_slug: str, csv_file: Path, again: bool) -> No
 def export_command(round_slug: str, output_format: str, earlier_slug: str | None) -> None:
     """Print a round's whole analysis, with small groups suppressed."""
     round_ = _round_or_fail(round_slug)
-    analysis = round_analysis(round_)
+    analysis = _released_or_fail(round_)
     changes: tuple[ChangeResult, ...] = ()
     if earlier_slug:
         earlier = _round_or_fail(earlier_slug)
         try:
-            changes = compare(round_analysis(earlier), analysis)
+            changes = compare(_released_or_fail(earlier), analysis)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     if output_format == "json":
@@ -290,6 +335,7 @@ def demo_command(reset: bool) -> None:
                     current_app.config["MIN_CELL_SIZE"],
                 )
             )
+        _publish_demo(existing)
         _echo_links(existing)
         return
     if existing is not None:
@@ -320,7 +366,22 @@ def demo_command(reset: bool) -> None:
     db.session.commit()
     click.echo(f"Created the demo round '{round_.name}' with {len(responses)} synthetic responses.")
     _echo_workshop(create_demo_workshop(round_, q, current_app.config["MIN_CELL_SIZE"]))
+    _publish_demo(round_)
     _echo_links(round_)
+
+
+def _publish_demo(round_: Round) -> None:
+    """The demo round stays open for a year, so its results are an interim release: made
+    when it is built, and again when `demo` finds answers that came in since."""
+    latest = latest_release(round_)
+    if latest is not None and latest.data_version == round_.data_version:
+        return
+    try:
+        release = publish_release(round_)
+    except ReleaseRefused as refusal:
+        click.echo(f"The demo's results were not published again: {refusal}")
+        return
+    click.echo(f"Published the demo's results as release {release.number}.")
 
 
 def _echo_workshop(workshop: WorkshopSession) -> None:
@@ -388,8 +449,13 @@ def report_command(round_slug: str, output: Path, agency_id: str | None) -> None
 def forget_drafts_command() -> None:
     """Delete saved but unsent answers of every closed round (run it daily, e.g. from cron)."""
     closed = [r for r in db.session.scalars(select(Round)) if r.state() is RoundState.CLOSED]
+    for round_ in closed:
+        ensure_final_release(round_)  # a closed round's results are published once
     deleted = sum(forget_unsent_drafts(round_) for round_ in closed)
     click.echo(f"Deleted {deleted} unsent drafts from {len(closed)} closed rounds.")
+    # Also empties what a busy request had to leave in the write-ahead log since yesterday.
+    if not forget_deleted_pages(wait_ms=60_000):
+        raise click.ClickException("Readers kept the database's write-ahead log busy: run again.")
 
 
 def init_app(app: Flask) -> None:
@@ -399,6 +465,7 @@ def init_app(app: Flask) -> None:
         links_command,
         import_responses_command,
         export_command,
+        publish_release_command,
         demo_command,
         forget_drafts_command,
         create_user_command,

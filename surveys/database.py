@@ -24,6 +24,10 @@ NAMING_CONVENTION = {
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another connection's lock
+# A request waits this long for readers still using the write-ahead log; if they outlast it,
+# the next checkpoint empties it, at the latest the daily forget-drafts, which waits longer.
+CHECKPOINT_WAIT_MS = 200
 
 
 class Base(DeclarativeBase):
@@ -42,7 +46,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # Deleted drafts are overwritten, not left readable in free pages of the file.
     cursor.execute("PRAGMA secure_delete=ON")
     for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
@@ -57,6 +61,27 @@ def _owner_only(database: Path) -> None:
         with contextlib.suppress(OSError):
             if file.exists() and file.stat().st_mode & 0o077:
                 file.chmod(0o600)
+
+
+def forget_deleted_pages(wait_ms: int = CHECKPOINT_WAIT_MS) -> bool:
+    """After a delete is committed, empty SQLite's write-ahead log, so no copy of it survives.
+
+    secure_delete zeroes deleted rows in the database file, but the -wal file keeps the old
+    page images until a checkpoint copies them back and TRUNCATE empties it. Returns False
+    if readers still using the log kept it from being emptied within `wait_ms`. Nothing to
+    do on PostgreSQL, whose files are its server's (docs/anonymity.md says what they keep)."""
+    if db.engine.dialect.name != "sqlite":
+        return True
+    with db.engine.connect() as connection:
+        # The checkpoint waits for readers through the busy handler: give it this call's wait.
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+        try:
+            busy, _frames, _copied = connection.exec_driver_sql(
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            ).one()
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return not busy
 
 
 def init_app(app: Flask) -> None:

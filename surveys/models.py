@@ -1,6 +1,9 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from .audit import Download
 from .auth.models import SignInAttempt, User
+from .comments.models import CommentModeration
+from .releases.models import Release
 from .responses.models import (
     Answer,
     Comment,
@@ -37,6 +40,7 @@ __all__ = [
     "WorkshopSession",
     "Answer",
     "Comment",
+    "CommentModeration",
     "CompleteCaseTally",
     "FeatureTally",
     "ImportRecord",
@@ -45,10 +49,12 @@ __all__ = [
     "PartnerTally",
     "ResponseTally",
     "SignInAttempt",
+    "Download",
     "Draft",
     "FeatureScore",
     "Headcount",
     "PartnerRating",
+    "Release",
     "Round",
     "RoundAgency",
     "RoundLocality",

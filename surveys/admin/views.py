@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers.response import Response
 
+from ..audit import Download
 from ..auth.access import ADMINS, roles_required, signed_in_user
 from ..auth.forms import NewUserForm
 from ..auth.models import Role, User
@@ -16,6 +17,12 @@ from ..auth.service import AccountError, create_user
 from ..database import db
 from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg
+from ..releases.service import (
+    ReleaseRefused,
+    ensure_final_release,
+    publish_release,
+    releases_of,
+)
 from ..responses.models import Submission
 from ..rounds.calendar import closing_after, end_of_day, local_date, start_of_day
 from ..rounds.models import Round, RoundStateError, utc_now
@@ -96,7 +103,36 @@ def round_page(slug: str) -> View:
     responses = db.session.scalar(
         select(func.count(Submission.id)).where(Submission.round_id == round_.id)
     )
-    return render_template("manage/round.html", round=round_, responses=responses, form=FlaskForm())
+    return render_template(
+        "manage/round.html",
+        round=round_,
+        responses=responses,
+        releases=list(reversed(releases_of(round_))),
+        form=FlaskForm(),
+    )
+
+
+@blueprint.post("/rounds/<slug>/release")
+def release(slug: str) -> View:
+    round_ = round_or_404(slug)
+    if not FlaskForm().validate():
+        abort(400, "The form could not be checked. Nothing was published.")
+    try:
+        published = publish_release(round_)
+    except ReleaseRefused as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for(".round_page", slug=slug))
+    flash(
+        f"Release {published.number} is published: report readers now see these figures "
+        "until the next release."
+    )
+    return redirect(url_for(".round_page", slug=slug))
+
+
+@blueprint.get("/downloads")
+def downloads() -> View:
+    rows = db.session.scalars(select(Download).order_by(Download.id.desc()).limit(500)).all()
+    return render_template("manage/downloads.html", downloads=rows)
 
 
 @blueprint.route("/rounds/<slug>/edit", methods=["GET", "POST"])
@@ -169,6 +205,8 @@ def open_or_close(slug: str, action: str) -> View:
         flash(str(error))
         return redirect(url_for(".round_page", slug=slug))
     db.session.commit()
+    if action == "close":
+        ensure_final_release(round_)  # its results are published as it closes
     flash(f"The round is now {round_.state().value}.")
     return redirect(url_for(".round_page", slug=slug))
 

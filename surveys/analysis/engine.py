@@ -1,10 +1,18 @@
-"""Builds a round's analysis from its tallies: pure scoring over a few thousand numbers."""
+"""Builds a round's analysis from its tallies: pure scoring over a few thousand numbers.
+
+Protection is decided on membership: a group's size is the number of respondents who
+belong to it, whatever they answered, and one pattern of suppressed groups holds for every
+table. Inside a published group, a figure answered by fewer than k people is withheld, with
+complementary withholding of its own. Every decision also looks back at the counts behind
+the round's earlier releases, so no difference between two releases describes fewer than k.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from ..questionnaire import Questionnaire
@@ -21,7 +29,7 @@ from ..scoring.maturity import CONTESTED, is_contested, maturity_rank
 from ..scoring.reliability import ItemMoments, reliability
 from ..scoring.respondent import MIN_ANSWERED_SHARE
 from ..scoring.statistics import Summary, hedges_g, welch_difference
-from ..scoring.suppression import Relation, protect
+from ..scoring.suppression import Relation, exposures, protect
 from .queries import LevelMoments, RoundTallies, load_tallies, score_distribution
 from .results import (
     FRONTLINE,
@@ -109,9 +117,55 @@ class Breakdown:
             totals[cell] = add(totals[cell], value) if cell in totals else value
         return totals
 
-    def protect(self, counts: Mapping[CellKey, int], k: int) -> frozenset[CellKey]:
+    def protect(
+        self,
+        counts: Mapping[CellKey, int],
+        k: int,
+        *,
+        unknown: frozenset[CellKey] = frozenset(),
+        earlier: Sequence[Mapping[CellKey, int]] = (),
+    ) -> frozenset[CellKey]:
         full = {key: counts.get(key, 0) for key in [*self.keys, *self.hidden]}
-        return protect(full, self.relations, k, hidden=self.hidden)
+        changes = [{key: n - before.get(key, 0) for key, n in full.items()} for before in earlier]
+        return protect(
+            full, self.relations, k, hidden=self.hidden, unknown=unknown, changes=changes
+        )
+
+
+# The counts behind a release's decisions, kept with it (never published) so that the next
+# release can tell how far every group has moved: family -> encoded group -> count.
+Counts = dict[str, dict[str, int]]
+
+
+def _encode(key: object) -> str:
+    parts = key if isinstance(key, tuple) else (key,)
+    return "|".join("" if part is None else str(part) for part in parts)
+
+
+class History:
+    """The counts of a round's earlier releases, looked up per family of figures."""
+
+    def __init__(self, earlier: Sequence[Counts]) -> None:
+        self.earlier = earlier
+
+    def of(self, family: str, keys: Iterable[T]) -> list[dict[T, int]]:
+        keys = list(keys)
+        return [
+            {key: counts.get(family, {}).get(_encode(key), 0) for key in keys}
+            for counts in self.earlier
+        ]
+
+
+@dataclass(frozen=True)
+class Examined:
+    """An analysis and the counts its protection was decided on."""
+
+    analysis: RoundAnalysis
+    counts: Counts
+
+
+def _record(counts: Counts, family: str, values: Mapping[T, int]) -> None:
+    counts[family] = {_encode(key): n for key, n in values.items() if n}
 
 
 def _add_score(a: ScoreDistribution, b: ScoreDistribution) -> ScoreDistribution:
@@ -133,6 +187,19 @@ def analyse_round(round_: Round, questionnaire: Questionnaire, min_cell_size: in
 def analyse(
     round_: Round, questionnaire: Questionnaire, k: int, tallies: RoundTallies
 ) -> RoundAnalysis:
+    return examine(round_, questionnaire, k, tallies).analysis
+
+
+def examine(
+    round_: Round,
+    questionnaire: Questionnaire,
+    k: int,
+    tallies: RoundTallies,
+    earlier: Sequence[Counts] = (),
+) -> Examined:
+    """The analysis of a round's tallies, protected against itself and its earlier releases."""
+    history = History(earlier)
+    counts: Counts = {}
     agency_names = {a.agency_id: a.name for a in round_.agencies}
     # Answers from an agency later removed from the round still count, under their id.
     for agency, _level in tallies.respondents:
@@ -141,7 +208,9 @@ def analyse(
         list(agency_names), questionnaire, [loc.locality_id for loc in round_.localities]
     )
     respondents = breakdown.gather(tallies.respondents, tallies.respondents_by_locality, _add_int)
-    respondent_suppressed = breakdown.protect(respondents, k)
+    everyone = [*breakdown.keys, *breakdown.hidden]
+    pattern = breakdown.protect(respondents, k, earlier=history.of("members", everyone))
+    _record(counts, "members", respondents)
 
     cells: list[CellResult] = []
     distributions: dict[str, dict[CellKey, ScoreDistribution]] = {}
@@ -157,7 +226,12 @@ def analyse(
             for locality, counts in tallies.features_by_locality.get(feature.id, {}).items()
         }
         totals = breakdown.gather(by_group, by_locality, _add_score)
-        suppressed = breakdown.protect({key: d.n for key, d in totals.items()}, k)
+        scored = {key: d.n for key, d in totals.items()}
+        family = f"feature:{feature.id}"
+        suppressed = breakdown.protect(
+            scored, k, unknown=pattern, earlier=history.of(family, everyone)
+        )
+        _record(counts, family, scored)
         distributions[feature.id] = totals
         published[feature.id] = frozenset(set(breakdown.keys) - suppressed)
         for key in breakdown.keys:
@@ -166,15 +240,16 @@ def analyse(
                     key,
                     feature.id,
                     totals.get(key, ScoreDistribution()),
+                    key in pattern,
                     key in suppressed,
                     questionnaire,
                 )
             )
 
-    items, item_totals = _items(breakdown, questionnaire, tallies, k)
+    items, item_totals = _items(breakdown, questionnaire, tallies, k, pattern, history, counts)
     gaps = _gaps(breakdown, questionnaire, distributions, published)
-    partners = _partners(breakdown.agencies, tallies, k)
-    return RoundAnalysis(
+    partners = _partners(breakdown.agencies, tallies, k, pattern, history, counts)
+    analysis = RoundAnalysis(
         round=RoundInfo(
             slug=round_.slug,
             name=round_.name,
@@ -182,7 +257,6 @@ def analyse(
             opens_at=round_.opens_at,
             closes_at=round_.closes_at,
             is_demo=round_.is_demo,
-            data_version=round_.data_version,
             responses=sum(tallies.respondents.values()),
         ),
         min_cell_size=k,
@@ -196,9 +270,12 @@ def analyse(
         partners=partners,
         imbalances=_imbalances(partners),
         sharing_perceptions=_sharing_perceptions(partners),
-        reliability=_reliability(breakdown, questionnaire, tallies.moments, k),
-        responses=_responses(breakdown, tallies, respondents, respondent_suppressed),
+        reliability=_reliability(
+            breakdown, questionnaire, tallies.moments, k, pattern, history, counts
+        ),
+        responses=_responses(breakdown, tallies, respondents, pattern),
     )
+    return Examined(analysis, counts)
 
 
 def _cell(
@@ -206,10 +283,15 @@ def _cell(
     feature: str,
     distribution: ScoreDistribution,
     suppressed: bool,
+    withheld: bool,
     questionnaire: Questionnaire,
 ) -> CellResult:
     if suppressed:
         return CellResult(key.agency, key.level, key.locality, feature, suppressed=True)
+    if withheld:
+        return CellResult(
+            key.agency, key.level, key.locality, feature, suppressed=False, withheld=True
+        )
     mean = distribution.mean
     contested = is_contested(distribution)
     level = None
@@ -235,23 +317,49 @@ def _cell(
 
 
 def _items(
-    breakdown: Breakdown, questionnaire: Questionnaire, tallies: RoundTallies, k: int
+    breakdown: Breakdown,
+    questionnaire: Questionnaire,
+    tallies: RoundTallies,
+    k: int,
+    pattern: frozenset[CellKey],
+    history: History,
+    counts: Counts,
 ) -> tuple[tuple[ItemResult, ...], dict[str, dict[CellKey, ItemDistribution]]]:
     results = []
     by_item: dict[str, dict[CellKey, ItemDistribution]] = {}
+    everyone = [*breakdown.keys, *breakdown.hidden]
     for item in questionnaire.items:
         totals = breakdown.gather(
             tallies.items.get(item.id, {}), tallies.items_by_locality.get(item.id, {}), _add_items
         )
         by_item[item.id] = totals
-        suppressed = breakdown.protect({key: d.answered for key, d in totals.items()}, k)
+        answered = {key: d.answered for key, d in totals.items()}
+        family = f"item:{item.id}"
+        withheld = breakdown.protect(
+            answered, k, unknown=pattern, earlier=history.of(family, everyone)
+        )
+        _record(counts, family, answered)
         for key in breakdown.keys:
-            if key in suppressed:
+            if key in pattern:
                 results.append(
                     ItemResult(key.agency, key.level, key.locality, item.id, item.feature_id, True)
                 )
                 continue
             answers = totals.get(key, ItemDistribution())
+            if key in withheld:
+                results.append(
+                    ItemResult(
+                        key.agency,
+                        key.level,
+                        key.locality,
+                        item.id,
+                        item.feature_id,
+                        False,
+                        share_dont_know=answers.share_dont_know,
+                        withheld=True,
+                    )
+                )
+                continue
             results.append(
                 ItemResult(
                     key.agency,
@@ -328,7 +436,7 @@ def _item_gaps(
     shown = {
         (i.item, i.level)
         for i in items
-        if i.agency is None and i.locality is None and not i.suppressed
+        if i.agency is None and i.locality is None and not i.suppressed and not i.withheld
     }
     gaps = []
     for item in questionnaire.items:
@@ -358,8 +466,18 @@ def _item_gaps(
     return tuple(gaps[:ITEM_GAPS_SHOWN])
 
 
-def _partners(agencies: Sequence[str], tallies: RoundTallies, k: int) -> tuple[PartnerResult, ...]:
-    """Each agency's view of each partner, per question, and all agencies' view together."""
+def _partners(
+    agencies: Sequence[str],
+    tallies: RoundTallies,
+    k: int,
+    pattern: frozenset[CellKey],
+    history: History,
+    counts_kept: Counts,
+) -> tuple[PartnerResult, ...]:
+    """Each agency's view of each partner, per question, and all agencies' view together.
+
+    A rating agency's view is shown only when the agency itself is a published group; inside
+    it, a partner rated by fewer than k is withheld (its don't-know share may show)."""
     by_pair: defaultdict[tuple[str, str, str], ItemDistribution] = defaultdict(ItemDistribution)
     for (rater, _level, partner, question), answers in tallies.partners.items():
         by_pair[(question, rater, partner)] += answers
@@ -383,12 +501,36 @@ def _partners(agencies: Sequence[str], tallies: RoundTallies, k: int) -> tuple[P
             for relation in relations
             for key in relation.cells
         }
-        suppressed = protect(counts, relations, k)
+        hidden_raters = frozenset(key for key in counts if CellKey(key[0], None) in pattern)
+        family = f"partner:{question}"
+        withheld = protect(
+            counts,
+            relations,
+            k,
+            unknown=hidden_raters,
+            changes=[
+                {key: n - before.get(key, 0) for key, n in counts.items()}
+                for before in history.of(family, counts)
+            ],
+        )
+        _record(counts_kept, family, counts)
         for (from_agency, partner), answers in sorted(
             cells.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
         ):
-            if (from_agency, partner) in suppressed:
+            if (from_agency, partner) in hidden_raters:
                 results.append(PartnerResult(from_agency, partner, question, True))
+                continue
+            if (from_agency, partner) in withheld:
+                results.append(
+                    PartnerResult(
+                        from_agency,
+                        partner,
+                        question,
+                        False,
+                        share_dont_know=answers.share_dont_know,
+                        withheld=True,
+                    )
+                )
                 continue
             results.append(
                 PartnerResult(
@@ -456,22 +598,50 @@ def _combine(levels: Iterable[LevelMoments], items: list[str]) -> ItemMoments:
 
 
 def _reliability(
-    breakdown: Breakdown, questionnaire: Questionnaire, moments: Mapping[str, LevelMoments], k: int
+    breakdown: Breakdown,
+    questionnaire: Questionnaire,
+    moments: Mapping[str, LevelMoments],
+    k: int,
+    pattern: frozenset[CellKey],
+    history: History,
+    counts: Counts,
 ) -> tuple[ReliabilityResult, ...]:
+    """Cronbach's alpha for everyone and each level group, over complete cases; shown only
+    for published groups, with at least k complete cases, and never one by subtraction."""
     results = []
+    groups: list[str | None] = [None, *breakdown.level_groups]
+    relations = [Relation[str | None](None, tuple(breakdown.level_groups))]
     for feature in questionnaire.features:
         ids = [item.id for item in feature.items]
-        for group in [None, *breakdown.level_groups]:
-            levels = [
-                moments[level]
-                for level in moments
-                if group is None or breakdown.group_of.get(level) == group
-            ]
-            combined = _combine(levels, ids)
-            if combined.n < k:
+        combined = {
+            group: _combine(
+                [
+                    moments[level]
+                    for level in moments
+                    if group is None or breakdown.group_of.get(level) == group
+                ],
+                ids,
+            )
+            for group in groups
+        }
+        cases = {group: combined[group].n for group in groups}
+        family = f"reliability:{feature.id}"
+        kept_back = protect(
+            cases,
+            relations,
+            k,
+            unknown=frozenset(g for g in groups if CellKey(None, g) in pattern),
+            changes=[
+                {g: n - before.get(g, 0) for g, n in cases.items()}
+                for before in history.of(family, groups)
+            ],
+        )
+        _record(counts, family, cases)
+        for group in groups:
+            if group in kept_back or cases[group] < k:
                 results.append(ReliabilityResult(feature.id, group, suppressed=True))
                 continue
-            result = reliability(ids, combined)
+            result = reliability(ids, combined[group])
             results.append(
                 ReliabilityResult(
                     feature.id,
@@ -578,3 +748,51 @@ def _cell_summary(cell: CellResult | None) -> Summary | None:
     if cell.mean is None or cell.sd is None:
         return None
     return Summary(cell.n, cell.mean, cell.sd**2)
+
+
+def moved_groups(
+    round_: Round,
+    questionnaire: Questionnaire,
+    k: int,
+    tallies: RoundTallies,
+    earlier: Sequence[Counts],
+) -> list[tuple[int, CellKey | Relation[CellKey], int]]:
+    """Published groups (or blocks of suppressed ones under a published total) whose
+    membership has moved by 1 to k-1 since an earlier release: (release index, group, moved).
+
+    An interim release is refused while there are any: the difference between two releases
+    would describe the few who answered in between."""
+    breakdown = _breakdown(round_, questionnaire, tallies)
+    respondents = breakdown.gather(tallies.respondents, tallies.respondents_by_locality, _add_int)
+    pattern = breakdown.protect(respondents, k)
+    everyone = [*breakdown.keys, *breakdown.hidden]
+    found: list[tuple[int, CellKey | Relation[CellKey], int]] = []
+    for index, before in enumerate(History(earlier).of("members", everyone)):
+        change = {key: respondents.get(key, 0) - before[key] for key in everyone}
+        for cell, relation in exposures(
+            change, breakdown.relations, k, pattern | set(breakdown.hidden)
+        ):
+            if cell is not None:
+                found.append((index, cell, change[cell]))
+            elif relation is not None:
+                moved = change.get(relation.total, 0) - sum(
+                    change.get(p, 0) for p in relation.parts if p not in pattern
+                )
+                found.append((index, relation, moved))
+    return found
+
+
+def response_counts(
+    round_: Round, questionnaire: Questionnaire, k: int, tallies: RoundTallies
+) -> tuple[ResponseResult, ...]:
+    """How many have answered so far, protected on its own: all a reader sees of an open
+    round before its first release."""
+    breakdown = _breakdown(round_, questionnaire, tallies)
+    respondents = breakdown.gather(tallies.respondents, tallies.respondents_by_locality, _add_int)
+    return _responses(breakdown, tallies, respondents, breakdown.protect(respondents, k))
+
+
+def _breakdown(round_: Round, questionnaire: Questionnaire, tallies: RoundTallies) -> Breakdown:
+    agencies = [a.agency_id for a in round_.agencies]
+    agencies += sorted({agency for agency, _level in tallies.respondents} - set(agencies))
+    return Breakdown(agencies, questionnaire, [loc.locality_id for loc in round_.localities])

@@ -52,7 +52,14 @@ def as_json(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> di
             "opens_at": info.opens_at.isoformat() + "Z",
             "closes_at": info.closes_at.isoformat() + "Z",
             "is_demo": info.is_demo,
-            "data_version": info.data_version,
+        },
+        # Which publication these figures are: they never change within one.
+        "release": None
+        if info.release is None
+        else {
+            "number": info.release.number,
+            "kind": info.release.kind,
+            "published_at": info.release.published_at.isoformat() + "Z",
         },
         "min_cell_size": analysis.min_cell_size,
         "features": [{"id": i, "name": n} for i, n in analysis.features],

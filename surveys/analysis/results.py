@@ -12,6 +12,15 @@ MANAGEMENT, FRONTLINE = "management", "frontline"
 
 
 @dataclass(frozen=True)
+class ReleaseInfo:
+    """Which publication of a round's results this is: figures never change within one."""
+
+    number: int
+    kind: str  # "interim" (published by an administrator) or "final" (when the round closed)
+    published_at: datetime
+
+
+@dataclass(frozen=True)
 class RoundInfo:
     slug: str
     name: str
@@ -19,8 +28,8 @@ class RoundInfo:
     opens_at: datetime
     closes_at: datetime
     is_demo: bool
-    data_version: int
     responses: int
+    release: ReleaseInfo | None = None  # None only for an analysis that was never published
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,8 @@ class CellResult:
     contested: bool = False
     share_low: float | None = None  # scoring 2 or below
     share_high: float | None = None  # scoring 4 or above
+    # Published group, but fewer than k scored on the feature: its figures are kept back.
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,8 @@ class ItemResult:
     share_dont_know: float | None = None  # of all who were asked
     # shares of all who were asked answering 1, 2, 3, 4, 5 (as given) and don't know
     distribution: tuple[float, ...] | None = None
+    # Published group, but fewer than k answered 1-5: only the don't-know share is shown.
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,7 @@ class PartnerResult:
     n: int | None = None
     mean: float | None = None
     share_dont_know: float | None = None
+    withheld: bool = False  # fewer than k rated: only the don't-know share is shown
 
 
 @dataclass(frozen=True)

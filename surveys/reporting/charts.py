@@ -244,15 +244,25 @@ def _finite(value: float | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
+# Charts are drawn from figures as printed (scores to two decimals, shares to whole
+# percents), so their geometry says no more than the numbers in the table beside them.
+SCORE_PLACES = 2
+
+
 def _score(value: float | None) -> float | None:
-    """A mean score clamped to the 1-5 scale, or None."""
+    """A mean score as published, clamped to the 1-5 scale, or None."""
     number = _finite(value)
-    return None if number is None else min(5.0, max(1.0, number))
+    return None if number is None else min(5.0, max(1.0, round(number, SCORE_PLACES)))
+
+
+def _as_percent(share: float) -> float:
+    return math.floor(share * 100 + 0.5) / 100
 
 
 def _share(value: float | None) -> float:
+    """A share as published (a whole percent), between 0 and 1."""
     number = _finite(value)
-    return 0.0 if number is None else min(1.0, max(0.0, number))
+    return 0.0 if number is None else min(1.0, max(0.0, _as_percent(number)))
 
 
 def _signed(value: float) -> str:
@@ -1378,6 +1388,8 @@ def bar_chart(
         )
         baseline = _first_baseline(centre, 1, 13, 13)
         value = _finite(bar.value)
+        if value is not None:
+            value = _as_percent(value) if percent else round(value, SCORE_PLACES)
         if bar.suppressed:
             canvas.hatched(x0, centre - bar_h / 2, track, bar_h)
             continue

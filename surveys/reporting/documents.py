@@ -1,7 +1,7 @@
 """The PDF maturity report: HTML from templates, typeset in parts by WeasyPrint.
 
-A report is cached on disk per round, data version, minimum group size and agency, so a
-second download is immediate and every worker process shares the copy.
+A report is cached on disk per round, release, minimum group size and agency, so a second
+download is immediate and every worker process shares the copy.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 from flask import Flask, current_app, g, render_template
 from markupsafe import Markup
 
-from ..analysis.cache import round_analysis
-from ..analysis.comments import PublishedComment, published_comments
 from ..library import questionnaire
+from ..releases.comments import PublishedComment
+from ..releases.service import Published, published
 from ..rounds.models import Round, utc_now
 from ..rounds.service import previous_round
 from ..workshops.models import WorkshopAction
@@ -49,10 +49,20 @@ def svg_image(svg: Markup) -> Markup:
     return Markup('<img class="chart" src="{}/{}" alt="{}">').format(CHARTS, name, alt)
 
 
+class NotPublished(LookupError):
+    """A report was asked for before the round's first release."""
+
+
+def release_of(round_: Round) -> Published:
+    found = published(round_)
+    if found is None:
+        raise NotPublished(f"'{round_.name}' has no published results yet")
+    return found
+
+
 def report_for(round_: Round, agency: str | None) -> Report:
-    analysis = round_analysis(round_)
     return Report(
-        analysis=analysis,
+        analysis=release_of(round_).analysis,
         questionnaire=questionnaire(round_.questionnaire_version),
         scope=Scope(agency=agency, visible_agencies=frozenset({agency}) if agency else None),
         agency_names={a.agency_id: a.name for a in round_.agencies},
@@ -134,12 +144,10 @@ def chapters(report: Report, actions: RoundActions) -> tuple[list[str], list[str
 def render_report(round_: Round, agency: str | None = None, with_charts: bool = True) -> bytes:
     """Build the PDF afresh (the benchmark also renders it without charts, for comparison)."""
     report = report_for(round_, agency)
-    levels = {level.id: level.group for level in report.questionnaire.levels}
+    said = release_of(round_).comments
     comments: dict[str, list[PublishedComment]] = {
         feature.id: [
-            c
-            for c in published_comments(round_.id, feature.id, report.analysis, levels)
-            if agency is None or c.agency == agency
+            c for c in said if c.feature == feature.id and (agency is None or c.agency == agency)
         ]
         for feature in report.questionnaire.features
     }
@@ -229,8 +237,9 @@ def report_format(templates: str, static: str) -> str:
 
 def cache_path(round_: Round, agency: str | None) -> Path:
     fingerprint = report_format(str(current_app.template_folder), str(current_app.static_folder))
+    release = release_of(round_).release
     name = (
-        f"{round_.public_token}-v{round_.data_version}-k{current_app.config['MIN_CELL_SIZE']}"
+        f"{round_.public_token}-v{release.number}-k{release.min_cell_size}"
         f"-a{round_actions(round_, agency).fingerprint}-{fingerprint}-{agency or 'partnership'}.pdf"
     )
     return Path(current_app.instance_path) / "reports" / name

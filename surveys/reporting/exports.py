@@ -1,22 +1,18 @@
-"""Spreadsheet downloads: the analysis tables (suppression applied), and, for administrators
-only, individual anonymised responses without any free text."""
+"""Spreadsheet downloads of a release's analysis tables (suppression applied).
+
+There is no download of individual responses: however anonymised, a lone strategic lead's
+or a lone locality's row is unique in such a file."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select
 
 from ..analysis.export import as_csv, as_json
 from ..analysis.results import RoundAnalysis
-from ..database import db
-from ..questionnaire import Questionnaire
-from ..responses.models import Answer, PartnerRating, Submission
-from ..rounds.models import Round
 
 SHEETS = (
     "cells",
@@ -82,61 +78,4 @@ def analysis_xlsx(analysis: RoundAnalysis) -> bytes:
         sheet.freeze_panes = "A2"
     output = io.BytesIO()
     book.save(output)
-    return output.getvalue()
-
-
-def responses_csv(round_: Round, questionnaire: Questionnaire) -> str:
-    """One row per response: context, answers (DK for don't know), partner ratings.
-
-    No comments, no date, and a running number instead of the stored id, so a row cannot
-    be matched to anything else. Small groups can still stand out in a file like this,
-    which is why only administrators may download it.
-    """
-    item_ids = [item.id for item in questionnaire.items]
-    partner_columns = [
-        f"{agency.agency_id}/{q.id}"
-        for agency in round_.agencies
-        for q in questionnaire.partners.questions
-    ]
-    answers: dict[int, dict[str, str]] = {}
-    for submission_id, item_id, value in db.session.execute(
-        select(Answer.submission_id, Answer.item_id, Answer.value).where(
-            Answer.round_id == round_.id
-        )
-    ):
-        answers.setdefault(submission_id, {})[item_id] = "DK" if value is None else str(value)
-    for submission_id, partner, question, value in db.session.execute(
-        select(
-            PartnerRating.submission_id,
-            PartnerRating.partner_agency_id,
-            PartnerRating.question_id,
-            PartnerRating.value,
-        ).where(PartnerRating.round_id == round_.id)
-    ):
-        answers.setdefault(submission_id, {})[f"{partner}/{question}"] = (
-            "DK" if value is None else str(value)
-        )
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
-    # No channel: "answered in a workshop" would narrow a row down to the people in one room.
-    context = ["agency", "level", "locality", "co_location", "years_in_partnership"]
-    writer.writerow(["response", *context, *item_ids, *partner_columns])
-    submissions = db.session.scalars(
-        select(Submission)
-        .where(Submission.round_id == round_.id)
-        .order_by(Submission.agency_id, Submission.level_id, Submission.id)
-    )
-    for number, submission in enumerate(submissions, start=1):
-        given = answers.get(submission.id, {})
-        writer.writerow(
-            [
-                number,
-                submission.agency_id,
-                submission.level_id,
-                submission.locality_id or "",
-                submission.co_location or "",
-                submission.years_in_partnership or "",
-                *(given.get(column, "") for column in [*item_ids, *partner_columns]),
-            ]
-        )
     return output.getvalue()

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 
-from ..analysis.cache import round_analysis
-from ..analysis.comments import published_comments
 from ..analysis.engine import compare
+from ..audit import record_download
 from ..auth.access import (
     ADMINS,
     FULL_REPORT_READERS,
@@ -18,6 +17,7 @@ from ..auth.access import (
 )
 from ..database import db
 from ..library import questionnaire
+from ..releases.service import Published, live_response_counts, published
 from ..rounds.models import Round
 from ..rounds.service import find_round
 from . import documents, exports
@@ -58,9 +58,19 @@ def reader_scope(round_: Round) -> Scope:
     return Scope(agency=agency, locality=locality, visible_agencies=visible)
 
 
+def release_or_404(round_: Round) -> Published:
+    found = published(round_)
+    if found is None:
+        abort(404, f"The results of ‘{round_.name}’ have not been published yet.")
+    return found
+
+
 def build_report(round_: Round, scope: Scope, earlier: Round | None = None) -> Report:
-    analysis = round_analysis(round_)
-    changes = compare(round_analysis(earlier), analysis) if earlier is not None else ()
+    analysis = release_or_404(round_).analysis
+    before = published(earlier) if earlier is not None else None
+    if earlier is not None and before is None:
+        abort(404, f"The results of ‘{earlier.name}’ have not been published yet.")
+    changes = compare(before.analysis, analysis) if before is not None else ()
     return Report(
         analysis=analysis,
         questionnaire=questionnaire(round_.questionnaire_version),
@@ -93,6 +103,20 @@ def rounds() -> str:
 def dashboard(slug: str) -> str:
     round_ = round_or_404(slug)
     scope = reader_scope(round_)
+    user = signed_in_user()
+    found = published(round_)
+    if found is None:
+        # Before the first release a reader sees how many have answered, and nothing else.
+        return render_template(
+            "reports/awaiting.html",
+            round=round_,
+            responses=live_response_counts(round_),
+            agency_names={a.agency_id: a.name for a in round_.agencies},
+            level_names={
+                level.id: level.name for level in questionnaire(round_.questionnaire_version).levels
+            },
+            is_admin=user is not None and user.role_enum in ADMINS,
+        )
     earlier_slug = request.args.get("compare") or None
     earlier = None
     if earlier_slug:
@@ -100,10 +124,10 @@ def dashboard(slug: str) -> str:
         if earlier is None:
             abort(404, "That round cannot be compared with this one.")
     report = build_report(round_, scope, earlier)
-    user = signed_in_user()
     return render_template(
         "reports/dashboard.html",
         round=round_,
+        release=found.release,
         report=report,
         summary=executive_summary(report),
         comparable=comparable_rounds(round_),
@@ -122,11 +146,11 @@ def feature(slug: str, feature_id: str) -> str:
     summary = next((s for s in report.feature_summaries() if s.feature.id == feature_id), None)
     if summary is None:
         abort(404, "There is no such feature in this round's questionnaire.")
-    levels = {level.id: level.group for level in report.questionnaire.levels}
     comments = [
         c
-        for c in published_comments(round_.id, feature_id, report.analysis, levels)
-        if scope.may_see(c.agency)
+        for c in release_or_404(round_).comments
+        if c.feature == feature_id
+        and scope.may_see(c.agency)
         and (scope.agency is None or c.agency == scope.agency)
         and scope.locality is None
     ]
@@ -150,8 +174,10 @@ def pdf(slug: str) -> Response:
     scope = reader_scope(round_)
     if scope.locality:
         abort(400, "Reports are for the partnership or one agency.")
+    release = release_or_404(round_).release
     document = documents.round_report(round_, agency)
-    name = f"boundary-{round_.slug}{'-' + agency if agency else ''}.pdf"
+    record_download(f"report{' ' + agency if agency else ''} (PDF)", round_, release.number)
+    name = f"boundary-{round_.slug}-release-{release.number}{'-' + agency if agency else ''}.pdf"
     return Response(
         document,
         mimetype="application/pdf",
@@ -166,7 +192,9 @@ def pdf(slug: str) -> Response:
 @roles_required(FULL_REPORT_READERS)
 def analysis_export(slug: str, file_format: str) -> Response:
     round_ = round_or_404(slug)
-    analysis = round_analysis(round_)
+    found = release_or_404(round_)
+    analysis = found.analysis
+    record_download(f"analysis ({file_format.upper()})", round_, found.release.number)
     if file_format == "csv":
         body: bytes = exports.analysis_csv(analysis).encode("utf-8-sig")
         mimetype = "text/csv"
@@ -177,20 +205,9 @@ def analysis_export(slug: str, file_format: str) -> Response:
         body,
         mimetype=mimetype,
         headers={
-            "Content-Disposition": f'attachment; filename="boundary-{round_.slug}.{file_format}"'
-        },
-    )
-
-
-@blueprint.get("/<slug>/responses.csv")
-@roles_required(ADMINS)
-def responses_export(slug: str) -> Response:
-    round_ = round_or_404(slug)
-    body = exports.responses_csv(round_, questionnaire(round_.questionnaire_version))
-    return Response(
-        body.encode("utf-8-sig"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="boundary-{round_.slug}-responses.csv"'
+            "Content-Disposition": (
+                f'attachment; filename="boundary-{round_.slug}-release-'
+                f'{found.release.number}.{file_format}"'
+            )
         },
     )

@@ -83,7 +83,10 @@ class Answer(Base):
     """One statement's answer as given (1-5); None means "don't know / not applicable"."""
 
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_round_item", "round_id", "item_id"),)
+    __table_args__ = (
+        Index("ix_answers_round_item", "round_id", "item_id"),
+        {"sqlite_with_rowid": False},  # no hidden rowid: no order of arrival
+    )
 
     submission_id: Mapped[int] = mapped_column(
         SubmissionId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
@@ -97,7 +100,10 @@ class FeatureScore(Base):
     """A respondent's score on one feature, worked out once at submit time for fast analysis."""
 
     __tablename__ = "feature_scores"
-    __table_args__ = (Index("ix_feature_scores_round_feature", "round_id", "feature_id"),)
+    __table_args__ = (
+        Index("ix_feature_scores_round_feature", "round_id", "feature_id"),
+        {"sqlite_with_rowid": False},  # no hidden rowid: no order of arrival
+    )
 
     submission_id: Mapped[int] = mapped_column(
         SubmissionId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
@@ -113,7 +119,10 @@ class PartnerRating(Base):
     """How a respondent rates one partner agency on one partner question (None: don't know)."""
 
     __tablename__ = "partner_ratings"
-    __table_args__ = (Index("ix_partner_ratings_round_partner", "round_id", "partner_agency_id"),)
+    __table_args__ = (
+        Index("ix_partner_ratings_round_partner", "round_id", "partner_agency_id"),
+        {"sqlite_with_rowid": False},  # no hidden rowid: no order of arrival
+    )
 
     submission_id: Mapped[int] = mapped_column(
         SubmissionId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
@@ -128,6 +137,7 @@ class Comment(Base):
     """A free-text comment on one feature; shown only for groups of at least the minimum size."""
 
     __tablename__ = "comments"
+    __table_args__ = {"sqlite_with_rowid": False}  # no hidden rowid: no order of arrival
 
     submission_id: Mapped[int] = mapped_column(
         SubmissionId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
@@ -135,6 +145,7 @@ class Comment(Base):
     feature_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), server_default="pending")  # CommentStatus
 
 
 class ImportRecord(Base):

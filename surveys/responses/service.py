@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
-from ..database import db
+from ..database import db, forget_deleted_pages
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, utc_now
 from ..scoring.respondent import feature_result
@@ -112,6 +112,7 @@ def submit_draft(round_: Round, questionnaire: Questionnaire, code: str) -> Subm
         raise
     record_submissions(round_, questionnaire, [response], Channel.ONLINE, today())
     db.session.commit()
+    forget_deleted_pages()  # the draft's earlier versions, comments edited out included
     return SubmitResult.SUBMITTED
 
 
@@ -119,6 +120,8 @@ def forget_unsent_drafts(round_: Round) -> int:
     """Drafts of a closed round were never sent and never will be: they are deleted."""
     deleted = db.session.execute(delete(Draft).where(Draft.round_id == round_.id))
     db.session.commit()
+    if getattr(deleted, "rowcount", 0):
+        forget_deleted_pages()
     return int(getattr(deleted, "rowcount", 0))
 
 
@@ -163,6 +166,7 @@ def record_submissions(
     scores: list[dict[str, Any]] = []
     ratings: list[dict[str, Any]] = []
     comments: list[dict[str, Any]] = []
+    comment_status = "published" if channel is Channel.DEMO else "pending"
     for submission_id, response in zip(submission_ids, responses, strict=True):
         keys = {"submission_id": submission_id, "round_id": round_.id}
         answers += [
@@ -186,7 +190,8 @@ def record_submissions(
             for question, value in by_question.items()
         ]
         comments += [
-            {**keys, "feature_id": feature_id, "text": text}
+            # Demo comments are made up, so they need no moderator before the demo shows them.
+            {**keys, "feature_id": feature_id, "text": text, "status": comment_status}
             for feature_id, text in response.comments.items()
         ]
     for model, rows in (

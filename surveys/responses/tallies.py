@@ -41,6 +41,7 @@ class ResponseTally(Base):
     """How many responses came from each agency, level and locality, by channel."""
 
     __tablename__ = "response_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # no hidden rowid: no order of arrival
 
     round_id: Mapped[int] = _round_key()
     agency_id: Mapped[str] = _key()
@@ -54,6 +55,7 @@ class ItemTally(Base):
     """How many in each group gave each answer (as given, 0 = don't know) to each statement."""
 
     __tablename__ = "item_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # no hidden rowid: no order of arrival
 
     round_id: Mapped[int] = _round_key()
     agency_id: Mapped[str] = _key()
@@ -68,6 +70,7 @@ class FeatureTally(Base):
     """How many in each group reached each feature score, kept exact as sum over answered."""
 
     __tablename__ = "feature_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # no hidden rowid: no order of arrival
 
     round_id: Mapped[int] = _round_key()
     agency_id: Mapped[str] = _key()
@@ -84,6 +87,7 @@ class CompleteCaseTally(Base):
     how many they are and the sum of their item scores (for Cronbach's alpha)."""
 
     __tablename__ = "complete_case_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # no hidden rowid: no order of arrival
 
     round_id: Mapped[int] = _round_key()
     level_id: Mapped[str] = _key()
@@ -96,6 +100,7 @@ class ItemPairTally(Base):
     """Per level, the sum of products of two statements' item scores over complete cases."""
 
     __tablename__ = "item_pair_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # no hidden rowid: no order of arrival
 
     round_id: Mapped[int] = _round_key()
     level_id: Mapped[str] = _key()
@@ -108,6 +113,7 @@ class PartnerTally(Base):
     """How each agency's staff, by level, rate each partner agency on each partner question."""
 
     __tablename__ = "partner_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # no hidden rowid: no order of arrival
 
     round_id: Mapped[int] = _round_key()
     agency_id: Mapped[str] = _key()  # the rater's agency

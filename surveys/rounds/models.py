@@ -43,6 +43,9 @@ class Round(Base):
     created_on: Mapped[date]
     # Goes up with every batch of responses: caches of analysis and reports key on it.
     data_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The number of the release readers see (0: none yet); releases themselves are kept in
+    # surveys/releases, this spares every reader's request a query to find the latest.
+    latest_release: Mapped[int] = mapped_column(default=0, server_default="0")
 
     agencies: Mapped[list[RoundAgency]] = relationship(
         back_populates="round", order_by="RoundAgency.position", cascade="all, delete-orphan"

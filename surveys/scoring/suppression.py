@@ -15,6 +15,9 @@ Rules (docs/analysis.md):
    describe at least k respondents, so no small block is revealed either.
 While a rule is broken, the published cell with the fewest respondents in a relation that
 breaks it is suppressed as well (parts before totals), and the check runs again.
+4. Differences: a cell published again in a later release must have changed by 0 or by at
+   least k members since every earlier release, or the difference between the two would
+   describe the few who came in between; the same three rules hold for the changes.
 
 Hidden cells are groups never published (for example respondents who gave no locality);
 they are protected like suppressed ones when they are small.
@@ -25,7 +28,8 @@ from __future__ import annotations
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Generic, TypeVar
+from functools import cached_property, lru_cache
+from typing import Any, Generic, TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -82,12 +86,28 @@ class _RowSpace(Generic[Key]):
                 vector = [a - factor * b for a, b in zip(vector, row, strict=True)]
         return vector
 
+    @cached_property
+    def derived(self) -> frozenset[Key]:
+        """The unknown cells that follow one by one: with the basis fully reduced, exactly
+        those whose pivot row has no other entry."""
+        cells = {index: cell for cell, index in self.columns.items()}
+        return frozenset(
+            cells[pivot] for pivot, row in self.pivots if sum(1 for value in row if value) == 1
+        )
+
     def derivable(self, cells: Iterable[Key]) -> bool:
         """Whether the sum of these unknown cells follows from the published figures."""
         vector = [Fraction(0)] * len(self.columns)
         for cell in cells:
             vector[self.columns[cell]] += 1
         return not any(self._reduce(vector))
+
+
+@lru_cache(maxsize=512)
+def _space(relations: tuple[Relation[Any], ...], unknown: frozenset[Any]) -> _RowSpace[Any]:
+    """The row space for a set of unknown cells: every statement and feature of a round
+    usually shares one pattern, and elimination in exact fractions is the costly part."""
+    return _RowSpace(relations, unknown)
 
 
 def _violation(
@@ -98,8 +118,8 @@ def _violation(
     sensitive: set[Key],
 ) -> tuple[Key | None, Relation[Key] | None] | None:
     """The first broken rule: a derivable small cell, or a relation revealing a small block."""
-    space = _RowSpace(relations, unknown)
-    derived = {cell for cell in unknown if space.derivable([cell])}
+    space = _space(tuple(relations), frozenset(unknown))
+    derived = space.derived
     for cell in sorted(sensitive & derived, key=repr):
         return cell, None
     for relation in relations:
@@ -118,10 +138,73 @@ def protect(
     relations: Sequence[Relation[Key]],
     k: int,
     hidden: Collection[Key] = (),
+    *,
+    unknown: Collection[Key] = (),
+    changes: Sequence[Mapping[Key, int]] = (),
 ) -> frozenset[Key]:
-    """The cells to suppress so that no group of fewer than k respondents is revealed."""
+    """The cells to suppress so that no group of fewer than k respondents is revealed.
+
+    `unknown`: cells already kept back by a coarser decision (a figure inside a suppressed
+    group), which stay suppressed. `changes`: for each earlier release, how much each cell has
+    grown since; no change of 1 to k-1 may be published or worked out either."""
+    extra = set(unknown)
     hidden_set = set(hidden)
+    while True:
+        suppressed = _protect(counts, relations, k, hidden_set, extra)
+        before = len(extra)
+        for change in changes:
+            for cell, relation in exposures(change, relations, k, suppressed | hidden_set):
+                touching = [relation] if relation else [r for r in relations if cell in r.cells]
+                if cell is not None and cell not in suppressed and cell not in hidden_set:
+                    extra.add(cell)
+                    continue
+                options = [
+                    c
+                    for r in touching
+                    for c in r.cells
+                    if c not in suppressed and c not in hidden_set and counts.get(c, 0) > 0
+                ]
+                if options:
+                    extra.add(min(options, key=lambda c: (counts.get(c, 0), repr(c))))
+        if len(extra) == before:
+            return suppressed
+
+
+def exposures(
+    counts: Mapping[Key, int],
+    relations: Sequence[Relation[Key]],
+    k: int,
+    unknown: Collection[Key],
+) -> list[tuple[Key | None, Relation[Key] | None]]:
+    """What a reader could learn about 1 to k-1 people: small cells published or worked out,
+    and small blocks of unknown parts under a known total."""
+    unknown_set = set(unknown)
+    space = _space(tuple(relations), frozenset(unknown_set))
+    derived = space.derived
+    found: list[tuple[Key | None, Relation[Key] | None]] = [
+        (cell, None)
+        for cell, n in sorted(counts.items(), key=lambda kv: repr(kv[0]))
+        if 0 < n < k and (cell not in unknown_set or cell in derived)
+    ]
+    for relation in relations:
+        if relation.total in unknown_set and relation.total not in derived:
+            continue
+        block = [p for p in relation.parts if p in unknown_set and p not in derived]
+        size = sum(counts.get(p, 0) for p in block)
+        if 0 < size < k and space.derivable(block):
+            found.append((None, relation))
+    return found
+
+
+def _protect(
+    counts: Mapping[Key, int],
+    relations: Sequence[Relation[Key]],
+    k: int,
+    hidden_set: set[Key],
+    extra: set[Key],
+) -> frozenset[Key]:
     suppressed = {c for c, n in counts.items() if 0 < n < k and c not in hidden_set}
+    suppressed |= extra - hidden_set
     sensitive = {c for c, n in counts.items() if 0 < n < k}
     totals = {relation.total for relation in relations}
 
@@ -151,10 +234,10 @@ def protect(
                 # does, or it could be worked out and would protect nothing.
                 lone = len(missing) == 1 and (missing[0] in suppressed or missing[0] in sensitive)
                 if lone or small_block:
-                    extra = cheapest(relation.parts if small_block else relation.cells)
-                    extra = extra if extra is not None else cheapest([relation.total])
-                    if extra is not None:
-                        suppressed.add(extra)
+                    partner = cheapest(relation.parts if small_block else relation.cells)
+                    partner = partner if partner is not None else cheapest([relation.total])
+                    if partner is not None:
+                        suppressed.add(partner)
                         changed = True
         # Then the exact check, which also sees chains through several relations.
         found = _violation(counts, relations, k, suppressed | hidden_set, sensitive)
@@ -166,10 +249,10 @@ def protect(
             if exposing_relation
             else [r for r in relations if exposed_cell in r.cells]
         )
-        extra = cheapest(c for r in touching for c in r.cells) or cheapest(counts)
-        if extra is None:
+        partner = cheapest(c for r in touching for c in r.cells) or cheapest(counts)
+        if partner is None:
             raise AssertionError("suppression could not protect a small group")  # unreachable
-        suppressed.add(extra)
+        suppressed.add(partner)
 
 
 def derivable_small_groups(
@@ -181,7 +264,7 @@ def derivable_small_groups(
 ) -> list[Key]:
     """An audit: small cells whose figures could still be worked out (empty when protected)."""
     unknown = set(suppressed) | set(hidden)
-    space = _RowSpace(relations, unknown)
+    space = _space(tuple(relations), frozenset(unknown))
     return [
         cell
         for cell, n in counts.items()

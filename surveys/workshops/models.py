@@ -111,6 +111,7 @@ class RoomAnswer(Base):
     """A statement's answer in the room (1-5; None for don't know)."""
 
     __tablename__ = "workshop_answers"
+    __table_args__ = {"sqlite_with_rowid": False}  # no hidden rowid: no order of arrival
 
     response_id: Mapped[int] = mapped_column(
         SubmissionId, ForeignKey("workshop_responses.id", ondelete="CASCADE"), primary_key=True

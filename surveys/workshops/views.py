@@ -26,12 +26,12 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
-from ..analysis.cache import round_analysis
 from ..auth.access import FACILITATORS, roles_required, signed_in_user
 from ..database import db
 from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg, shown_address
 from ..questionnaire import Questionnaire
+from ..releases.service import Published, published
 from ..reporting.documents import workshop_report
 from ..reporting.exports import spreadsheet_safe
 from ..responses.answers import DONT_KNOW
@@ -54,21 +54,18 @@ def min_cell_size() -> int:
     return int(current_app.config["MIN_CELL_SIZE"])
 
 
-def survey_shown(workshop: WorkshopSession) -> bool:
-    """Whether the linked round's results may be set beside the room's.
-
-    Not while the room's own answers are being added to them: the survey's figures would
-    move with every send, one person at a time, in front of the room, and undo the rule that
-    the room's figures move only in steps of k. They are shown once the workshop has ended."""
-    if workshop.round is None:
-        return False
-    return not workshop.counts_towards_round or workshop.ended_at is not None
+def survey_release(workshop: WorkshopSession) -> Published | None:
+    """The linked round's latest release, shown beside the room's figures. It never moves
+    with a response, nor with the room's own answers when they count towards the round:
+    those enter the round's figures at its next release."""
+    return published(workshop.round) if workshop.round is not None else None
 
 
 def room_view(workshop: WorkshopSession) -> RoomView:
     """The room's figures, beside the linked round's published results where allowed."""
     q = questionnaire(workshop.questionnaire_version)
-    survey = round_analysis(workshop.round) if survey_shown(workshop) and workshop.round else None
+    release = survey_release(workshop)
+    survey = release.analysis if release else None
     figures = room.figures(workshop, service.statements(workshop, q), q, min_cell_size())
     return RoomView(workshop, q, figures, survey)
 
@@ -170,7 +167,8 @@ def screen_context(workshop: WorkshopSession) -> dict[str, Any]:
 
 def screen_tag(workshop: WorkshopSession) -> str:
     """Changes whenever anything a screen shows changes: the room, the rule, the survey."""
-    survey = workshop.round.data_version if survey_shown(workshop) and workshop.round else 0
+    release = survey_release(workshop)
+    survey = release.release.id if release else 0
     return f"{workshop.id}-{workshop.version}-{min_cell_size()}-{survey}"
 
 

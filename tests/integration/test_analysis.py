@@ -12,12 +12,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from surveys.analysis.cache import round_analysis
-from surveys.analysis.comments import published_comments
-from surveys.analysis.engine import Breakdown, compare
+from surveys.analysis.engine import Breakdown, analyse_round, compare
 from surveys.analysis.results import RoundAnalysis
 from surveys.database import db
-from surveys.library import current_questionnaire
+from surveys.library import current_questionnaire, questionnaire
 from surveys.questionnaire import Questionnaire
 from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel, FeatureScore, Submission
@@ -51,7 +49,9 @@ def analysis_of(app: Flask, slug: str) -> RoundAnalysis:
     with app.app_context():
         round_ = db.session.scalar(select(Round).where(Round.slug == slug))
         assert round_ is not None
-        return round_analysis(round_)
+        return analyse_round(
+            round_, questionnaire(round_.questionnaire_version), app.config["MIN_CELL_SIZE"]
+        )
 
 
 def known_round(app: Flask, make_round: MakeRound, questionnaire: Questionnaire) -> RoundAnalysis:
@@ -308,49 +308,6 @@ def test_tallies_agree_with_the_stored_answers(
             assert analysis.cell(feature.id, locality="north").mean == pytest.approx(north)
 
 
-def test_analysis_is_cached_until_a_response_arrives(
-    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
-) -> None:
-    make_round("cached")
-    store(app, "cached", synthetic_responses(questionnaire, 40, seed=1))
-    cache = app.extensions["analysis_cache"]
-    first = analysis_of(app, "cached")
-    assert analysis_of(app, "cached") is first
-    assert cache.computed == 1
-    store(app, "cached", [respondent(questionnaire, "police", "frontline", 5)])
-    second = analysis_of(app, "cached")
-    assert cache.computed == 2
-    assert second.round.responses == 41 and second.round.data_version > first.round.data_version
-
-
-def test_comments_only_for_groups_of_at_least_k(
-    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
-) -> None:
-    make_round("comments", agencies=["police", "health", "education"])
-    people = [
-        respondent(questionnaire, "police", "frontline", 3, comments={"trust": f"Police {i}"})
-        for i in range(6)
-    ]
-    people += [
-        respondent(questionnaire, "health", "frontline", 3, comments={"trust": "Health only"})
-        for _ in range(2)
-    ]
-    # Education gives the suppression a complement for health other than the police.
-    people += [respondent(questionnaire, "education", "frontline", 3) for _ in range(5)]
-    store(app, "comments", people)
-    analysis = analysis_of(app, "comments")
-    levels: dict[str, str] = {level.id: level.group for level in questionnaire.levels}
-    with app.app_context():
-        round_id = db.session.scalar(select(Round.id).where(Round.slug == "comments"))
-        assert round_id is not None
-        comments = published_comments(round_id, "trust", analysis, levels)
-    labels = {(c.agency, c.level) for c in comments if c.text.startswith("Police")}
-    assert labels == {("police", "frontline")}
-    health = [c for c in comments if c.text == "Health only"]
-    # Health has two respondents: their comments carry no health label.
-    assert health and all(c.agency != "health" for c in health)
-
-
 def test_comparing_two_rounds(
     app: Flask, make_round: MakeRound, questionnaire: Questionnaire
 ) -> None:
@@ -377,6 +334,11 @@ def test_export_json_and_csv_through_the_cli(
 ) -> None:
     known_round(app, make_round, questionnaire)
     runner = app.test_cli_runner()
+    refused = runner.invoke(args=["export", "known", "--format", "json"])
+    assert refused.exit_code == 1 and "has no published results yet" in refused.output
+    assert "publish-release known" in refused.output
+    release = runner.invoke(args=["publish-release", "known"])
+    assert release.exit_code == 0 and "Published release 1 (interim)" in release.output
     result = runner.invoke(args=["export", "known", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

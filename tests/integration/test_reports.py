@@ -27,7 +27,7 @@ from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
 from surveys.rounds.models import Round
-from tests.helpers import RoundRef
+from tests.helpers import RoundRef, publish
 
 MakeRound = Callable[..., RoundRef]
 
@@ -77,6 +77,7 @@ def board_round(app: Flask, make_round: MakeRound, questionnaire: Questionnaire)
         assert live is not None
         record_submissions(live, current_questionnaire(), people, Channel.IMPORT, date.today())
         db.session.commit()
+    publish(app, "board")
     return round_
 
 
@@ -127,6 +128,7 @@ def test_dashboard_filters_by_agency_and_locality(
         assert live is not None
         record_submissions(live, current_questionnaire(), people, Channel.IMPORT, date.today())
         db.session.commit()
+    publish(app, "places")
     north = text_of(manager.get("/reports/places?locality=north"))
     assert "Results: North" in north
     police = text_of(manager.get("/reports/places?agency=police"))
@@ -154,8 +156,10 @@ def test_comparison_with_an_earlier_round(
     manager: FlaskClient, board_round: RoundRef, make_round: MakeRound
 ) -> None:
     make_round("earlier")
-    page = text_of(manager.get("/reports/board?compare=earlier"))
-    assert "Change since Test round earlier" in page
+    assert manager.get("/reports/board?compare=earlier").status_code == 404  # not published
+    make_round("earliest", opens_in_days=-60, closes_in_days=-30)  # closed: released on sight
+    page = text_of(manager.get("/reports/board?compare=earliest"))
+    assert "Change since Test round earliest" in page
     assert manager.get("/reports/board?compare=board").status_code == 404
 
 
@@ -182,18 +186,15 @@ def test_exports_apply_suppression(manager: FlaskClient, board_round: RoundRef) 
             assert record["n"] is None and record["mean"] is None
 
 
-def test_individual_responses_are_for_administrators_only(
+def test_no_download_of_individual_responses(
     client: FlaskClient,
     board_round: RoundRef,
     make_user: Callable[..., str],
     sign_in: Callable[[str], None],
 ) -> None:
+    """The old record-level download made a lone strategic lead's row unique: it is gone."""
     sign_in(make_user("admin"))
-    body = client.get("/reports/board/responses.csv").get_data(as_text=True).lstrip("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(body)))
-    assert len(rows) == 27
-    assert "Police view" not in body and "health practitioner" not in body  # no free text
-    assert "submitted_on" not in rows[0] and all(r["response"].isdigit() for r in rows)
+    assert client.get("/reports/board/responses.csv").status_code == 404
 
 
 @pytest.fixture
@@ -230,11 +231,13 @@ def test_pdf_has_its_sections_and_names_every_notable_gap(
     assert len(reader.pages) >= 10
     assert reader.metadata is not None and "Test round board" in (reader.metadata.title or "")
     with app.app_context():
-        from surveys.analysis.cache import round_analysis
+        from surveys.releases.service import released_analysis
 
         live = db.session.scalar(select(Round).where(Round.slug == "board"))
         assert live is not None
-        notable = round_analysis(live).notable_gaps
+        analysis = released_analysis(live)
+        assert analysis is not None
+        notable = analysis.notable_gaps
     assert notable, "the fixture has notable gaps"
     names = {"police": "Police", None: "Whole partnership"}
     for gap in notable:

@@ -18,8 +18,10 @@ from werkzeug.test import TestResponse
 
 from surveys.database import db
 from surveys.questionnaire import Questionnaire
-from surveys.responses.answers import DONT_KNOW
+from surveys.responses.answers import DONT_KNOW, CompletedResponse
 from surveys.responses.models import Channel, Submission
+from surveys.responses.service import record_submissions
+from surveys.rounds.models import Round
 from surveys.workshops import service
 from surveys.workshops.models import (
     ActionStatus,
@@ -30,7 +32,7 @@ from surveys.workshops.models import (
     WorkshopSession,
 )
 from surveys.workshops.room import RoomFigures, figures
-from tests.helpers import RoundRef, WorkshopRef, count_rows, csrf_token_in
+from tests.helpers import RoundRef, WorkshopRef, count_rows, csrf_token_in, publish
 
 HIDDEN = re.compile(r"<input[^>]*type=\"hidden\"[^>]*>")
 RADIO_NAMES = re.compile(r'class="govuk-radios__input" id="[^"]+" name="([^"]+)"')
@@ -134,6 +136,25 @@ def room_of(
     return room
 
 
+def store_people(
+    app: Flask, slug: str, questionnaire: Questionnaire, count: int, score: int = 4
+) -> None:
+    """Survey responses sent online, half managers and half frontline."""
+    with app.app_context():
+        round_ = db.session.scalar(select(Round).where(Round.slug == slug))
+        assert round_ is not None
+        people = [
+            CompletedResponse(
+                agency_id="police",
+                level_id="operational" if n % 2 else "frontline",
+                items={item.id: score for item in questionnaire.items},
+            )
+            for n in range(count)
+        ]
+        record_submissions(round_, questionnaire, people, Channel.ONLINE, date.today())
+        db.session.commit()
+
+
 MANAGERS = [("police", "strategic"), ("health", "operational")] * 3  # six managers
 FRONTLINE = [("police", "frontline"), ("education", "frontline")] * 3  # six frontline
 
@@ -194,7 +215,7 @@ def test_a_whole_workshop_from_set_up_to_report(
     trust = questionnaire.feature("trust")
     assert trust is not None
     assert trust.discussion_prompts[0] in screen
-    assert "Survey" in screen  # the linked round's row, empty, beside the room's
+    assert "Survey" not in screen  # the linked round has no published results yet
 
     # Put the trust headline to the room again: the projector shows both votes.
     move(facilitator, workshop, "revote", item=headline["trust"])
@@ -304,8 +325,9 @@ def test_a_counting_room_does_not_watch_the_survey_move_one_answer_at_a_time(
     make_workshop: Callable[..., WorkshopRef],
     questionnaire: Questionnaire,
 ) -> None:
-    """The room's answers go into the linked round one by one; beside the room, the survey's
-    figures would then give each late arrival's answer away. They wait for the end."""
+    """The room's answers count towards the linked round. Streamed, the round's figures
+    beside the room's would give each tap away; they come from the round's release and the
+    room's answers enter the round only at its next one."""
     round_ = make_round("live", agencies=["police", "health", "education"])
     every = tuple(f.id for f in questionnaire.features)
     workshop = make_workshop(round_slug=round_.slug, features=every, mode="full", counts=True)
@@ -313,15 +335,40 @@ def test_a_counting_room_does_not_watch_the_survey_move_one_answer_at_a_time(
     room_of(app, workshop, MANAGERS[:5] + FRONTLINE[:5], 3)
     live = f"{workshop.console}/live/console"
     before = facilitator.get(live)
-    assert "The survey's figures appear here once the workshop has ended" in text_of(before)
+    assert "once the round's results are published" in text_of(before)
     assert ">Survey<" not in before.get_data(as_text=True)
-    room_of(app, workshop, FRONTLINE[5:6], 5)  # one more: nothing on any screen may move
+    publish(app, "live")  # the ten answers so far, as one release
+    shown = facilitator.get(live)
+    assert ">Survey<" in shown.get_data(as_text=True)
+    screen = visible(projector(facilitator, workshop))
+    room_of(app, workshop, FRONTLINE[5:6], 5)  # one more tap, counted into the round
     after = facilitator.get(live)
-    counts = re.compile(r"\d+ (people|person|managers?|frontline practitioners?)\b")
-    assert counts.sub("#", visible(text_of(after))) == counts.sub("#", visible(text_of(before)))
-    assert "Survey" not in visible(projector(facilitator, workshop))
-    move(facilitator, workshop, "end")
-    assert ">Survey<" in facilitator.get(workshop.console).get_data(as_text=True)
+    survey_column = re.compile(r"<td[^>]*>[^<]*</td>\s*</tr>")
+    assert survey_column.findall(after.get_data(as_text=True)) == survey_column.findall(
+        shown.get_data(as_text=True)
+    ), "the survey's figures moved with one tap"
+    assert visible(projector(facilitator, workshop)).count("Survey") == screen.count("Survey")
+
+
+def test_the_projectors_survey_row_does_not_move_with_a_survey_response(
+    app: Flask,
+    client: FlaskClient,
+    facilitator: FlaskClient,
+    make_round: Callable[..., RoundRef],
+    make_workshop: Callable[..., WorkshopRef],
+    questionnaire: Questionnaire,
+) -> None:
+    """A linked (not counting) workshop on an open round: someone in the room sends the
+    survey during the session. Streamed, the survey row would move by that one answer."""
+    round_ = make_round("open-linked", agencies=["police", "health", "education"])
+    store_people(app, "open-linked", questionnaire, 12)
+    publish(app, "open-linked")
+    workshop = make_workshop(round_slug=round_.slug, features=("trust",))
+    move(facilitator, workshop, "reveal")
+    room_of(app, workshop, MANAGERS[:5] + FRONTLINE[:5], 3)
+    before = projector(facilitator, workshop)
+    store_people(app, "open-linked", questionnaire, 1, score=1)
+    assert projector(facilitator, workshop) == before
 
 
 def test_a_workshop_answered_before_snapshots_existed_still_shows_its_figures(
@@ -833,7 +880,7 @@ def test_the_round_report_lists_what_its_workshops_agreed(
     sign_in: Callable[[str], None],
 ) -> None:
     earlier = make_round("autumn", opens_in_days=-200, closes_in_days=-150)
-    current = make_round("spring")
+    current = make_round("spring", opens_in_days=-40, closes_in_days=-1)  # closed: released
     with app.app_context():
         for ref, text, status in (
             (make_workshop(round_slug=earlier.slug), "Share the duty rota", "done"),

@@ -938,3 +938,29 @@ def test_a_gap_chart_beside_its_table_leaves_the_numbers_to_the_table() -> None:
     assert "+0.6" in full and "notable" in full and "Gap: management" in full
     assert "+0.6" not in bare and ">notable<" not in bare and "Gap: management" not in bare
     assert "suppressed" in bare and "Police" in bare  # rows and their state stay
+
+
+def test_chart_geometry_says_no_more_than_the_printed_figures() -> None:
+    """A reader of the SVG sees no more than the numbers beside it: figures that print the
+    same (whole percents, scores to two decimals) draw the same chart."""
+    from surveys.reporting.charts import (
+        Bar,
+        DistributionRow,
+        GapRow,
+        bar_chart,
+        distribution_chart,
+        gap_chart,
+    )
+
+    def shares(extra: float) -> Markup:
+        row = DistributionRow("Statement", [0.1 + extra, 0.2, 0.3 - extra, 0.2, 0.1], 0.1)
+        return distribution_chart("d", [row], list("12345"), "Don't know", "Answers")
+
+    assert shares(0.0) == shares(0.004)  # 10% and 10.4% print alike
+    assert shares(0.0) != shares(0.01)
+    gaps = [GapRow("Police", 3.701, 2.5, 0.8, 1.6), GapRow("Health", 3.7049, 2.5, 0.8, 1.6)]
+    first = gap_chart("g", gaps[:1], "Gaps", numbers=False)
+    assert first == gap_chart("g", [GapRow("Police", 3.7049, 2.5, 0.8, 1.6)], "Gaps", numbers=False)
+    assert first != gap_chart("g", [GapRow("Police", 3.72, 2.5, 0.8, 1.6)], "Gaps", numbers=False)
+    rate = bar_chart("b", [Bar("Police", 0.3349)], "Responses")
+    assert rate == bar_chart("b", [Bar("Police", 0.33)], "Responses")

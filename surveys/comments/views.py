@@ -1,0 +1,145 @@
+"""The moderation queue: administrators and managers decide what comments may be published.
+
+A moderator sees a comment's feature and words, never its writer's agency, level, place or
+day: the moderator may well be the writer's manager.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+from werkzeug.wrappers.response import Response
+
+from ..auth.access import roles_required, signed_in_user
+from ..auth.models import Role
+from ..library import questionnaire
+from ..responses.answers import clean_text
+from ..responses.models import Comment
+from ..rounds.models import Round
+from ..rounds.service import find_round
+from .forms import ModerationForm
+from .highlight import highlight
+from .moderation import (
+    ModerationError,
+    QueuedComment,
+    find_comment,
+    moderation_queue,
+    publish,
+    queue_counts,
+    redact,
+    withhold,
+)
+
+blueprint = Blueprint("moderate", __name__, url_prefix="/moderate")
+
+MODERATORS = frozenset({Role.ADMIN, Role.MANAGER})
+View = str | Response | tuple[str, int]
+
+
+@blueprint.before_request
+@roles_required(MODERATORS)
+def moderators_only() -> None:
+    """Every page here is for administrators and partnership managers."""
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    number: int
+    comment: QueuedComment
+    feature_name: str
+    highlighted: Markup
+    form: ModerationForm
+
+
+def round_or_404(slug: str) -> Round:
+    round_ = find_round(slug)
+    if round_ is None:
+        abort(404, "There is no round at this address.")
+    return round_
+
+
+def secret() -> str | bytes:
+    return current_app.config["SECRET_KEY"]  # type: ignore[no-any-return]
+
+
+def form_for(comment: QueuedComment) -> ModerationForm:
+    # A prefix per comment gives every textarea its own name and id on the one page.
+    return ModerationForm(formdata=None, prefix=comment.ref, data={"text": comment.text})
+
+
+def render_queue(round_: Round, failed: tuple[str, ModerationForm] | None = None) -> str:
+    """The queue; `failed` is a comment's reference and its form with errors, redrawn as sent."""
+    q = questionnaire(round_.questionnaire_version)
+    names = {feature.id: feature.name for feature in q.features}
+    places = [locality.name for locality in round_.localities]
+    agencies = [agency.name for agency in round_.agencies]
+    entries = [
+        QueueEntry(
+            number,
+            comment,
+            names.get(comment.feature_id, comment.feature_id),
+            highlight(comment.text, places, agencies),
+            failed[1] if failed is not None and failed[0] == comment.ref else form_for(comment),
+        )
+        for number, comment in enumerate(
+            moderation_queue(round_.id, secret(), [f.id for f in q.features]), start=1
+        )
+    ]
+    return render_template(
+        "comments/queue.html",
+        round=round_,
+        entries=entries,
+        counts=queue_counts(round_.id),
+        form=failed[1] if failed is not None else None,
+    )
+
+
+@blueprint.get("/<slug>")
+def queue(slug: str) -> View:
+    return render_queue(round_or_404(slug))
+
+
+@blueprint.post("/<slug>/comments/<ref>")
+def decide(slug: str, ref: str) -> View:
+    round_ = round_or_404(slug)
+    comment = find_comment(round_.id, ref, secret())
+    if comment is None:
+        abort(404, "There is no such comment in this round.")
+    moderator = signed_in_user()
+    assert moderator is not None  # moderators_only has made sure
+    action = request.form.get("action")
+    form = ModerationForm(prefix=ref)
+    if action == "publish":
+        if changed_words(form, comment):
+            form.text.errors = [
+                "You have changed the words: choose ‘Publish with these words’ to publish "
+                "your version, or put the words back to publish them as written"
+            ]
+            return render_queue(round_, (ref, form))
+        publish(comment, moderator.id)
+        done = "published"
+    elif action == "withhold":
+        withhold(comment, moderator.id)
+        done = "withheld: it will not be shown"
+    elif action == "redact":
+        if form.validate():
+            try:
+                redact(comment, form.text.data or "", moderator.id)
+            except ModerationError as error:
+                form.text.errors = [str(error)]
+        if form.text.errors:
+            return render_queue(round_, (ref, form))
+        done = "published with your changes"
+    else:
+        abort(400, "Choose publish, withhold or publish with these words.")
+    feature = questionnaire(round_.questionnaire_version).feature(comment.feature_id)
+    flash(f"The comment on {feature.name if feature else comment.feature_id} has been {done}.")
+    return redirect(url_for(".queue", slug=round_.slug))
+
+
+def changed_words(form: ModerationForm, comment: Comment) -> bool:
+    """Publishing after editing the box would publish the old words: ask instead."""
+    sent = form.text.raw_data
+    return bool(sent) and clean_text(str(sent[0])) != comment.text
