@@ -205,7 +205,7 @@ class Report:
             value=cell.mean,
             level=rank,
             contested=cell.contested,
-            suppressed=cell.suppressed,
+            suppressed=cell.suppressed or cell.withheld,
         )
 
     def heatmap(self) -> Markup:
@@ -217,7 +217,7 @@ class Report:
             agency = None if row_id == "all" else row_id
             for feature in self.questionnaire.features:
                 cell = self.analysis.cell(feature.id, agency)
-                if cell.suppressed or cell.n:
+                if cell.suppressed or cell.withheld or cell.n:
                     cells[(row_id, feature.id)] = self.heat_cell(cell)
         return charts.heatmap("heatmap", rows, columns, cells, "Maturity by agency and feature")
 
@@ -299,7 +299,9 @@ class Report:
             shares = result.distribution or (0.0,) * 6
             label = f"Statement {number}" if numbers_only else f"{number}. {text}"
             rows.append(
-                charts.DistributionRow(label, list(shares[:5]), shares[5], result.suppressed)
+                charts.DistributionRow(
+                    label, list(shares[:5]), shares[5], result.suppressed or result.withheld
+                )
             )
         return charts.distribution_chart(
             f"items-{feature.id}",
@@ -329,7 +331,7 @@ class Report:
             cells[(p.from_agency, p.to_agency)] = charts.HeatCell(
                 value=p.mean,
                 level=None if p.mean is None else max(1, min(5, round(p.mean))),
-                suppressed=p.suppressed,
+                suppressed=p.suppressed or p.withheld,
             )
         return charts.heatmap(
             "reciprocity",

@@ -168,7 +168,10 @@ class RoomView:
                 answered = survey.distribution or (0.0,) * 6
                 rows.append(
                     charts.DistributionRow(
-                        "Survey", list(answered[:5]), answered[5], survey.suppressed
+                        "Survey",
+                        list(answered[:5]),
+                        answered[5],
+                        survey.suppressed or survey.withheld,
                     )
                 )
         return rows

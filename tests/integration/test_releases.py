@@ -447,3 +447,38 @@ def test_the_same_file_is_not_imported_into_two_rounds(
     forced = runner.invoke(args=["import-responses", "second", str(path), "--again"])
     assert forced.exit_code == 0
     assert io.StringIO(forced.output).read().startswith("Imported 12")
+
+
+def test_a_statement_answered_by_fewer_than_k_in_a_published_group_is_withheld(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire, manager: FlaskClient
+) -> None:
+    """Six police managers (a published group), but only three gave an answer: how those
+    three answered is withheld; that half of the group said "don't know" may show."""
+    make_round("withheld", agencies=AGENCIES)
+    people = ten_each(questionnaire, AGENCIES[1:])
+    people += [person(questionnaire, "police", "frontline", 2) for _ in range(10)]
+    people += [person(questionnaire, "police", "operational", 4) for _ in range(3)]
+    people += [person(questionnaire, "police", "operational", None) for _ in range(3)]
+    store(app, "withheld", people)
+    publish(app, "withheld")
+    with app.app_context():
+        round_ = db.session.scalar(select(Round).where(Round.slug == "withheld"))
+        assert round_ is not None
+        analysis = released_analysis(round_)
+        assert analysis is not None
+    managers = [
+        i
+        for i in analysis.items
+        if (i.agency, i.level, i.locality) == ("police", "management", None)
+    ]
+    assert managers and all(i.withheld and not i.suppressed for i in managers)
+    assert all(
+        i.n is None and i.distribution is None and i.share_dont_know == 0.5 for i in managers
+    )
+    assert analysis.cell("trust", "police", "management").withheld
+    page = manager.get("/reports/withheld/features/trust?agency=police").get_data(as_text=True)
+    assert "fewer than 5" not in page  # the agency's own row: thirteen answered
+    levels = {"management": ["strategic", "operational"], "frontline": ["frontline"]}
+    from tests.disclosure import findings
+
+    assert findings(analysis, levels, 5) == []
