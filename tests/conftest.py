@@ -176,3 +176,12 @@ def sign_in(client: FlaskClient) -> Callable[[str], None]:
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
     return go
+
+
+@pytest.fixture
+def manager(
+    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[[str], None]
+) -> FlaskClient:
+    """The test client, signed in as a partnership manager."""
+    sign_in(make_user("manager"))
+    return client

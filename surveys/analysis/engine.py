@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from ..questionnaire import Questionnaire
@@ -346,32 +346,24 @@ def _items(
                 )
                 continue
             answers = totals.get(key, ItemDistribution())
+            shown = ItemResult(
+                key.agency,
+                key.level,
+                key.locality,
+                item.id,
+                item.feature_id,
+                False,
+                share_dont_know=answers.share_dont_know,
+            )
             if key in withheld:
-                results.append(
-                    ItemResult(
-                        key.agency,
-                        key.level,
-                        key.locality,
-                        item.id,
-                        item.feature_id,
-                        False,
-                        share_dont_know=answers.share_dont_know,
-                        withheld=True,
-                    )
-                )
+                results.append(replace(shown, withheld=True))
                 continue
             results.append(
-                ItemResult(
-                    key.agency,
-                    key.level,
-                    key.locality,
-                    item.id,
-                    item.feature_id,
-                    False,
+                replace(
+                    shown,
                     n=answers.answered,
                     mean=answers.scores(item.reverse).mean,
                     share_agreeing=answers.share_agreeing,
-                    share_dont_know=answers.share_dont_know,
                     distribution=_shares(answers),
                 )
             )

@@ -110,29 +110,6 @@ def _space(relations: tuple[Relation[Any], ...], unknown: frozenset[Any]) -> _Ro
     return _RowSpace(relations, unknown)
 
 
-def _violation(
-    counts: Mapping[Key, int],
-    relations: Sequence[Relation[Key]],
-    k: int,
-    unknown: set[Key],
-    sensitive: set[Key],
-) -> tuple[Key | None, Relation[Key] | None] | None:
-    """The first broken rule: a derivable small cell, or a relation revealing a small block."""
-    space = _space(tuple(relations), frozenset(unknown))
-    derived = space.derived
-    for cell in sorted(sensitive & derived, key=repr):
-        return cell, None
-    for relation in relations:
-        total_known = relation.total not in unknown or relation.total in derived
-        if not total_known:
-            continue
-        block = [p for p in relation.parts if p in unknown and p not in derived]
-        size = sum(counts.get(p, 0) for p in block)
-        if 0 < size < k and space.derivable(block):
-            return None, relation
-    return None
-
-
 def protect(
     counts: Mapping[Key, int],
     relations: Sequence[Relation[Key]],
@@ -240,10 +217,10 @@ def _protect(
                         suppressed.add(partner)
                         changed = True
         # Then the exact check, which also sees chains through several relations.
-        found = _violation(counts, relations, k, suppressed | hidden_set, sensitive)
-        if found is None:
+        found = exposures(counts, relations, k, suppressed | hidden_set)
+        if not found:
             return frozenset(suppressed)
-        exposed_cell, exposing_relation = found
+        exposed_cell, exposing_relation = found[0]
         touching = (
             [exposing_relation]
             if exposing_relation

@@ -69,14 +69,6 @@ def falling_ids(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-@pytest.fixture
-def manager(
-    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[[str], None]
-) -> FlaskClient:
-    sign_in(make_user("manager"))
-    return client
-
-
 def ref(submission_id: int, feature: str = "trust") -> str:
     return comment_ref(submission_id, feature, TEST_SECRET)
 

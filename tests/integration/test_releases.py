@@ -77,14 +77,6 @@ def ten_each(
 
 
 @pytest.fixture
-def manager(
-    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[[str], None]
-) -> FlaskClient:
-    sign_in(make_user("manager"))
-    return client
-
-
-@pytest.fixture
 def released(app: Flask, make_round: MakeRound, questionnaire: Questionnaire) -> RoundRef:
     """An open round of 80 responses with one interim release."""
     round_ = make_round("released", agencies=AGENCIES)

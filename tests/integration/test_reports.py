@@ -81,14 +81,6 @@ def board_round(app: Flask, make_round: MakeRound, questionnaire: Questionnaire)
     return round_
 
 
-@pytest.fixture
-def manager(
-    client: FlaskClient, make_user: Callable[..., str], sign_in: Callable[[str], None]
-) -> FlaskClient:
-    sign_in(make_user("manager"))
-    return client
-
-
 def text_of(response: object) -> str:
     return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
 
