@@ -74,7 +74,8 @@ def render_queue(round_: Round, failed: tuple[str, ModerationForm] | None = None
     q = questionnaire(round_.questionnaire_version)
     names = {feature.id: feature.name for feature in q.features}
     places = [locality.name for locality in round_.localities]
-    agencies = [agency.name for agency in round_.agencies]
+    # "Other" names no agency, and marking every "other" in a comment would be noise.
+    agencies = [agency.name for agency in round_.agencies if agency.agency_id != "other"]
     entries = [
         QueueEntry(
             number,

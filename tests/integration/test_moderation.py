@@ -428,9 +428,12 @@ def test_publishing_after_changing_the_words_asks_first(
 def test_a_comment_is_escaped_and_what_might_identify_is_marked(
     make_round: MakeRound, add_comment: AddComment, manager: FlaskClient
 ) -> None:
-    round_ = make_round(localities=("Riverside",))
+    round_ = make_round(localities=("Riverside",), agencies=["police", "health", "other"])
     add_comment(round_, "<script>alert('x')</script> we asked DS Patel in Riverside.")
+    add_comment(round_, "Health and police trust each other more now.", feature="purpose")
     page = manager.get(f"/moderate/{round_.slug}").get_data(as_text=True)
+    # The agencies' names are marked; "other" is an agency of the round but names nobody.
+    assert "<mark>Health</mark>" in page and "each other more" in page
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     assert "<mark>DS Patel</mark>" in page and "<mark>Riverside</mark>" in page
