@@ -24,7 +24,7 @@ class Download(Base):
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
     round_name: Mapped[str | None] = mapped_column(String(200))
     release: Mapped[int | None]  # the release number the figures came from
-    what: Mapped[str] = mapped_column(String(120))
+    what: Mapped[str] = mapped_column(String(300))
 
 
 def record_download(what: str, round_: Round | None = None, release: int | None = None) -> None:

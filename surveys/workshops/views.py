@@ -26,6 +26,7 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
+from ..audit import record_download
 from ..auth.access import FACILITATORS, roles_required, signed_in_user
 from ..database import db
 from ..library import current_questionnaire, questionnaire
@@ -317,6 +318,7 @@ def actions_csv(workshop_id: int) -> Response:
                 action.status,
             ]
         )
+    record_download(f"workshop actions (CSV): {workshop.title}", workshop.round)
     return Response(
         output.getvalue().encode("utf-8-sig"),
         mimetype="text/csv",
@@ -329,8 +331,16 @@ def actions_csv(workshop_id: int) -> Response:
 @facilitate.get("/<int:workshop_id>/report.pdf")
 def report(workshop_id: int) -> Response:
     workshop = workshop_or_404(workshop_id)
+    view = room_view(workshop)
+    document = workshop_report(view)
+    release = survey_release(workshop)
+    record_download(
+        f"workshop report (PDF): {workshop.title}",
+        workshop.round,
+        release.release.number if release else None,
+    )
     return Response(
-        workshop_report(room_view(workshop)),
+        document,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="workshop-{workshop.id}.pdf"'},
     )

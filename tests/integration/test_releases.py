@@ -32,6 +32,7 @@ from surveys.rounds.models import Round, utc_now
 from tests.helpers import (
     Respondent,
     RoundRef,
+    WorkshopRef,
     answer_everything,
     count_rows,
     csrf_token_in,
@@ -474,3 +475,23 @@ def test_a_statement_answered_by_fewer_than_k_in_a_published_group_is_withheld(
     from tests.disclosure import findings
 
     assert findings(analysis, levels, 5) == []
+
+
+def test_workshop_downloads_are_recorded_too(
+    app: Flask,
+    client: FlaskClient,
+    released: RoundRef,
+    make_workshop: Callable[..., WorkshopRef],
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+) -> None:
+    workshop_id = make_workshop(round_slug="released", features=("trust",)).id
+    sign_in(make_user("facilitator"))
+    assert client.get(f"/workshops/{workshop_id}/actions.csv").status_code == 200
+    assert client.get(f"/workshops/{workshop_id}/report.pdf").status_code == 200
+    with app.app_context():
+        rows = db.session.scalars(select(Download).order_by(Download.id)).all()
+        assert [(d.what.split(":")[0], d.release, d.email) for d in rows] == [
+            ("workshop actions (CSV)", None, "facilitator-x@example.org"),
+            ("workshop report (PDF)", 1, "facilitator-x@example.org"),
+        ]

@@ -44,7 +44,7 @@ def upgrade():
         sa.Column("round_id", sa.Integer(), nullable=True),
         sa.Column("round_name", sa.String(length=200), nullable=True),
         sa.Column("release", sa.Integer(), nullable=True),
-        sa.Column("what", sa.String(length=120), nullable=False),
+        sa.Column("what", sa.String(length=300), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_downloads_user_id_users", ondelete="SET NULL"
         ),
