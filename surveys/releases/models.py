@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import Base
 
@@ -26,8 +26,8 @@ class Release(Base):
     data_version: Mapped[int]
     # Deferred: a reader's request finds the latest release by its small columns, and the
     # figures are read from JSON once per process (the release cache).
-    figures: Mapped[str] = deferred(mapped_column(Text))  # the analysis as published (JSON)
-    comments: Mapped[str] = deferred(mapped_column(Text))  # the moderated comments (JSON)
+    figures: Mapped[str] = mapped_column(Text, deferred=True)  # the analysis as published (JSON)
+    comments: Mapped[str] = mapped_column(Text, deferred=True)  # the moderated comments (JSON)
     # The group sizes its protection was decided on (JSON). Never shown: the next release
     # needs them to keep every difference between two releases to 0 or at least k people.
-    counts: Mapped[str] = deferred(mapped_column(Text))
+    counts: Mapped[str] = mapped_column(Text, deferred=True)
