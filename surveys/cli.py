@@ -344,6 +344,7 @@ def demo_command(reset: bool) -> None:
             db.session.delete(old_workshop)  # its answers, levels and actions go with it
         db.session.delete(existing)
         db.session.commit()
+        forget_deleted_pages()  # the old demo's answers go from the write-ahead log too
     q = current_questionnaire()
     responses = synthetic_responses(
         q, DEMO_RESPONSES, localities=[s.lower() for s in DEMO_LOCALITIES]

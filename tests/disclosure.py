@@ -363,7 +363,8 @@ def findings(
     _check(release)
     if strict:
         return release.found
-    return [f for f in release.found if f.people is None or f.people < release.k]
+    # A figure about nobody (a group of 0 worked out as 0) discloses nothing.
+    return [f for f in release.found if f.people is None or 0 < f.people < release.k]
 
 
 # --- building the rows --------------------------------------------------------------------

@@ -29,7 +29,7 @@ from ..scoring.maturity import CONTESTED, is_contested, maturity_rank
 from ..scoring.reliability import ItemMoments, reliability
 from ..scoring.respondent import MIN_ANSWERED_SHARE
 from ..scoring.statistics import Summary, hedges_g, welch_difference
-from ..scoring.suppression import Relation, exposures, protect
+from ..scoring.suppression import Earlier, Relation, exposures, protect
 from .queries import LevelMoments, RoundTallies, load_tallies, score_distribution
 from .results import (
     FRONTLINE,
@@ -123,18 +123,19 @@ class Breakdown:
         k: int,
         *,
         unknown: frozenset[CellKey] = frozenset(),
-        earlier: Sequence[Mapping[CellKey, int]] = (),
+        earlier: Sequence[Earlier[CellKey]] = (),
     ) -> frozenset[CellKey]:
         full = {key: counts.get(key, 0) for key in [*self.keys, *self.hidden]}
-        changes = [{key: n - before.get(key, 0) for key, n in full.items()} for before in earlier]
         return protect(
-            full, self.relations, k, hidden=self.hidden, unknown=unknown, changes=changes
+            full, self.relations, k, hidden=self.hidden, unknown=unknown, earlier=earlier
         )
 
 
 # The counts behind a release's decisions, kept with it (never published) so that the next
-# release can tell how far every group has moved: family -> encoded group -> count.
+# release can tell how far every group has moved: family -> encoded group -> count; and
+# under "family!kept", the groups that release kept back (suppressed or withheld).
 Counts = dict[str, dict[str, int]]
+KEPT = "!kept"
 
 
 def _encode(key: object) -> str:
@@ -148,10 +149,13 @@ class History:
     def __init__(self, earlier: Sequence[Counts]) -> None:
         self.earlier = earlier
 
-    def of(self, family: str, keys: Iterable[T]) -> list[dict[T, int]]:
+    def of(self, family: str, keys: Iterable[T]) -> list[Earlier[T]]:
         keys = list(keys)
         return [
-            {key: counts.get(family, {}).get(_encode(key), 0) for key in keys}
+            Earlier(
+                {key: counts.get(family, {}).get(_encode(key), 0) for key in keys},
+                frozenset(key for key in keys if _encode(key) in counts.get(family + KEPT, {})),
+            )
             for counts in self.earlier
         ]
 
@@ -164,8 +168,9 @@ class Examined:
     counts: Counts
 
 
-def _record(counts: Counts, family: str, values: Mapping[T, int]) -> None:
+def _record(counts: Counts, family: str, values: Mapping[T, int], kept: Iterable[T] = ()) -> None:
     counts[family] = {_encode(key): n for key, n in values.items() if n}
+    counts[family + KEPT] = {_encode(key): 1 for key in kept}
 
 
 def _add_score(a: ScoreDistribution, b: ScoreDistribution) -> ScoreDistribution:
@@ -210,7 +215,8 @@ def examine(
     respondents = breakdown.gather(tallies.respondents, tallies.respondents_by_locality, _add_int)
     everyone = [*breakdown.keys, *breakdown.hidden]
     pattern = breakdown.protect(respondents, k, earlier=history.of("members", everyone))
-    _record(counts, "members", respondents)
+    everyone_key = CellKey(None, None)
+    _record(counts, "members", respondents, pattern)
 
     cells: list[CellResult] = []
     distributions: dict[str, dict[CellKey, ScoreDistribution]] = {}
@@ -231,7 +237,7 @@ def examine(
         suppressed = breakdown.protect(
             scored, k, unknown=pattern, earlier=history.of(family, everyone)
         )
-        _record(counts, family, scored)
+        _record(counts, family, scored, suppressed)
         distributions[feature.id] = totals
         published[feature.id] = frozenset(set(breakdown.keys) - suppressed)
         for key in breakdown.keys:
@@ -257,7 +263,8 @@ def examine(
             opens_at=round_.opens_at,
             closes_at=round_.closes_at,
             is_demo=round_.is_demo,
-            responses=sum(tallies.respondents.values()),
+            # The total is a group like any other: suppressed when the pattern says so.
+            responses=None if everyone_key in pattern else respondents.get(everyone_key, 0),
         ),
         min_cell_size=k,
         features=tuple((f.id, f.name) for f in questionnaire.features),
@@ -338,7 +345,7 @@ def _items(
         withheld = breakdown.protect(
             answered, k, unknown=pattern, earlier=history.of(family, everyone)
         )
-        _record(counts, family, answered)
+        _record(counts, family, answered, withheld)
         for key in breakdown.keys:
             if key in pattern:
                 results.append(
@@ -500,12 +507,9 @@ def _partners(
             relations,
             k,
             unknown=hidden_raters,
-            changes=[
-                {key: n - before.get(key, 0) for key, n in counts.items()}
-                for before in history.of(family, counts)
-            ],
+            earlier=history.of(family, counts),
         )
-        _record(counts_kept, family, counts)
+        _record(counts_kept, family, counts, withheld)
         for (from_agency, partner), answers in sorted(
             cells.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
         ):
@@ -623,12 +627,9 @@ def _reliability(
             relations,
             k,
             unknown=frozenset(g for g in groups if CellKey(None, g) in pattern),
-            changes=[
-                {g: n - before.get(g, 0) for g, n in cases.items()}
-                for before in history.of(family, groups)
-            ],
+            earlier=history.of(family, groups),
         )
-        _record(counts, family, cases)
+        _record(counts, family, cases, kept_back | {g for g in groups if cases[g] < k})
         for group in groups:
             if group in kept_back or cases[group] < k:
                 results.append(ReliabilityResult(feature.id, group, suppressed=True))
@@ -760,7 +761,7 @@ def moved_groups(
     everyone = [*breakdown.keys, *breakdown.hidden]
     found: list[tuple[int, CellKey | Relation[CellKey], int]] = []
     for index, before in enumerate(History(earlier).of("members", everyone)):
-        change = {key: respondents.get(key, 0) - before[key] for key in everyone}
+        change = {key: respondents.get(key, 0) - before.counts[key] for key in everyone}
         for cell, relation in exposures(
             change, breakdown.relations, k, pattern | set(breakdown.hidden)
         ):

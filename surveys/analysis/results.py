@@ -28,7 +28,7 @@ class RoundInfo:
     opens_at: datetime
     closes_at: datetime
     is_demo: bool
-    responses: int
+    responses: int | None  # None when the partnership's total is suppressed
     release: ReleaseInfo | None = None  # None only for an analysis that was never published
 
 

@@ -15,7 +15,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from ..database import db, forget_deleted_pages
 from ..responses.answers import COMMENT_MAX_LENGTH, clean_text
@@ -65,29 +65,29 @@ def comment_ref(submission_id: int, feature_id: str, secret: str | bytes) -> str
 def moderation_queue(
     round_id: int, secret: str | bytes, feature_order: Sequence[str] = ()
 ) -> list[QueuedComment]:
-    """Pending comments first, then decided ones; each part by feature, then submission id."""
+    """Pending comments first, then decided ones; each part by feature, then reference.
+
+    Not by submission id: one writer's comments would then stand at the same place under
+    every feature. A reference differs on every feature, so the order says nothing either."""
     rows = db.session.execute(
-        select(Comment.submission_id, Comment.feature_id, Comment.text, Comment.status)
-        .where(Comment.round_id == round_id)
-        .order_by(
-            case((Comment.status == CommentStatus.PENDING.value, 0), else_=1),
-            Comment.feature_id,
-            Comment.submission_id,
+        select(Comment.submission_id, Comment.feature_id, Comment.text, Comment.status).where(
+            Comment.round_id == round_id
         )
     ).all()
     queue = [
         QueuedComment(comment_ref(sid, feature, secret), feature, words, CommentStatus(status))
         for sid, feature, words, status in rows
     ]
-    if feature_order:
-        # The questionnaire's order reads better than the alphabet; the sort is stable.
-        position = {feature: index for index, feature in enumerate(feature_order)}
-        queue.sort(
-            key=lambda c: (
-                c.status is not CommentStatus.PENDING,
-                position.get(c.feature_id, len(position)),
-            )
+    # The questionnaire's order reads better than the alphabet.
+    position = {feature: index for index, feature in enumerate(feature_order)}
+    queue.sort(
+        key=lambda c: (
+            c.status is not CommentStatus.PENDING,
+            position.get(c.feature_id, len(position)),
+            c.feature_id,
+            c.ref,
         )
+    )
     return queue
 
 

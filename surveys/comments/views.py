@@ -15,12 +15,14 @@ from werkzeug.wrappers.response import Response
 from ..auth.access import roles_required, signed_in_user
 from ..auth.models import Role
 from ..library import questionnaire
+from ..releases.service import take_down
 from ..responses.answers import clean_text
 from ..responses.models import Comment
 from ..rounds.models import Round
 from ..rounds.service import find_round
 from .forms import ModerationForm
 from .highlight import highlight
+from .models import CommentStatus
 from .moderation import (
     ModerationError,
     QueuedComment,
@@ -112,6 +114,8 @@ def decide(slug: str, ref: str) -> View:
     assert moderator is not None  # moderators_only has made sure
     action = request.form.get("action")
     form = ModerationForm(prefix=ref)
+    # What readers may have seen: a release keeps a published comment's words until taken down.
+    shown = comment.text if comment.status == CommentStatus.PUBLISHED.value else None
     if action == "publish":
         if changed_words(form, comment):
             form.text.errors = [
@@ -135,6 +139,10 @@ def decide(slug: str, ref: str) -> View:
         done = "published with your changes"
     else:
         abort(400, "Choose publish, withhold or publish with these words.")
+    if shown is not None and action != "publish":
+        # Withheld or reworded after a release showed it: take it down from every release now,
+        # not at the next one (which might be refused for months).
+        take_down(round_, comment.feature_id, shown, comment.text if action == "redact" else None)
     feature = questionnaire(round_.questionnaire_version).feature(comment.feature_id)
     flash(f"The comment on {feature.name if feature else comment.feature_id} has been {done}.")
     return redirect(url_for(".queue", slug=round_.slug))

@@ -8,10 +8,11 @@ feature, label and text: never by when they came in.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ..analysis.results import RoundAnalysis
-from ..comments.labels import choose_scheme
+from ..comments.labels import LabellingScheme, Scheme, choose_scheme
 from ..comments.moderation import approved_comments
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round
@@ -26,9 +27,17 @@ class PublishedComment:
     text: str
 
 
+# A comment stays in every later release. Two schemes that cross (by agency in one release,
+# by level in the next) would together name its writer's agency and level, which may be
+# fewer than k people; schemes that nest (agency and level, then agency) name nothing new.
+CROSSING = {Scheme.AGENCY: Scheme.LEVEL, Scheme.LEVEL: Scheme.AGENCY}
+
+
 def comments_for_release(
-    round_: Round, q: Questionnaire, analysis: RoundAnalysis
-) -> list[PublishedComment]:
+    round_: Round, q: Questionnaire, analysis: RoundAnalysis, used: Collection[str] = ()
+) -> tuple[list[PublishedComment], Scheme]:
+    """The comments to publish and the scheme that labels them, given the schemes the round's
+    earlier releases used."""
     groups = sorted({level.group for level in q.levels})
     group_of = {level.id: level.group for level in q.levels}
     members = {
@@ -44,6 +53,8 @@ def comments_for_release(
         suppressed,
         analysis.min_cell_size,
     )
+    if CROSSING.get(scheme.scheme) in used:
+        scheme = LabellingScheme(Scheme.PARTNERSHIP)
     comments = []
     for comment in approved_comments(round_.id):
         label = scheme.label(comment.agency_id, group_of.get(comment.level_id, comment.level_id))
@@ -51,4 +62,5 @@ def comments_for_release(
             comments.append(
                 PublishedComment(comment.feature_id, label.agency, label.level_group, comment.text)
             )
-    return sorted(comments, key=lambda c: (c.feature, c.agency or "", c.level or "", c.text))
+    ordered = sorted(comments, key=lambda c: (c.feature, c.agency or "", c.level or "", c.text))
+    return ordered, scheme.scheme

@@ -25,13 +25,14 @@ from ..database import db
 from ..library import questionnaire
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, RoundState, utc_now
-from ..scoring.cells import CellKey
+from ..scoring.cells import NO_LOCALITY, CellKey
 from ..scoring.suppression import Relation
 from . import codec
 from .comments import PublishedComment, comments_for_release
 from .models import Release
 
 INTERIM, FINAL = "interim", "final"
+SCHEMES = "comments!scheme"  # kept with a release's counts: how its comments were labelled
 
 
 class ReleaseRefused(Exception):
@@ -74,8 +75,15 @@ def publish_release(round_: Round, now: datetime | None = None) -> Release:
         examined.analysis,
         round=replace(examined.analysis.round, release=ReleaseInfo(number, kind, now)),
     )
-    comments = comments_for_release(round_, q, analysis)
-    if earlier and kind == INTERIM and _same(earlier[-1], round_, comments):
+    used = {scheme for counts in history for scheme in counts.get(SCHEMES, {})}
+    comments, scheme = comments_for_release(round_, q, analysis, used)
+    if comments:
+        examined.counts[SCHEMES] = {scheme.value: 1}
+    if (
+        earlier
+        and _same(earlier[-1], round_, comments)
+        and (kind == INTERIM or earlier[-1].kind == FINAL)
+    ):
         raise ReleaseRefused(
             f"Nothing has changed since release {earlier[-1].number}: no new responses "
             "and no newly moderated comments."
@@ -93,8 +101,33 @@ def publish_release(round_: Round, now: datetime | None = None) -> Release:
     )
     db.session.add(release)
     round_.latest_release = number  # what readers now see, without a query of their own
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ReleaseRefused(
+            f"Release {number} was published by someone else at the same moment: "
+            "look at the round again before publishing another."
+        ) from None
     return release
+
+
+def take_down(round_: Round, feature: str, words: str, new_words: str | None) -> None:
+    """Withdraw a published comment from the round's releases (or put a moderator's new words
+    in its place): the one change a release allows after it is published, since it only ever
+    shows less."""
+    for release in releases_of(round_):
+        comments = json.loads(release.comments)
+        match = next((c for c in comments if c["feature"] == feature and c["text"] == words), None)
+        if match is None:
+            continue
+        if new_words is None:
+            comments.remove(match)
+        else:
+            match["text"] = new_words
+        release.comments = json.dumps(comments)
+    round_.comments_revision += 1  # every process reads its releases' comments again
+    db.session.commit()
 
 
 def _same(release: Release, round_: Round, comments: list[PublishedComment]) -> bool:
@@ -110,17 +143,21 @@ def _refusal(
     earlier: list[Release],
     moved: list[tuple[int, CellKey | Relation[CellKey], int]],
 ) -> str:
-    names = []
-    for index, group, change in moved[:4]:
-        label = (
-            group_name(round_, q, group)
-            if isinstance(group, CellKey)
-            else f"the groups not shown within {group_name(round_, q, group.total)}"
-        )
-        names.append(f"{label} ({change:+d} since release {earlier[index].number})")
-    more = f" and {len(moved) - 4} more" if len(moved) > 4 else ""
+    # Groups by name only, never by how far they moved, and never one that is not shown
+    # (those who gave no locality): a refusal must not tell more than a release would.
+    names: list[str] = []
+    for index, group, _change in moved:
+        cell = group if isinstance(group, CellKey) else group.total
+        if cell.locality == NO_LOCALITY:
+            continue
+        label = group_name(round_, q, cell) + ("" if isinstance(group, CellKey) else " (parts)")
+        label += f", since release {earlier[index].number}"
+        if label not in names:
+            names.append(label)
+    listed = "; ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
     return (
-        f"Not published: {'; '.join(names)}{more}. Every group a release shows must have "
+        f"Not published: some groups have changed by fewer than {k} responses "
+        f"({listed or 'groups that are not shown'}). Every group a release shows must have "
         f"changed by none or by at least {k} responses since each earlier release, or the "
         "difference between two releases would show what the few people in between "
         "answered. Publish when more people have answered, or wait for the round to close: "
@@ -151,8 +188,8 @@ def ensure_final_release(round_: Round, now: datetime | None = None) -> Release 
         return latest
     try:
         return publish_release(round_, now)
-    except IntegrityError:  # another worker published it first
-        db.session.rollback()
+    except ReleaseRefused:  # another worker published it first
+        db.session.refresh(round_)
         return latest_release(round_)
 
 
@@ -182,13 +219,14 @@ class ReleaseCache:
     request costs no query beyond the round it already loaded."""
 
     def __init__(self, size: int = 16) -> None:
-        self._entries: OrderedDict[tuple[int, int], Published] = OrderedDict()
+        # By the round's public token, never reused, unlike its id once a round is deleted.
+        self._entries: OrderedDict[tuple[str, int, int], Published] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
         self.loaded = 0  # how many releases were read from JSON, for tests and benchmarks
 
     def get(self, round_: Round) -> Published | None:
-        key = (round_.id, round_.latest_release)
+        key = (round_.public_token, round_.latest_release, round_.comments_revision)
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)

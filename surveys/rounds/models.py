@@ -46,6 +46,8 @@ class Round(Base):
     # The number of the release readers see (0: none yet); releases themselves are kept in
     # surveys/releases, this spares every reader's request a query to find the latest.
     latest_release: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Goes up when a moderator takes a published comment down, so readers' caches refresh.
+    comments_revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     agencies: Mapped[list[RoundAgency]] = relationship(
         back_populates="round", order_by="RoundAgency.position", cascade="all, delete-orphan"

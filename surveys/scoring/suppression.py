@@ -110,6 +110,15 @@ def _space(relations: tuple[Relation[Any], ...], unknown: frozenset[Any]) -> _Ro
     return _RowSpace(relations, unknown)
 
 
+@dataclass(frozen=True)
+class Earlier(Generic[Key]):
+    """What an earlier release was decided on: each cell's count then, and the cells it
+    kept back."""
+
+    counts: Mapping[Key, int]
+    unknown: frozenset[Key]
+
+
 def protect(
     counts: Mapping[Key, int],
     relations: Sequence[Relation[Key]],
@@ -117,20 +126,39 @@ def protect(
     hidden: Collection[Key] = (),
     *,
     unknown: Collection[Key] = (),
-    changes: Sequence[Mapping[Key, int]] = (),
+    earlier: Sequence[Earlier[Key]] = (),
 ) -> frozenset[Key]:
     """The cells to suppress so that no group of fewer than k respondents is revealed.
 
     `unknown`: cells already kept back by a coarser decision (a figure inside a suppressed
-    group), which stay suppressed. `changes`: for each earlier release, how much each cell has
-    grown since; no change of 1 to k-1 may be published or worked out either."""
-    extra = set(unknown)
+    group), which stay suppressed. `earlier`: the round's earlier releases. Counts only grow,
+    so a reader who sees a total unchanged knows every part under it is unchanged: a cell an
+    earlier release kept back and that has not moved since stays kept back, and must not be
+    worked out now (it would give its earlier value); a cell an earlier release showed and
+    that has not moved is known, so it protects nothing as a complement. And no change of 1
+    to k-1 may be published or worked out."""
     hidden_set = set(hidden)
+    changes = [{c: n - e.counts.get(c, 0) for c, n in counts.items()} for e in earlier]
+    still_kept = {
+        c
+        for e, change in zip(earlier, changes, strict=True)
+        for c in e.unknown
+        if not change.get(c) and counts.get(c, 0) > 0  # an empty group has nothing to hide
+    } - hidden_set
+    known = {
+        c
+        for e, change in zip(earlier, changes, strict=True)
+        for c, moved in change.items()
+        if not moved and c not in e.unknown and c not in hidden_set
+    } - still_kept
+    extra = set(unknown) | still_kept
     while True:
-        suppressed = _protect(counts, relations, k, hidden_set, extra)
+        suppressed = _protect(counts, relations, k, hidden_set, extra, still_kept, known)
         before = len(extra)
         for change in changes:
-            for cell, relation in exposures(change, relations, k, suppressed | hidden_set):
+            for cell, relation in exposures(
+                change, relations, k, (suppressed | hidden_set) - known
+            ):
                 touching = [relation] if relation else [r for r in relations if cell in r.cells]
                 if cell is not None and cell not in suppressed and cell not in hidden_set:
                     extra.add(cell)
@@ -139,7 +167,10 @@ def protect(
                     c
                     for r in touching
                     for c in r.cells
-                    if c not in suppressed and c not in hidden_set and counts.get(c, 0) > 0
+                    if c not in suppressed
+                    and c not in hidden_set
+                    and c not in known
+                    and counts.get(c, 0) > 0
                 ]
                 if options:
                     extra.add(min(options, key=lambda c: (counts.get(c, 0), repr(c))))
@@ -179,10 +210,15 @@ def _protect(
     k: int,
     hidden_set: set[Key],
     extra: set[Key],
+    still_kept: set[Key] | None = None,
+    known: set[Key] | None = None,
 ) -> frozenset[Key]:
+    """`still_kept`: cells that must not be worked out whatever their size; `known`: cells a
+    reader knows from an earlier release, which count as published whatever is decided."""
+    known = known or set()
     suppressed = {c for c, n in counts.items() if 0 < n < k and c not in hidden_set}
     suppressed |= extra - hidden_set
-    sensitive = {c for c, n in counts.items() if 0 < n < k}
+    sensitive = {c for c, n in counts.items() if 0 < n < k} | (still_kept or set())
     totals = {relation.total for relation in relations}
 
     def cost(cell: Key) -> tuple[bool, int, str]:
@@ -190,7 +226,7 @@ def _protect(
         return (cell in totals, counts.get(cell, 0), repr(cell))
 
     def cheapest(cells: Iterable[Key]) -> Key | None:
-        unknown = suppressed | hidden_set
+        unknown = suppressed | hidden_set | known
         open_cells = [c for c in cells if c not in unknown and counts.get(c, 0) > 0]
         return min(open_cells, key=cost) if open_cells else None
 
@@ -201,7 +237,7 @@ def _protect(
         while changed:
             changed = False
             for relation in relations:
-                unknown = suppressed | hidden_set
+                unknown = (suppressed | hidden_set) - known
                 missing = [c for c in relation.cells if c in unknown]
                 block = [p for p in relation.parts if p in unknown]
                 small_block = (
@@ -217,7 +253,10 @@ def _protect(
                         suppressed.add(partner)
                         changed = True
         # Then the exact check, which also sees chains through several relations.
-        found = exposures(counts, relations, k, suppressed | hidden_set)
+        unknown = (suppressed | hidden_set) - known
+        found = exposures(counts, relations, k, unknown)
+        derived = _space(tuple(relations), frozenset(unknown)).derived
+        found += [(cell, None) for cell in sorted(set(still_kept or ()) & derived, key=repr)]
         if not found:
             return frozenset(suppressed)
         exposed_cell, exposing_relation = found[0]
@@ -228,7 +267,8 @@ def _protect(
         )
         partner = cheapest(c for r in touching for c in r.cells) or cheapest(counts)
         if partner is None:
-            raise AssertionError("suppression could not protect a small group")  # unreachable
+            # Only cells a reader already knows are left: nothing more can be kept back.
+            return frozenset(suppressed)
         suppressed.add(partner)
 
 

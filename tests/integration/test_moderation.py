@@ -23,12 +23,13 @@ from surveys.comments.moderation import (
 )
 from surveys.database import db
 from surveys.library import current_questionnaire
+from surveys.releases.models import Release
 from surveys.responses import service as responses_service
 from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel, Comment
 from surveys.responses.service import record_submissions
 from surveys.rounds.models import Round, utc_now
-from tests.helpers import TEST_SECRET, RoundRef, count_rows, csrf_token_in
+from tests.helpers import TEST_SECRET, RoundRef, count_rows, csrf_token_in, publish
 
 MakeRound = Callable[..., RoundRef]
 AddComment = Callable[..., int]
@@ -132,14 +133,11 @@ def test_the_queue_is_by_feature_then_random_id_never_by_arrival(
         queue = moderation_queue(
             round_.id, TEST_SECRET, [f.id for f in current_questionnaire().features]
         )
-    # The questionnaire's order of features, then the (random) submission id upwards.
-    expected = [
-        (b_purpose, "purpose"),
-        (a_purpose, "purpose"),
-        (b_trust, "trust"),
-        (a_trust, "trust"),
-        (a_dialogue, "dialogue"),
-    ]
+    # The questionnaire's order of features, then the reference, which differs per feature.
+    expected = sorted(
+        [(b_purpose, "purpose"), (a_purpose, "purpose"), (b_trust, "trust"), (a_trust, "trust")],
+        key=lambda pair: (pair[1] != "purpose", ref(*pair)),
+    ) + [(a_dialogue, "dialogue")]
     assert [(c.ref, c.feature_id) for c in queue] == [(ref(s, f), f) for s, f in expected]
     arrival_order = [
         ref(s, f)
@@ -150,13 +148,39 @@ def test_the_queue_is_by_feature_then_random_id_never_by_arrival(
     decide(manager, round_, b_purpose, "publish", feature="purpose")
     page = manager.get(f"/moderate/{round_.slug}").get_data(as_text=True)
     shown = re.findall(r'boundary-keep-lines">(\w+) comment (\d)', page)
-    assert shown == [
-        ("purpose", "2"),
-        ("trust", "3"),
-        ("trust", "0"),
-        ("dialogue", "1"),
-        ("purpose", "4"),  # published: after those still waiting
-    ]
+    assert shown[-1] == ("purpose", "4")  # published: after those still waiting
+    words = {a_purpose: "2", b_purpose: "4", a_trust: "0", b_trust: "3", a_dialogue: "1"}
+    assert shown[:-1] == [(f, words[s]) for s, f in expected if s != b_purpose]
+
+
+def test_the_queue_does_not_line_up_one_writers_comments_across_features(
+    app: Flask, make_round: MakeRound, add_comment: AddComment
+) -> None:
+    """Ordered by submission id, the i-th comment under every feature came from the same
+    person, so a moderator could read each writer's comments together."""
+    round_ = make_round()
+    writers = []
+    for n in range(6):
+        with app.app_context():
+            live = db.session.get(Round, round_.id)
+            assert live is not None
+            person = CompletedResponse(
+                "police", "frontline", comments={"trust": f"t{n}", "purpose": f"p{n}"}
+            )
+            writers.append(
+                record_submissions(
+                    live, current_questionnaire(), [person], Channel.ONLINE, date.today()
+                )[0]
+            )
+            db.session.commit()
+    with app.app_context():
+        queue = moderation_queue(round_.id, TEST_SECRET)
+    by_feature = {
+        feature: [c.text[1:] for c in queue if c.feature_id == feature]
+        for feature in ("trust", "purpose")
+    }
+    assert sorted(by_feature["trust"]) == sorted(by_feature["purpose"])
+    assert by_feature["trust"] != by_feature["purpose"], "one writer's comments line up"
 
 
 def test_the_queue_never_shows_who_wrote_a_comment(
@@ -450,3 +474,27 @@ def test_demo_comments_are_published_for_the_demo(
     round_ = make_round()
     sid = add_comment(round_, "Made-up words.", channel=Channel.DEMO)
     assert status_of(app, sid) == (CommentStatus.PUBLISHED.value, "Made-up words.")
+
+
+def test_a_comment_taken_down_after_a_release_leaves_every_release_at_once(
+    app: Flask, make_round: MakeRound, add_comment: AddComment, manager: FlaskClient
+) -> None:
+    """A moderator who sees identifying words only after a release showed them must not
+    wait for the next release, which may be refused for months."""
+    round_ = make_round(agencies=["police", "health"])
+    named = add_comment(round_, "Ask DS Patel, she signs everything off.")
+    plain = add_comment(round_, "Meetings are good.", agency="health")
+    others = [add_comment(round_, f"Fine {n}.", agency="health") for n in range(8)]
+    for sid in [named, plain, *others]:
+        decide(manager, round_, sid, "publish")
+    publish(app, round_.slug)
+    page = f"/reports/{round_.slug}/features/trust"
+    assert "DS Patel" in manager.get(page).get_data(as_text=True)
+    decide(manager, round_, named, "redact", text="Ask the lead, who signs everything off.")
+    shown = manager.get(page).get_data(as_text=True)
+    assert "DS Patel" not in shown and "Ask the lead, who signs everything off." in shown
+    decide(manager, round_, plain, "withhold")
+    assert "Meetings are good." not in manager.get(page).get_data(as_text=True)
+    with app.app_context():
+        stored = db.session.scalars(select(Release)).one()
+        assert "DS Patel" not in stored.comments and "Meetings are good." not in stored.comments

@@ -57,10 +57,14 @@ def upgrade():
         batch_op.add_column(
             sa.Column("latest_release", sa.Integer(), server_default="0", nullable=False)
         )
+        batch_op.add_column(
+            sa.Column("comments_revision", sa.Integer(), server_default="0", nullable=False)
+        )
 
 
 def downgrade():
     with op.batch_alter_table("rounds") as batch_op:
+        batch_op.drop_column("comments_revision")
         batch_op.drop_column("latest_release")
     op.drop_table("downloads")
     op.drop_table("releases")
