@@ -773,3 +773,120 @@ def _small_sets(r: _Release, m: _Direction, directions: Sequence[_Direction]) ->
             r.add(direction.table, direction.subject, direction.quantity,
                   " + ".join(r.groups(sorted(subset))), sorted(subset), people,
                   _show(got, direction.whole), "small set")  # fmt: skip
+
+
+# --- two releases of one round ------------------------------------------------------------
+# A reader who keeps both releases sees each atomic group's count at the first (x) and its
+# newcomers since (d). Counts only grow: a cell shown in both with the same count tells the
+# reader that none of its atomic groups changed (d = 0 for each), which linear algebra alone
+# would miss. Written after a review found exactly that attack.
+
+Member = tuple[str, str, str | None]  # agency, level, locality (None: not given)
+
+
+def _atoms_of(
+    cell: tuple[str | None, str | None, str | None], atoms: Sequence[Member]
+) -> list[Member]:
+    agency, level, place = cell
+    group_of = {"strategic": MANAGEMENT, "operational": MANAGEMENT, "frontline": FRONTLINE}
+    return [
+        atom
+        for atom in atoms
+        if (agency is None or atom[0] == agency)
+        and (level is None or atom[1] == level or group_of.get(atom[1]) == level)
+        and (place is None or (atom[2] or NO_LOCALITY) == place)
+    ]
+
+
+class _SparseSpace:
+    """Row-reduced rows as sparse dicts of exact fractions."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, dict[int, Fraction]]] = []
+
+    def reduce(self, vector: Mapping[int, Fraction | int]) -> dict[int, Fraction]:
+        left = {j: Fraction(x) for j, x in vector.items() if x}
+        for pivot, row in self.rows:
+            factor = left.get(pivot)
+            if factor:
+                for j, x in row.items():
+                    value = left.get(j, Fraction(0)) - factor * x
+                    if value:
+                        left[j] = value
+                    else:
+                        left.pop(j, None)
+        return left
+
+    def add(self, vector: Mapping[int, Fraction | int]) -> None:
+        left = self.reduce(vector)
+        if not left:
+            return
+        pivot = min(left)
+        scale = left[pivot]
+        row = {j: x / scale for j, x in left.items()}
+        for index, (other, existing) in enumerate(self.rows):
+            factor = existing.get(pivot)
+            if factor:
+                updated = dict(existing)
+                for j, x in row.items():
+                    value = updated.get(j, Fraction(0)) - factor * x
+                    if value:
+                        updated[j] = value
+                    else:
+                        updated.pop(j, None)
+                self.rows[index] = (other, updated)
+        self.rows.append((pivot, row))
+
+    def derivable(self, vector: Mapping[int, int]) -> bool:
+        return not self.reduce(vector)
+
+
+def between_releases(
+    first: RoundAnalysis,
+    second: RoundAnalysis,
+    members_first: Mapping[Member, int],
+    members_second: Mapping[Member, int],
+    k: int,
+) -> list[str]:
+    """What a reader holding both releases' response counts can work out about fewer than k
+    people: a count at either release, or of the newcomers, of any published-table cell or
+    atomic group. Empty when the releases protect each other."""
+
+    def shown(analysis: RoundAnalysis) -> dict[tuple[str | None, str | None, str | None], int]:
+        return {
+            (r.agency, r.level, r.locality): r.respondents
+            for r in analysis.responses
+            if not r.suppressed and r.respondents is not None
+        }
+
+    published_first, published_second = shown(first), shown(second)
+    atoms = sorted(set(members_first) | set(members_second), key=repr)
+    index = {atom: i for i, atom in enumerate(atoms)}
+    n = len(atoms)
+    space = _SparseSpace()
+    for cell in published_first:
+        space.add({index[a]: 1 for a in _atoms_of(cell, atoms)})
+    for cell in published_second:
+        space.add({j: 1 for a in _atoms_of(cell, atoms) for j in (index[a], n + index[a])})
+    for cell in set(published_first) & set(published_second):
+        if published_first[cell] == published_second[cell]:
+            for atom in _atoms_of(cell, atoms):
+                space.add({n + index[atom]: 1})
+    cells = {(r.agency, r.level, r.locality) for r in (*first.responses, *second.responses)}
+    found = []
+    groups = [_atoms_of(cell, atoms) for cell in sorted(cells, key=repr)]
+    for under in [*groups, *([atom] for atom in atoms)]:
+        before = sum(members_first.get(a, 0) for a in under)
+        after = sum(members_second.get(a, 0) for a in under)
+        for what, vector, people in (
+            ("at the first release", {index[a]: 1 for a in under}, before),
+            (
+                "at the second release",
+                {j: 1 for a in under for j in (index[a], n + index[a])},
+                after,
+            ),
+            ("who came in between", {n + index[a]: 1 for a in under}, after - before),
+        ):
+            if 0 < people < k and space.derivable(vector):
+                found.append(f"the members of {under} {what}: {people}")
+    return found

@@ -4,8 +4,9 @@ releases, then attacked by the exact all-tables solver (tests/disclosure.py).
 Each example is a round of a few agencies with many groups of 1 to 6 people, random
 localities and random "don't know" answers. Its first release must let the solver derive
 nothing about fewer than k people; a second release, after more people answered, must keep
-every group it shows again to a change of 0 or at least k; and no comment label may name
-fewer than k possible writers."""
+every group it shows again to a change of 0 or at least k, and let a reader holding both
+(who knows counts only grow) work out nothing about fewer than k either; and no comment
+label may name fewer than k possible writers."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from surveys.responses.models import Channel, Comment
 from surveys.responses.service import record_submissions
 from surveys.rounds.models import utc_now
 from surveys.rounds.service import RoundSpec, create_round
-from tests.disclosure import findings
+from tests.disclosure import between_releases, findings
 
 K = 5
 AGENCIES = ["police", "childrens-social-care", "health", "education", "housing"]
@@ -127,6 +128,9 @@ def test_no_release_lets_a_reader_derive_anything_about_fewer_than_k(
         assert final is not None
         found = findings(final, LEVEL_GROUPS, K, members=members_of(first + later), strict=False)
         assert found == [], "\n".join(str(f) for f in found)
+        # Both releases together, knowing that counts only grow.
+        crossed = between_releases(analysis, final, members_of(first), members_of(first + later), K)
+        assert crossed == [], "\n".join(crossed)
         before = {(r.agency, r.level, r.locality): r.respondents for r in analysis.responses}
         for r in final.responses:
             earlier = before.get((r.agency, r.level, r.locality))

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
 from surveys.rounds.models import Round, utc_now
+from tests.disclosure import between_releases
 from tests.helpers import (
     Respondent,
     RoundRef,
@@ -526,6 +528,12 @@ def test_a_group_kept_back_stays_kept_back_while_it_has_not_changed(
         assert first is not None and final is not None and final != first
     assert not first.cell("trust", "housing").suppressed
     assert first.cell("trust", "housing", "frontline").suppressed
+    Group = tuple[str, str, str | None]
+    members: Counter[Group] = Counter((p.agency_id, p.level_id, None) for p in people)
+    arrived: Counter[Group] = Counter({("police", "operational", None): 5})
+    arrived[("housing", "strategic", None)] = 1
+    grown = members + arrived
+    assert between_releases(first, final, members, grown, 5) == []
     assert final.cell("trust", "housing", "frontline").suppressed
     assert final.round.responses is None or final.round.responses == 94
 
