@@ -124,7 +124,8 @@ def release(slug: str) -> View:
         return redirect(url_for(".round_page", slug=slug))
     flash(
         f"Release {published.number} is published: report readers now see these figures "
-        "until the next release."
+        "until the next release.",
+        "success",
     )
     return redirect(url_for(".round_page", slug=slug))
 

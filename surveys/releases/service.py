@@ -145,16 +145,21 @@ def _refusal(
 ) -> str:
     # Groups by name only, never by how far they moved, and never one that is not shown
     # (those who gave no locality): a refusal must not tell more than a release would.
-    names: list[str] = []
+    by_release: dict[int, list[str]] = {}
     for index, group, _change in moved:
         cell = group if isinstance(group, CellKey) else group.total
         if cell.locality == NO_LOCALITY:
             continue
         label = group_name(round_, q, cell) + ("" if isinstance(group, CellKey) else " (parts)")
-        label += f", since release {earlier[index].number}"
+        names = by_release.setdefault(earlier[index].number, [])
         if label not in names:
             names.append(label)
-    listed = "; ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    listed = "; ".join(
+        f"since release {number}: "
+        + ", ".join(names[:4])
+        + (" and others" if len(names) > 4 else "")
+        for number, names in sorted(by_release.items())
+    )
     return (
         f"Not published: some groups have changed by fewer than {k} responses "
         f"({listed or 'groups that are not shown'}). Every group a release shows must have "

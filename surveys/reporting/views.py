@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
-from sqlalchemy import select
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from ..analysis.engine import compare
 from ..audit import record_download
@@ -18,7 +19,7 @@ from ..auth.access import (
 from ..database import db
 from ..library import questionnaire
 from ..releases.service import Published, live_response_counts, published
-from ..rounds.models import Round
+from ..rounds.models import Round, utc_now
 from ..rounds.service import find_round
 from . import documents, exports
 from .narrative import executive_summary
@@ -88,6 +89,8 @@ def comparable_rounds(round_: Round) -> list[Round]:
             select(Round)
             .where(Round.questionnaire_version == round_.questionnaire_version)
             .where(Round.id != round_.id)
+            # Only rounds with results to compare: released, or closed (released on sight).
+            .where(or_(Round.latest_release > 0, Round.closes_at <= utc_now()))
             .order_by(Round.opens_at.desc())
         )
     )
@@ -139,9 +142,11 @@ def dashboard(slug: str) -> str:
 
 
 @blueprint.get("/<slug>/features/<feature_id>")
-def feature(slug: str, feature_id: str) -> str:
+def feature(slug: str, feature_id: str) -> str | WerkzeugResponse:
     round_ = round_or_404(slug)
     scope = reader_scope(round_)
+    if published(round_) is None:
+        return redirect(url_for(".dashboard", slug=slug))  # which says what is published when
     report = build_report(round_, scope)
     summary = next((s for s in report.feature_summaries() if s.feature.id == feature_id), None)
     if summary is None:

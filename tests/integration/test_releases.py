@@ -290,7 +290,7 @@ def test_an_interim_release_is_refused_while_a_group_moved_by_fewer_than_k(
 ) -> None:
     store(app, "released", [person(questionnaire, "police", "frontline", 5)])
     reason = refusal(app, "released")
-    assert reason is not None and "Police, Frontline practitioner, since release 1" in reason
+    assert reason is not None and "since release 1: Police, Frontline practitioner" in reason
     assert "+1" not in reason  # how far a group moved is not for the refusal to tell
     store(app, "released", [person(questionnaire, "police", "frontline", 5) for _ in range(3)])
     assert refusal(app, "released") is not None  # moved by 4
@@ -392,7 +392,7 @@ def test_publish_release_from_the_command_line_and_the_round_page(
         data={"csrf_token": csrf_token_in(done)},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "Not published" in again and "Health, Frontline practitioner, since release 1" in again
+    assert "Not published" in again and "since release 1: Health, Frontline practitioner" in again
     refused = runner.invoke(args=["publish-release", "by-hand"])
     assert refused.exit_code == 1 and "Not published" in refused.output
     assert "Health" in refused.output and "Traceback" not in refused.output
