@@ -606,7 +606,10 @@ def _reliability(
     for published groups, with at least k complete cases, and never one by subtraction."""
     results = []
     groups: list[str | None] = [None, *breakdown.level_groups]
-    relations = [Relation[str | None](None, tuple(breakdown.level_groups))]
+    # The partnership's cells for everyone and each level group (a key of None would read,
+    # to the suppression, as "no cell").
+    cell_of = {group: CellKey(None, group) for group in groups}
+    relations = [Relation(cell_of[None], tuple(cell_of[g] for g in breakdown.level_groups))]
     for feature in questionnaire.features:
         ids = [item.id for item in feature.items]
         combined = {
@@ -620,18 +623,19 @@ def _reliability(
             )
             for group in groups
         }
-        cases = {group: combined[group].n for group in groups}
+        cases = {cell_of[group]: combined[group].n for group in groups}
         family = f"reliability:{feature.id}"
         kept_back = protect(
             cases,
             relations,
             k,
-            unknown=frozenset(g for g in groups if CellKey(None, g) in pattern),
-            earlier=history.of(family, groups),
+            unknown=frozenset(cell for cell in cases if cell in pattern),
+            earlier=history.of(family, cases),
         )
-        _record(counts, family, cases, kept_back | {g for g in groups if cases[g] < k})
+        too_few = {cell for cell, n in cases.items() if n < k}
+        _record(counts, family, cases, kept_back | too_few)
         for group in groups:
-            if group in kept_back or cases[group] < k:
+            if cell_of[group] in kept_back | too_few:
                 results.append(ReliabilityResult(feature.id, group, suppressed=True))
                 continue
             result = reliability(ids, combined[group])

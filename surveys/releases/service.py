@@ -125,6 +125,11 @@ def take_down(round_: Round, feature: str, words: str, new_words: str | None) ->
             comments.remove(match)
         else:
             match["text"] = new_words
+            # Where the new words sort, as a release would place them: the old place would
+            # hint at the old words.
+            comments.sort(
+                key=lambda c: (c["feature"], c["agency"] or "", c["level"] or "", c["text"])
+            )
         release.comments = json.dumps(comments)
     round_.comments_revision += 1  # every process reads its releases' comments again
     db.session.commit()

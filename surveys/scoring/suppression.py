@@ -29,6 +29,7 @@ from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, lru_cache
+from itertools import combinations
 from typing import Any, Generic, TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
@@ -47,43 +48,39 @@ class Relation(Generic[Key]):
 
 
 class _RowSpace(Generic[Key]):
-    """The row space of the relations restricted to unknown cells, in reduced echelon form."""
+    """The row space of the relations restricted to unknown cells, in reduced echelon form.
+
+    Rows are sparse (a relation touches a handful of cells, and so do its reductions), so
+    they are kept as {column: exact fraction}: several releases together make systems of
+    hundreds of cells."""
 
     def __init__(self, relations: Sequence[Relation[Key]], unknown: Collection[Key]) -> None:
         self.columns = {cell: index for index, cell in enumerate(sorted(unknown, key=repr))}
-        rows = []
+        self.pivots: dict[int, dict[int, Fraction]] = {}
         for relation in relations:
-            row = [Fraction(0)] * len(self.columns)
-            if relation.total in self.columns:
-                row[self.columns[relation.total]] += 1
-            for part in relation.parts:
-                if part in self.columns:
-                    row[self.columns[part]] -= 1
-            if any(row):
-                rows.append(row)
-        self.pivots: list[tuple[int, list[Fraction]]] = []
-        for row in rows:
-            reduced = self._reduce(row)
-            pivot = next((i for i, value in enumerate(reduced) if value), None)
-            if pivot is None:
+            row: dict[int, Fraction] = {}
+            for cell, sign in ((relation.total, 1), *((part, -1) for part in relation.parts)):
+                if cell in self.columns:
+                    column = self.columns[cell]
+                    row[column] = row.get(column, Fraction(0)) + sign
+            reduced = self._reduce({c: v for c, v in row.items() if v})
+            if not reduced:
                 continue
+            pivot = min(reduced)
             scale = reduced[pivot]
-            reduced = [value / scale for value in reduced]
+            reduced = {c: v / scale for c, v in reduced.items()}
             # Keep the basis fully reduced so membership is one pass.
-            self.pivots = [
-                (p, [a - r[pivot] * b for a, b in zip(r, reduced, strict=True)])
-                if r[pivot]
-                else (p, r)
-                for p, r in self.pivots
-            ]
-            self.pivots.append((pivot, reduced))
+            for other, existing in self.pivots.items():
+                factor = existing.get(pivot)
+                if factor:
+                    self.pivots[other] = _minus(existing, factor, reduced)
+            self.pivots[pivot] = reduced
 
-    def _reduce(self, vector: list[Fraction]) -> list[Fraction]:
-        vector = list(vector)
-        for pivot, row in self.pivots:
-            if vector[pivot]:
-                factor = vector[pivot]
-                vector = [a - factor * b for a, b in zip(vector, row, strict=True)]
+    def _reduce(self, vector: dict[int, Fraction]) -> dict[int, Fraction]:
+        for pivot, row in self.pivots.items():
+            factor = vector.get(pivot)
+            if factor:
+                vector = _minus(vector, factor, row)
         return vector
 
     @cached_property
@@ -91,16 +88,29 @@ class _RowSpace(Generic[Key]):
         """The unknown cells that follow one by one: with the basis fully reduced, exactly
         those whose pivot row has no other entry."""
         cells = {index: cell for cell, index in self.columns.items()}
-        return frozenset(
-            cells[pivot] for pivot, row in self.pivots if sum(1 for value in row if value) == 1
-        )
+        return frozenset(cells[pivot] for pivot, row in self.pivots.items() if len(row) == 1)
 
     def derivable(self, cells: Iterable[Key]) -> bool:
         """Whether the sum of these unknown cells follows from the published figures."""
-        vector = [Fraction(0)] * len(self.columns)
+        vector: dict[int, Fraction] = {}
         for cell in cells:
-            vector[self.columns[cell]] += 1
-        return not any(self._reduce(vector))
+            column = self.columns[cell]
+            vector[column] = vector.get(column, Fraction(0)) + 1
+        return not self._reduce(vector)
+
+
+def _minus(
+    vector: dict[int, Fraction], factor: Fraction, row: dict[int, Fraction]
+) -> dict[int, Fraction]:
+    """vector - factor * row, dropping what becomes zero."""
+    result = dict(vector)
+    for column, value in row.items():
+        updated = result.get(column, Fraction(0)) - factor * value
+        if updated:
+            result[column] = updated
+        else:
+            result.pop(column, None)
+    return result
 
 
 @lru_cache(maxsize=512)
@@ -119,6 +129,23 @@ class Earlier(Generic[Key]):
     unknown: frozenset[Key]
 
 
+@dataclass(frozen=True)
+class _Past:
+    """A cell as an earlier release had it."""
+
+    release: int
+    cell: Hashable
+
+
+@dataclass(frozen=True)
+class _Change:
+    """How much a cell grew between two releases (`later` may be the one being decided)."""
+
+    earlier: int
+    later: int
+    cell: Hashable
+
+
 def protect(
     counts: Mapping[Key, int],
     relations: Sequence[Relation[Key]],
@@ -131,51 +158,46 @@ def protect(
     """The cells to suppress so that no group of fewer than k respondents is revealed.
 
     `unknown`: cells already kept back by a coarser decision (a figure inside a suppressed
-    group), which stay suppressed. `earlier`: the round's earlier releases. Counts only grow,
-    so a reader who sees a total unchanged knows every part under it is unchanged: a cell an
-    earlier release kept back and that has not moved since stays kept back, and must not be
-    worked out now (it would give its earlier value); a cell an earlier release showed and
-    that has not moved is known, so it protects nothing as a complement. And no change of 1
-    to k-1 may be published or worked out."""
-    hidden_set = set(hidden)
-    changes = [{c: n - e.counts.get(c, 0) for c, n in counts.items()} for e in earlier]
-    still_kept = {
-        c
-        for e, change in zip(earlier, changes, strict=True)
-        for c in e.unknown
-        if not change.get(c) and counts.get(c, 0) > 0  # an empty group has nothing to hide
-    } - hidden_set
-    known = {
-        c
-        for e, change in zip(earlier, changes, strict=True)
-        for c, moved in change.items()
-        if not moved and c not in e.unknown and c not in hidden_set
-    } - still_kept
-    extra = set(unknown) | still_kept
-    while True:
-        suppressed = _protect(counts, relations, k, hidden_set, extra, still_kept, known)
-        before = len(extra)
-        for change in changes:
-            for cell, relation in exposures(
-                change, relations, k, (suppressed | hidden_set) - known
-            ):
-                touching = [relation] if relation else [r for r in relations if cell in r.cells]
-                if cell is not None and cell not in suppressed and cell not in hidden_set:
-                    extra.add(cell)
-                    continue
-                options = [
-                    c
-                    for r in touching
-                    for c in r.cells
-                    if c not in suppressed
-                    and c not in hidden_set
-                    and c not in known
-                    and counts.get(c, 0) > 0
-                ]
-                if options:
-                    extra.add(min(options, key=lambda c: (counts.get(c, 0), repr(c))))
-        if len(extra) == before:
-            return suppressed
+    group), which stay suppressed. `earlier`: the round's earlier releases. A reader holds
+    them all, so the decision is made on one system over every release: each release's
+    cells with their relations, and each cell's growth between any two releases (later =
+    earlier + growth). What an earlier release showed is known; what it kept back is not.
+    Counts only grow, so a reader who sees a total unchanged knows every part under it is
+    unchanged: every growth of zero counts as known. No figure about 1 to k-1 people, at any
+    release or grown between two, may be worked out; only this release's cells can be kept
+    back to see to it."""
+    if not earlier:
+        return _protect(counts, relations, k, set(hidden), set(unknown))
+    latest = len(earlier)
+    by_release: list[Mapping[Key, int]] = [e.counts for e in earlier] + [counts]
+
+    def at(release: int, cell: Key) -> Any:
+        return cell if release == latest else _Past(release, cell)
+
+    every: dict[Any, int] = {}
+    system: list[Relation[Any]] = []
+    never_shown: set[Any] = set()
+    settled: set[Any] = set()  # cells this release cannot change: earlier ones, growth
+    for release, values in enumerate(by_release):
+        every.update({at(release, c): values.get(c, 0) for c in counts})
+        system += [
+            Relation(at(release, r.total), tuple(at(release, p) for p in r.parts))
+            for r in relations
+        ]
+        never_shown |= {at(release, c) for c in hidden}
+        if release < latest:
+            settled |= {at(release, c) for c in counts}
+            never_shown |= {at(release, c) for c in earlier[release].unknown}
+    for first, second in combinations(range(latest + 1), 2):
+        for cell in counts:
+            growth = _Change(first, second, cell)
+            every[growth] = by_release[second].get(cell, 0) - by_release[first].get(cell, 0)
+            system.append(Relation(at(second, cell), (at(first, cell), growth)))
+            settled.add(growth)
+            if every[growth]:
+                never_shown.add(growth)  # a growth the reader cannot see directly
+    decided = _protect(every, system, k, never_shown, set(unknown), settled=settled)
+    return frozenset(cell for cell in decided if cell not in settled)
 
 
 def exposures(
@@ -210,15 +232,16 @@ def _protect(
     k: int,
     hidden_set: set[Key],
     extra: set[Key],
-    still_kept: set[Key] | None = None,
-    known: set[Key] | None = None,
+    settled: Collection[Key] = (),
 ) -> frozenset[Key]:
-    """`still_kept`: cells that must not be worked out whatever their size; `known`: cells a
-    reader knows from an earlier release, which count as published whatever is decided."""
-    known = known or set()
-    suppressed = {c for c, n in counts.items() if 0 < n < k and c not in hidden_set}
+    """`settled`: cells whose fate is not this decision's (an earlier release's, a growth
+    between releases): never chosen to be kept back."""
+    settled_set = set(settled)
+    suppressed = {
+        c for c, n in counts.items() if 0 < n < k and c not in hidden_set and c not in settled_set
+    }
     suppressed |= extra - hidden_set
-    sensitive = {c for c, n in counts.items() if 0 < n < k} | (still_kept or set())
+    sensitive = {c for c, n in counts.items() if 0 < n < k}
     totals = {relation.total for relation in relations}
 
     def cost(cell: Key) -> tuple[bool, int, str]:
@@ -226,7 +249,7 @@ def _protect(
         return (cell in totals, counts.get(cell, 0), repr(cell))
 
     def cheapest(cells: Iterable[Key]) -> Key | None:
-        unknown = suppressed | hidden_set | known
+        unknown = suppressed | hidden_set | settled_set
         open_cells = [c for c in cells if c not in unknown and counts.get(c, 0) > 0]
         return min(open_cells, key=cost) if open_cells else None
 
@@ -237,7 +260,7 @@ def _protect(
         while changed:
             changed = False
             for relation in relations:
-                unknown = (suppressed | hidden_set) - known
+                unknown = suppressed | hidden_set
                 missing = [c for c in relation.cells if c in unknown]
                 block = [p for p in relation.parts if p in unknown]
                 small_block = (
@@ -253,10 +276,7 @@ def _protect(
                         suppressed.add(partner)
                         changed = True
         # Then the exact check, which also sees chains through several relations.
-        unknown = (suppressed | hidden_set) - known
-        found = exposures(counts, relations, k, unknown)
-        derived = _space(tuple(relations), frozenset(unknown)).derived
-        found += [(cell, None) for cell in sorted(set(still_kept or ()) & derived, key=repr)]
+        found = exposures(counts, relations, k, suppressed | hidden_set)
         if not found:
             return frozenset(suppressed)
         exposed_cell, exposing_relation = found[0]
