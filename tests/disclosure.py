@@ -860,7 +860,20 @@ def between_releases(
         }
 
     published_first, published_second = shown(first), shown(second)
-    atoms = sorted(set(members_first) | set(members_second), key=repr)
+    # Every group the breakdown could hold, empty or not: the reader does not know which are
+    # empty unless the release says so.
+    places: list[str | None] = [None, *(place for place, _name in second.localities)]
+    atoms = sorted(
+        {
+            (agency, level, place)
+            for agency, _name in second.agencies
+            for level in ("strategic", "operational", "frontline")
+            for place in places
+        }
+        | set(members_first)
+        | set(members_second),
+        key=repr,
+    )
     index = {atom: i for i, atom in enumerate(atoms)}
     n = len(atoms)
     space = _SparseSpace()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -96,7 +96,7 @@ def publish_release(round_: Round, now: datetime | None = None) -> Release:
         min_cell_size=k,
         data_version=round_.data_version,
         figures=codec.dump(analysis),
-        comments=json.dumps([asdict(c) for c in comments]),
+        comments=json.dumps([vars(c) for c in comments]),
         counts=json.dumps(examined.counts, sort_keys=True),
     )
     db.session.add(release)
@@ -137,7 +137,7 @@ def take_down(round_: Round, feature: str, words: str, new_words: str | None) ->
 
 def _same(release: Release, round_: Round, comments: list[PublishedComment]) -> bool:
     return release.data_version == round_.data_version and json.loads(release.comments) == [
-        asdict(c) for c in comments
+        vars(c) for c in comments
     ]
 
 
