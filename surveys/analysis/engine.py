@@ -516,28 +516,14 @@ def _partners(
             if (from_agency, partner) in hidden_raters:
                 results.append(PartnerResult(from_agency, partner, question, True))
                 continue
+            shown = PartnerResult(
+                from_agency, partner, question, False, share_dont_know=answers.share_dont_know
+            )
             if (from_agency, partner) in withheld:
-                results.append(
-                    PartnerResult(
-                        from_agency,
-                        partner,
-                        question,
-                        False,
-                        share_dont_know=answers.share_dont_know,
-                        withheld=True,
-                    )
-                )
+                results.append(replace(shown, withheld=True))
                 continue
             results.append(
-                PartnerResult(
-                    from_agency,
-                    partner,
-                    question,
-                    False,
-                    n=answers.answered,
-                    mean=answers.scores(reverse=False).mean,
-                    share_dont_know=answers.share_dont_know,
-                )
+                replace(shown, n=answers.answered, mean=answers.scores(reverse=False).mean)
             )
     return tuple(results)
 
