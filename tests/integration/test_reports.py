@@ -220,6 +220,7 @@ def test_pdf_has_its_sections_and_names_every_notable_gap(
     flat = re.sub(r"\s+", " ", text)
     for section in ("Partnership maturity report", "Contents", *CHAPTERS):
         assert section in flat, section
+    assert "Release 1 (interim), published" in flat  # the cover names its release
     assert len(reader.pages) >= 10
     assert reader.metadata is not None and "Test round board" in (reader.metadata.title or "")
     with app.app_context():
