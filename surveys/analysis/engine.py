@@ -205,13 +205,10 @@ def examine(
     """The analysis of a round's tallies, protected against itself and its earlier releases."""
     history = History(earlier)
     counts: Counts = {}
-    agency_names = {a.agency_id: a.name for a in round_.agencies}
+    breakdown = _breakdown(round_, questionnaire, tallies)
     # Answers from an agency later removed from the round still count, under their id.
-    for agency, _level in tallies.respondents:
-        agency_names.setdefault(agency, agency)
-    breakdown = Breakdown(
-        list(agency_names), questionnaire, [loc.locality_id for loc in round_.localities]
-    )
+    names = {a.agency_id: a.name for a in round_.agencies}
+    agency_names = {agency: names.get(agency, agency) for agency in breakdown.agencies}
     respondents = breakdown.gather(tallies.respondents, tallies.respondents_by_locality, _add_int)
     everyone = [*breakdown.keys, *breakdown.hidden]
     pattern = breakdown.protect(respondents, k, earlier=history.of("members", everyone))

@@ -233,7 +233,6 @@ class ReleaseCache:
         self._entries: OrderedDict[tuple[str, int, int], Published] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
-        self.loaded = 0  # how many releases were read from JSON, for tests and benchmarks
 
     def get(self, round_: Round) -> Published | None:
         key = (round_.public_token, round_.latest_release, round_.comments_revision)
@@ -260,7 +259,6 @@ class ReleaseCache:
             tuple(PublishedComment(**c) for c in json.loads(release.comments)),
         )
         with self._lock:
-            self.loaded += 1
             self._entries[key] = entry
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
