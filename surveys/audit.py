@@ -1,15 +1,44 @@
-"""Who downloaded what: every download of results is recorded, for the partnership's audit."""
+"""What staff did, for the partnership's audit: every sign-in, download, decision and change.
+
+`record(action, target=..., detail=...)` is the one way in: it takes the signed-in account
+from Flask-Login (or says "command line" when no one is signed in because a command is
+running). An event names who, what, on what and when; it never holds respondent data: no
+answers, no comment text, no respondent addresses. Callers pass names and ids, never words
+a respondent wrote.
+
+Downloads of results are also kept in their own table (/manage/downloads lists them with
+the release they came from); each one is an audit event too.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from flask import has_request_context
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .auth.access import signed_in_user
 from .database import Base, db
 from .rounds.models import Round, utc_now
+
+COMMAND_LINE = "command line"  # the actor when a command, not a signed-in person, acts
+NOBODY = "not signed in"  # e.g. a failed sign-in
+
+
+class AuditEvent(Base):
+    """One thing a member of staff (or a command) did."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(254))  # the email, kept if the account goes
+    action: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(String(500))
 
 
 class Download(Base):
@@ -25,6 +54,32 @@ class Download(Base):
     round_name: Mapped[str | None] = mapped_column(String(200))
     release: Mapped[int | None]  # the release number the figures came from
     what: Mapped[str] = mapped_column(String(300))
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def record(action: str, *, target: str = "", detail: str = "", commit: bool = True) -> AuditEvent:
+    """Record that the signed-in account (or the command line) did `action` on `target`.
+
+    Commits the session by default, so call it after your own change is committed (a
+    refused change is not recorded as done); pass commit=False to let your own commit
+    carry the event with the change."""
+    user = signed_in_user() if has_request_context() else None
+    actor = user.email if user is not None else NOBODY if has_request_context() else COMMAND_LINE
+    event = AuditEvent(
+        at=utc_now(),
+        user_id=user.id if user is not None else None,
+        actor=actor,
+        action=_clip(action, 80),
+        target=_clip(target, 300),
+        detail=_clip(detail, 500),
+    )
+    db.session.add(event)
+    if commit:
+        db.session.commit()
+    return event
 
 
 def record_download(what: str, round_: Round | None = None, release: int | None = None) -> None:
@@ -44,4 +99,15 @@ def record_download(what: str, round_: Round | None = None, release: int | None 
             what=what,
         )
     )
-    db.session.commit()
+    record(
+        "download",
+        target=what,
+        detail=", ".join(
+            part
+            for part in (
+                f"round {round_.slug}" if round_ else "",
+                f"release {release}" if release else "",
+            )
+            if part
+        ),
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 MIN_CELL_SIZE_FLOOR = 3  # below three, a published figure can describe one or two people
+MIN_SECRET_KEY_LENGTH = 32  # a shorter key can be guessed, and with it every session forged
 
 
 class ConfigError(Exception):
@@ -56,6 +59,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if is_production(app):
+        check_production_settings(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
 
@@ -81,14 +86,61 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def is_production(app: Flask) -> bool:
+    """Production is said, not guessed: BOUNDARY_ENV=production (the documented production
+    command sets it). Tests and debugging never count as production."""
+    return (
+        str(app.config.get("ENV", "")).lower() == "production"
+        and not app.config.get("TESTING")
+        and not app.debug
+    )
+
+
+def check_production_settings(app: Flask) -> None:
+    """Refuse to start in production with a missing or short secret key, or a session
+    cookie a browser would send over plain HTTP or to scripts."""
+    key = app.config.get("SECRET_KEY")
+    how = (
+        "Set SECRET_KEY to a long random value, for example the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    )
+    if not key:
+        raise ConfigError(f"SECRET_KEY is not set, and this is production (BOUNDARY_ENV). {how}")
+    if len(str(key)) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is {len(str(key))} characters long; in production it must be at least "
+            f"{MIN_SECRET_KEY_LENGTH}, or sessions could be forged. {how}"
+        )
+    if not app.config["SESSION_COOKIE_SECURE"] or not app.config["SESSION_COOKIE_HTTPONLY"]:
+        raise ConfigError(
+            "SESSION_COOKIE_SECURE and SESSION_COOKIE_HTTPONLY must stay on in production "
+            "(BOUNDARY_ENV=production): serve Boundary over HTTPS"
+        )
+    if app.config["SESSION_COOKIE_SAMESITE"] not in ("Lax", "Strict"):
+        raise ConfigError("SESSION_COOKIE_SAMESITE must be Lax or Strict in production")
+
+
 def instance_secret_key(instance: Path) -> str:
-    """The secret key lives outside the repository: generated once into instance/."""
+    """The secret key lives outside the repository: generated once into instance/.
+
+    Several workers may start at once on a fresh instance/: each writes a whole key to a
+    file of its own, then links it into place, which only the first can do (os.link never
+    replaces a file), and everyone reads back the key that won. No one ever reads a file
+    half written."""
     key_file = instance / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(key)
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        descriptor, draft = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
+        try:
+            with os.fdopen(descriptor, "w") as file:  # mkstemp makes it mode 600
+                file.write(secrets.token_urlsafe(48))
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, key_file)
+        finally:
+            os.unlink(draft)
+    key = key_file.read_text().strip()
+    if not key:
+        raise ConfigError(f"{key_file} is empty: delete it and Boundary will make a new key")
     return key

@@ -1,7 +1,7 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
-from .audit import Download
-from .auth.models import SignInAttempt, User
+from .audit import AuditEvent, Download
+from .auth.models import SignInThrottle, User
 from .comments.models import CommentModeration
 from .releases.models import Release
 from .responses.models import (
@@ -48,7 +48,8 @@ __all__ = [
     "ItemTally",
     "PartnerTally",
     "ResponseTally",
-    "SignInAttempt",
+    "SignInThrottle",
+    "AuditEvent",
     "Download",
     "Draft",
     "FeatureScore",

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import make_url
+from sqlalchemy import make_url, select
 
 from surveys import create_app
 from surveys.config import normalise_database_url
@@ -110,8 +110,9 @@ def make_round(app: Flask) -> Callable[..., RoundRef]:
 
 
 @pytest.fixture
-def make_workshop(app: Flask) -> Callable[..., WorkshopRef]:
-    """A workshop set up through the service, as a facilitator's form would."""
+def make_workshop(app: Flask, make_user: Callable[..., str]) -> Callable[..., WorkshopRef]:
+    """A workshop set up through the service, as a facilitator's form would: by default by
+    the facilitator make_user("facilitator") signs in as (None: set up by no one)."""
     from surveys.rounds.service import find_round
     from surveys.workshops.models import Mode
     from surveys.workshops.service import SessionSpec, create_session
@@ -124,15 +125,19 @@ def make_workshop(app: Flask) -> Callable[..., WorkshopRef]:
         round_slug: str | None = None,
         counts: bool = False,
         open_answering: bool = True,
+        facilitator: str | None = "facilitator-x@example.org",
     ) -> WorkshopRef:
+        from surveys.auth.models import User
         from surveys.workshops.service import open_answering as open_it
 
+        owner = make_user("facilitator", email=facilitator) if facilitator else None
         with app.app_context():
             linked = find_round(round_slug) if round_slug else None
+            owner_id = db.session.scalar(select(User.id).where(User.email == owner))
             workshop = create_session(
                 SessionSpec(title, utc_now().date(), features, Mode(mode), linked, counts),
                 current_questionnaire(),
-                None,
+                owner_id,
             )
             if open_answering:
                 open_it(workshop)
@@ -148,12 +153,17 @@ def respondent_for(client: FlaskClient) -> Callable[[RoundRef], Respondent]:
 
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., str]:
-    """Create an account; returns its email. Every test account has the same password."""
-    from surveys.auth.models import Role
+    """Create an account (or find the one with that email, of that role); returns its email.
+    Every test account has the same password."""
+    from surveys.auth.models import Role, User
     from surveys.auth.service import create_user
 
     def make(role: str, agency: str | None = None, email: str | None = None) -> str:
         with app.app_context():
+            address = email or f"{role}-{agency or 'x'}@example.org"
+            existing = db.session.scalar(select(User).where(User.email == address))
+            if existing is not None and existing.role == role:
+                return existing.email
             user = create_user(
                 email or f"{role}-{agency or 'x'}@example.org",
                 role.title(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -9,11 +11,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers.response import Response
 
-from ..audit import Download
+from ..audit import AuditEvent, Download, record
 from ..auth.access import ADMINS, roles_required, signed_in_user
-from ..auth.forms import NewUserForm
+from ..auth.forms import NewUserForm, ResetPasswordForm
 from ..auth.models import Role, User
-from ..auth.service import AccountError, create_user
+from ..auth.service import AccountError, create_user, reset_password, set_active_state
 from ..database import db
 from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg
@@ -92,6 +94,13 @@ def new_round() -> View:
             target = form.slug if "slug" in str(error) else form.name
             target.errors = [str(error)]
         else:
+            record(
+                "round created",
+                target=round_.slug,
+                detail=f"{spec.opens_at:%Y-%m-%d} to {spec.closes_at:%Y-%m-%d}, "
+                f"agencies: {', '.join(spec.agency_ids or [])}, "
+                f"localities: {len([loc for loc in spec.localities if loc.strip()])}",
+            )
             flash(f"The round ‘{round_.name}’ has been created.")
             return redirect(url_for(".round_page", slug=round_.slug))
     return render_template("manage/round_form.html", form=form, creating=True)
@@ -122,6 +131,7 @@ def release(slug: str) -> View:
     except ReleaseRefused as refusal:
         flash(str(refusal), "error")
         return redirect(url_for(".round_page", slug=slug))
+    record("release published", target=round_.slug, detail=f"release {published.number}")
     flash(
         f"Release {published.number} is published: report readers now see these figures "
         "until the next release.",
@@ -183,6 +193,14 @@ def edit_round(slug: str) -> View:
             )
             target.errors = [message]
         else:
+            record(
+                "round edited",
+                target=round_.slug,
+                detail=f"{local_date(round_.opens_at, zone())} to "
+                f"{local_date(round_.closes_at, zone())}, "
+                f"agencies: {', '.join(a.agency_id for a in round_.agencies)}, "
+                f"localities: {len(round_.localities)}",
+            )
             flash("The round has been updated.")
             return redirect(url_for(".round_page", slug=round_.slug))
     return render_template("manage/round_form.html", form=form, creating=False, round=round_)
@@ -206,6 +224,7 @@ def open_or_close(slug: str, action: str) -> View:
         flash(str(error))
         return redirect(url_for(".round_page", slug=slug))
     db.session.commit()
+    record(f"round {'opened' if action == 'open' else 'closed'}", target=round_.slug)
     if action == "close":
         ensure_final_release(round_)  # its results are published as it closes
     flash(f"The round is now {round_.state().value}.")
@@ -237,6 +256,11 @@ def headcounts(slug: str) -> View:
                 counts[(agency.agency_id, level.id)] = int(raw)
         if not errors:
             set_headcounts(round_, q, counts)
+            record(
+                "headcounts changed",
+                target=round_.slug,
+                detail=f"{len(counts)} headcounts, {sum(counts.values())} people",
+            )
             flash("Headcounts saved. Response rates now use them.")
             return redirect(url_for(".round_page", slug=slug))
     return render_template(
@@ -322,9 +346,17 @@ def new_user() -> View:
             )
             target.errors = [message]
         else:
+            record("account created", target=user.email, detail=user.role_enum.label)
             flash(f"Account created for {user.email}.")
             return redirect(url_for(".users"))
     return render_template("manage/user_form.html", form=form)
+
+
+def user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404, "There is no such account.")
+    return user
 
 
 @blueprint.post("/users/<int:user_id>/<any(deactivate, activate):action>")
@@ -332,14 +364,81 @@ def set_active(user_id: int, action: str) -> View:
     form = FlaskForm()
     if not form.validate():
         abort(400, "The form could not be checked. Nothing was changed.")
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404, "There is no such account.")
+    user = user_or_404(user_id)
     me = signed_in_user()
     if me is not None and me.id == user.id:
         flash("You cannot deactivate your own account.")
         return redirect(url_for(".users"))
-    user.active = action == "activate"
-    db.session.commit()
+    set_active_state(user, action == "activate")  # deactivating ends every session
+    record(f"account {'reactivated' if user.active else 'deactivated'}", target=user.email)
     flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.")
     return redirect(url_for(".users"))
+
+
+@blueprint.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+def reset_user_password(user_id: int) -> View:
+    """A forgotten or leaked password: the administrator sets a new one, which ends every
+    session of the account and lifts any sign-in wait on it."""
+    user = user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(user, form.new.data or "")
+        except AccountError as error:
+            form.new.errors = [str(error)]
+        else:
+            record("password reset", target=user.email)
+            flash(
+                f"{user.email} has a new password and has been signed out everywhere. "
+                "Give it to them in person or by phone, and ask them to change it."
+            )
+            return redirect(url_for(".users"))
+    return render_template("manage/reset_password.html", form=form, person=user)
+
+
+# --- the audit log --------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+@blueprint.get("/audit")
+def audit_log() -> View:
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
+    total = db.session.scalar(select(func.count(AuditEvent.id))) or 0
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    number = min(max(number, 1), pages)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .order_by(AuditEvent.id.desc())
+        .offset((number - 1) * AUDIT_PAGE_SIZE)
+        .limit(AUDIT_PAGE_SIZE)
+    ).all()
+    return render_template(
+        "manage/audit.html", events=events, page=number, pages=pages, total=total
+    )
+
+
+@blueprint.get("/audit.csv")
+def audit_csv() -> Response:
+    from ..reporting.exports import spreadsheet_safe
+
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow(["when_utc", "who", "action", "target", "detail"])
+    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        writer.writerow(
+            [
+                event.at.isoformat(timespec="seconds"),
+                spreadsheet_safe(event.actor),
+                spreadsheet_safe(event.action),
+                spreadsheet_safe(event.target),
+                spreadsheet_safe(event.detail),
+            ]
+        )
+    record("audit log exported", detail="CSV")
+    return Response(
+        output.getvalue().encode("utf-8-sig"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="boundary-audit-log.csv"'},
+    )

@@ -38,9 +38,19 @@ login_manager = LoginManager()
 
 
 @login_manager.user_loader  # type: ignore[untyped-decorator]
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The account a session belongs to, if that session has not been ended.
+
+    A session's id is "<user id>.<generation>" (User.get_id): signing out, changing or
+    resetting the password and deactivating raise the account's generation in the
+    database, so every earlier cookie, wherever it was copied to, opens nothing."""
+    user_id, _, generation = session_id.partition(".")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None  # a session from before generations existed: sign in again
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def signed_in_user() -> User | None:

@@ -68,3 +68,13 @@ class NewUserForm(FlaskForm):
         validators=[InputRequired("Enter a password for them")],
         widget=GovPasswordInput(),
     )
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(
+        "New password",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters, not a common password. Give "
+        "it to them in person or by phone, and ask them to change it when they sign in.",
+        validators=[InputRequired("Enter a new password for them")],
+        widget=GovPasswordInput(),
+    )

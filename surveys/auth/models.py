@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import Base
@@ -40,6 +40,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # Part of every session's id (get_id): raising it ends every session of this account at
+    # once, on every worker, whichever cookie a browser or a thief still holds.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Flask-Login's user protocol.
     @property
@@ -55,23 +58,22 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
 
 
-class SignInAttempt(Base):
-    """A failed sign-in, kept for a short while so guessing can be slowed down across workers."""
+class SignInThrottle(Base):
+    """Checked sign-in failures for one key: an account, a known browser or an address.
 
-    __tablename__ = "sign_in_attempts"
-    __table_args__ = (
-        Index("ix_sign_in_attempts_email_at", "email", "attempted_at"),
-        Index("ix_sign_in_attempts_address_at", "address", "attempted_at"),
-    )
+    Counted with one UPDATE per attempt, before the password is checked, so parallel
+    guesses cannot all slip past the count (docs/security.md, "Sign-in back-off")."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    address: Mapped[str] = mapped_column(String(64))
-    attempted_at: Mapped[datetime]
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    blocked_until: Mapped[datetime | None]

@@ -1,24 +1,24 @@
-"""Accounts: creating them, checking passwords, and slowing down password guessing."""
+"""Accounts: creating them, checking passwords, ending their sessions, and slowing down
+password guessing (the back-off itself is in throttle.py)."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import db
 from ..rounds.models import utc_now
-from .models import Role, SignInAttempt, User
+from . import throttle
+from .models import Role, User
+from .passwords import MIN_PASSWORD_LENGTH, password_problem
 
-MIN_PASSWORD_LENGTH = 12
+__all__ = ["MIN_PASSWORD_LENGTH", "AccountError", "TooManyAttempts", "authenticate"]
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Failed sign-ins allowed within the window before further tries are refused.
-ATTEMPT_WINDOW = timedelta(minutes=15)
-ATTEMPTS_PER_EMAIL = 5
-ATTEMPTS_PER_ADDRESS = 20
+EMAIL_MAX_LENGTH = 254
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a password of anyone's")
 
@@ -30,16 +30,19 @@ class AccountError(ValueError):
 class TooManyAttempts(Exception):
     """Sign-in is refused for a while after repeated failures."""
 
+    def __init__(self, wait_seconds: int) -> None:
+        super().__init__(f"try again in {wait_seconds} seconds")
+        self.wait_seconds = wait_seconds
+
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password(password: str, email: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long")
-    if password.strip().lower() == email:
-        raise AccountError("The password must not be the email address")
+def check_password(password: str, email: str, name: str = "") -> None:
+    problem = password_problem(password, email, name)
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def create_user(
@@ -51,6 +54,8 @@ def create_user(
     known_agencies: frozenset[str] = frozenset(),
 ) -> User:
     email = normalise_email(email)
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise AccountError(f"The email address must be {EMAIL_MAX_LENGTH} characters or fewer")
     if not EMAIL.match(email):
         raise AccountError(f"{email!r} is not an email address")
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -62,7 +67,7 @@ def create_user(
             raise AccountError(f"Unknown agency {agency_id!r}")
     elif agency_id:
         raise AccountError("Only agency leads belong to an agency")
-    check_password(password, email)
+    check_password(password, email, name)
     user = User(
         email=email,
         name=name.strip() or email,
@@ -77,41 +82,78 @@ def create_user(
     return user
 
 
+def end_sessions(user: User, *, commit: bool = True) -> None:
+    """End every signed-in session of this account, on every worker: each session's id
+    carries the generation it was signed in with, and the user loader refuses an old one."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if commit:
+        db.session.commit()
+    db.session.refresh(user)
+
+
 def change_password(user: User, current: str, new: str) -> None:
+    """The person's own change: their other sessions end (the caller signs this one in
+    again under the new generation)."""
     if not check_password_hash(user.password_hash, current):
         raise AccountError("Your current password is not right")
-    check_password(new, user.email)
+    check_password(new, user.email, user.name)
     user.password_hash = generate_password_hash(new)
-    db.session.commit()
+    end_sessions(user)
 
 
-def _recent_failures(column: InstrumentedAttribute[str], value: str) -> int:
-    since = utc_now() - ATTEMPT_WINDOW
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(SignInAttempt)
-        .where(column == value, SignInAttempt.attempted_at >= since)
-    )
-    return int(count or 0)
+def reset_password(user: User, new: str) -> None:
+    """An administrator sets a new password (a forgotten one, or a suspected leak): every
+    session of the account ends, and any back-off on it is lifted."""
+    check_password(new, user.email, user.name)
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
+    throttle.forgive(throttle.account_key(user.email))
 
 
-def authenticate(email: str, password: str, address: str) -> User | None:
-    """The active user with this email and password, or None. Raises TooManyAttempts."""
+def set_active_state(user: User, active: bool) -> None:
+    user.active = active
+    if active:
+        db.session.commit()
+    else:
+        end_sessions(user)
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """Who signed in (None: refused), and the email typed if it names an account."""
+
+    user: User | None
+    known_account: bool
+
+
+def authenticate(
+    email: str, password: str, address: str, known_device: tuple[int, str] | None = None
+) -> SignInResult:
+    """Check an email and password, within the back-off. Raises TooManyAttempts.
+
+    `known_device` is (account id, browser id) from the signed cookie a browser gets when
+    it signs in: for that very account, the browser is held back only by its own count, so
+    a stranger's guesses cannot lock its owner out (docs/security.md, "Sign-in back-off")."""
     email = normalise_email(email)
-    if (
-        _recent_failures(SignInAttempt.email, email) >= ATTEMPTS_PER_EMAIL
-        or _recent_failures(SignInAttempt.address, address) >= ATTEMPTS_PER_ADDRESS
-    ):
-        raise TooManyAttempts
     user = db.session.scalar(select(User).where(User.email == email))
+    db.session.commit()  # the counting below starts a transaction of its own
+    known = known_device is not None and user is not None and known_device[0] == user.id
+    keys = (
+        [throttle.device_key(known_device[1])]
+        if known and known_device is not None
+        else [throttle.account_key(email), throttle.address_key(address)]
+    )
+    wait = throttle.charge(keys)
+    if wait is not None:
+        raise TooManyAttempts(wait)
     matched = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not matched or not user.active:
-        db.session.add(SignInAttempt(email=email, address=address, attempted_at=utc_now()))
-        db.session.commit()
-        return None
-    db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == email))
-    db.session.execute(
-        delete(SignInAttempt).where(SignInAttempt.attempted_at < utc_now() - ATTEMPT_WINDOW)
-    )
-    db.session.commit()
-    return user
+        throttle.failed(keys)
+        return SignInResult(None, user is not None)
+    throttle.succeeded(keys)
+    return SignInResult(user, True)

@@ -9,10 +9,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import login_user, logout_user
 from werkzeug.wrappers.response import Response
 
+from ..audit import record
+from . import devices
 from .access import REPORT_READERS, roles_required, signed_in_user
 from .forms import ChangePasswordForm, SignInForm
-from .models import Role
-from .service import AccountError, TooManyAttempts, authenticate, change_password
+from .models import Role, User
+from .service import AccountError, TooManyAttempts, authenticate, change_password, end_sessions
 
 blueprint = Blueprint("auth", __name__)
 
@@ -35,28 +37,50 @@ def home_for_role(role: Role) -> str:
     return url_for("site.home")
 
 
+def start_session(user: User) -> None:
+    session.clear()  # a fresh session for the signed-in person
+    login_user(user)
+    session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME without use
+    session["signed_in_at"] = int(time.time())
+
+
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> str | Response | tuple[str, int]:
     form = SignInForm()
     if form.validate_on_submit():
         address = request.remote_addr or "unknown"
+        known = devices.known_device()
         try:
-            user = authenticate(form.email.data or "", form.password.data or "", address)
-        except TooManyAttempts:
-            return render_template("auth/too_many_attempts.html"), 429
+            result = authenticate(form.email.data or "", form.password.data or "", address, known)
+        except TooManyAttempts as waiting:
+            minutes = max(1, -(-waiting.wait_seconds // 60))
+            return render_template("auth/too_many_attempts.html", minutes=minutes), 429
+        user = result.user
         if user is None:
+            # The email typed only if it names an account: a password typed into the
+            # email box by mistake is not kept.
+            typed = (form.email.data or "").strip().lower() if result.known_account else ""
+            record("sign-in failed", target=typed or "(no such account)")
             form.email.errors = ["Enter a correct email address and password"]
         else:
-            session.clear()  # a fresh session for the signed-in person
-            login_user(user)
-            session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME without use
-            session["signed_in_at"] = int(time.time())
-            return redirect(_safe_next(request.args.get("next")) or home_for_role(user.role_enum))
+            start_session(user)
+            record("sign-in", target=user.email)
+            response = redirect(
+                _safe_next(request.args.get("next")) or home_for_role(user.role_enum)
+            )
+            devices.remember_device(response, user, known)
+            return response
     return render_template("auth/sign_in.html", form=form)
 
 
 @blueprint.post("/sign-out")
 def sign_out() -> Response:
+    """Ends every session of the account, not only this browser's: a copy of the cookie
+    taken earlier (a shared computer, a stolen laptop) opens nothing afterwards."""
+    user = signed_in_user()
+    if user is not None:
+        record("sign-out", target=user.email)
+        end_sessions(user)
     logout_user()
     session.clear()
     flash("You have signed out.")
@@ -76,6 +100,8 @@ def password() -> str | Response:
             target = form.current if "current" in str(error) else form.new
             target.errors = [str(error)]
         else:
-            flash("Your password has been changed.")
+            start_session(user)  # this session goes on; every other one has ended
+            record("password changed", target=user.email)
+            flash("Your password has been changed. Any other sessions have been signed out.")
             return redirect(home_for_role(user.role_enum))
     return render_template("auth/password.html", form=form)

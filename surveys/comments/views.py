@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from markupsafe import Markup
 from werkzeug.wrappers.response import Response
 
+from ..audit import record
 from ..auth.access import roles_required, signed_in_user
 from ..auth.models import Role
 from ..library import questionnaire
@@ -143,6 +144,10 @@ def decide(slug: str, ref: str) -> View:
         # Withheld or reworded after a release showed it: take it down from every release now,
         # not at the next one (which might be refused for months).
         take_down(round_, comment.feature_id, shown, comment.text if action == "redact" else None)
+    # Which decision on which feature, never the words nor which response they came from.
+    record(
+        f"comment {done.split(':')[0]}", target=round_.slug, detail=f"feature {comment.feature_id}"
+    )
     feature = questionnaire(round_.questionnaire_version).feature(comment.feature_id)
     flash(f"The comment on {feature.name if feature else comment.feature_id} has been {done}.")
     return redirect(url_for(".queue", slug=round_.slug))

@@ -26,8 +26,9 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
-from ..audit import record_download
+from ..audit import record, record_download
 from ..auth.access import FACILITATORS, roles_required, signed_in_user
+from ..auth.models import Role, User
 from ..database import db
 from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg, shown_address
@@ -96,18 +97,39 @@ def facilitators_only() -> None:
     """Every page here is for facilitators (and administrators)."""
 
 
+def may_run(user: User, workshop: WorkshopSession) -> bool:
+    """A facilitator runs the workshops they set up; an administrator runs any. A workshop
+    set up from the command line (or whose facilitator's account has gone) has no owner:
+    only an administrator runs it."""
+    return user.role_enum is Role.ADMIN or (
+        workshop.facilitator_id is not None and workshop.facilitator_id == user.id
+    )
+
+
 def workshop_or_404(workshop_id: int) -> WorkshopSession:
+    """The workshop, if the signed-in person may run it: else 404, or 403 with the reason."""
     workshop = db.session.get(WorkshopSession, workshop_id)
     if workshop is None:
         abort(404, "There is no workshop at this address.")
+    user = signed_in_user()
+    if user is None or not may_run(user, workshop):
+        abort(
+            403,
+            "This workshop was set up by another facilitator. Only they, or an administrator, "
+            "can run it, see its screens or download its report.",
+        )
     return workshop
 
 
 @facilitate.get("")
 def sessions() -> View:
-    workshops = db.session.scalars(
-        select(WorkshopSession).order_by(WorkshopSession.held_on.desc(), WorkshopSession.id.desc())
-    ).all()
+    user = signed_in_user()
+    query = select(WorkshopSession).order_by(
+        WorkshopSession.held_on.desc(), WorkshopSession.id.desc()
+    )
+    if user is None or user.role_enum is not Role.ADMIN:
+        query = query.where(WorkshopSession.facilitator_id == (user.id if user else None))
+    workshops = db.session.scalars(query).all()
     return render_template("workshops/sessions.html", workshops=workshops)
 
 
@@ -135,6 +157,11 @@ def new_session() -> View:
         except service.WorkshopError as error:
             form.counts.errors = [str(error)]  # the only rule the form cannot check itself
         else:
+            record(
+                "workshop created",
+                target=f"workshop {workshop.id}",
+                detail=f"round {linked.slug}" if linked else "",
+            )
             return redirect(url_for(".console", workshop_id=workshop.id))
     return render_template("workshops/new.html", form=form)
 
@@ -258,7 +285,15 @@ def move(workshop_id: int, move: str) -> View:
         moves[move]()
     except service.WorkshopError as error:
         flash(str(error))
+    else:
+        record(f"workshop {move}", target=f"workshop {workshop.id}", detail=_move_detail(move))
     return moved(workshop)
+
+
+def _move_detail(move: str) -> str:
+    """Which feature, statement or level a move was about: ids only, never answers."""
+    names = {"focus": ("feature",), "revote": ("item",), "agree": ("feature", "level")}
+    return ", ".join(f"{name} {request.form.get(name, '')[:80]}" for name in names.get(move, ()))
 
 
 def capture_action(workshop: WorkshopSession, q: Questionnaire) -> View:
@@ -278,6 +313,7 @@ def capture_action(workshop: WorkshopSession, q: Questionnaire) -> View:
         except service.WorkshopError as error:
             actions.text.errors = [str(error)]
         else:
+            record("workshop action added", target=f"workshop {workshop.id}")
             return moved(workshop)
     return render_console(workshop, actions, 400)
 
@@ -287,11 +323,17 @@ def action_status(action_id: int) -> View:
     action = db.session.get(WorkshopAction, action_id)
     if action is None:
         abort(404, "There is no such action.")
+    workshop_or_404(action.session_id)  # only whoever may run its workshop
     try:
         status = ActionStatus(request.form.get("status", ""))
     except ValueError:
         abort(400, "That is not a status an action can have.")
     service.set_action_status(action, status)
+    record(
+        "workshop action status",
+        target=f"workshop {action.session_id}",
+        detail=f"action {action.id}: {status.value}",
+    )
     return redirect(url_for(".console", workshop_id=action.session_id))
 
 
