@@ -22,6 +22,7 @@ from ..links import public_base, qr_svg
 from ..releases.service import (
     ReleaseRefused,
     ensure_final_release,
+    latest_release,
     publish_release,
     releases_of,
 )
@@ -129,6 +130,7 @@ def release(slug: str) -> View:
     try:
         published = publish_release(round_)
     except ReleaseRefused as refusal:
+        record("release refused", target=round_.slug, detail=str(refusal))
         flash(str(refusal), "error")
         return redirect(url_for(".round_page", slug=slug))
     record("release published", target=round_.slug, detail=f"release {published.number}")
@@ -226,7 +228,10 @@ def open_or_close(slug: str, action: str) -> View:
     db.session.commit()
     record(f"round {'opened' if action == 'open' else 'closed'}", target=round_.slug)
     if action == "close":
-        ensure_final_release(round_)  # its results are published as it closes
+        before = latest_release(round_)
+        final = ensure_final_release(round_)  # its results are published as it closes
+        if final is not None and (before is None or final.id != before.id):
+            record("release published", target=round_.slug, detail=f"release {final.number}, final")
     flash(f"The round is now {round_.state().value}.")
     return redirect(url_for(".round_page", slug=slug))
 
