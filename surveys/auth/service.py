@@ -15,7 +15,13 @@ from . import throttle
 from .models import Role, User
 from .passwords import MIN_PASSWORD_LENGTH, password_problem
 
-__all__ = ["MIN_PASSWORD_LENGTH", "AccountError", "TooManyAttempts", "authenticate"]
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "AccountError",
+    "TooManyAttempts",
+    "authenticate",
+    "check_password_hash",
+]
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_MAX_LENGTH = 254

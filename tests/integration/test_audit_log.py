@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 from flask import Flask
@@ -38,7 +38,7 @@ def browser(app: Flask, email: str) -> FlaskClient:
     return client
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, object], page: str = "") -> int:
+def post_form(client: FlaskClient, path: str, data: Mapping[str, object], page: str = "") -> int:
     token = csrf_token_in(client.get(page or path).get_data(as_text=True))
     return client.post(path, data={"csrf_token": token, **data}).status_code
 
