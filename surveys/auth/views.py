@@ -25,6 +25,10 @@ def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: never send someone on to another site after signing in."""
     if not target:
         return None
+    # Browsers read a backslash as a slash ("/\\evil.example" is "//evil.example", another
+    # site) and drop tabs and newlines from addresses: refuse both outright.
+    if "\\" in target or any(ord(character) <= 32 for character in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
