@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from surveys.reporting.typesetting import StaticFilesOnly
-from tests.helpers import PROJECT_ROOT, TEST_PASSWORD, RoundRef, csrf_token_in
+from tests.helpers import PROJECT_ROOT, TEST_PASSWORD, RoundRef, WorkshopRef, csrf_token_in
 
 MakeUser = Callable[..., str]
 OFF_SITE = [
@@ -109,3 +109,29 @@ def test_markup_typed_by_staff_is_text_on_the_audit_log(
     page = client.get("/manage/audit").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "<img src=x>" not in page
     assert "<script>alert(1)</script>" in html.unescape(page)
+
+
+def test_markup_in_a_workshop_title_is_text_on_every_screen(
+    app: Flask, make_user: MakeUser, make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    title = '<script>alert("room")</script><img src=x onerror=alert(1)>'
+    workshop = make_workshop(title=title)
+    facilitator = app.test_client()
+    token = csrf_token_in(facilitator.get("/sign-in").get_data(as_text=True))
+    email = make_user("facilitator")
+    facilitator.post(
+        "/sign-in", data={"csrf_token": token, "email": email, "password": TEST_PASSWORD}
+    )
+    phone = app.test_client()
+    for client, path in (
+        (facilitator, workshop.console),
+        (facilitator, f"{workshop.console}/projector"),
+        (facilitator, f"{workshop.console}/live/projector"),
+        (facilitator, f"{workshop.console}/live/console"),
+        (facilitator, "/workshops"),
+        (phone, workshop.room),
+    ):
+        page = client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x" not in page, path
+        if "/live/" not in path:  # the live fragments hold the figures, not the title
+            assert title in html.unescape(page), path
