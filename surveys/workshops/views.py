@@ -23,7 +23,7 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from ..audit import record, record_download
@@ -98,11 +98,14 @@ def facilitators_only() -> None:
 
 
 def may_run(user: User, workshop: WorkshopSession) -> bool:
-    """A facilitator runs the workshops they set up; an administrator runs any. A workshop
-    set up from the command line (or whose facilitator's account has gone) has no owner:
-    only an administrator runs it."""
-    return user.role_enum is Role.ADMIN or (
-        workshop.facilitator_id is not None and workshop.facilitator_id == user.id
+    """A facilitator runs the workshops they set up; an administrator runs any. The demo's
+    workshop (on the demo round, made-up answers) is every facilitator's to try. Any other
+    workshop without an owner (set up from the command line, or its facilitator's account
+    removed) is run by administrators only."""
+    return (
+        user.role_enum is Role.ADMIN
+        or (workshop.facilitator_id is not None and workshop.facilitator_id == user.id)
+        or (workshop.round is not None and workshop.round.is_demo)
     )
 
 
@@ -128,7 +131,13 @@ def sessions() -> View:
         WorkshopSession.held_on.desc(), WorkshopSession.id.desc()
     )
     if user is None or user.role_enum is not Role.ADMIN:
-        query = query.where(WorkshopSession.facilitator_id == (user.id if user else None))
+        demo_rounds = select(Round.id).where(Round.is_demo.is_(True))
+        query = query.where(
+            or_(
+                WorkshopSession.facilitator_id == (user.id if user else None),
+                WorkshopSession.round_id.in_(demo_rounds),
+            )
+        )
     workshops = db.session.scalars(query).all()
     return render_template("workshops/sessions.html", workshops=workshops)
 

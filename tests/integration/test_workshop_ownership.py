@@ -177,3 +177,14 @@ def test_a_workshop_set_up_through_the_form_belongs_to_its_facilitator(
     console = created.headers["Location"]
     assert creator.get(console).status_code == 200
     assert browser(app, OTHER).get(console).status_code == 403
+
+
+def test_the_demo_workshop_is_every_facilitators_to_try(app: Flask, make_user: MakeUser) -> None:
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        demo = db.session.scalars(select(WorkshopSession)).one()
+        demo_id, title = demo.id, demo.title
+    facilitator = browser(app, make_user("facilitator"))
+    assert html.escape(title) in facilitator.get("/workshops").get_data(as_text=True)
+    assert facilitator.get(f"/workshops/{demo_id}").status_code == 200
