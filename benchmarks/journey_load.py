@@ -101,6 +101,7 @@ class Journey:
     latencies: list[float] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)  # every 5xx, with its page title
     retried: int = 0
+    sending: threading.Event | None = None  # set as the answers are sent (a fault test waits)
 
 
 class Browser(Phone):
@@ -116,6 +117,8 @@ class Browser(Phone):
         self, method: str, path: str, form: Mapping[str, str | list[str]] | None = None
     ) -> tuple[int, str, dict[str, str]]:
         for attempt in range(self.retries + 1):
+            if path.endswith("/submit") and self.journey.sending is not None:
+                self.journey.sending.set()
             started = time.perf_counter()
             try:
                 status, page, headers = self.request(method, path, form)

@@ -103,7 +103,7 @@ def retry_when_locked(write: Callable[[], T], attempts: int = LOCKED_ATTEMPTS) -
             return write()
         except OperationalError as error:
             db.session.rollback()
-            if attempt == attempts or not is_locked(error):
+            if not is_locked(error) or attempt == attempts:
                 raise
     raise AssertionError("unreachable")
 
