@@ -40,7 +40,7 @@ from pathlib import Path
 from flask import g, render_template
 from sqlalchemy import func, select
 
-from surveys import create_app
+from surveys import create_app, widgets
 from surveys.database import db, migrate_from_nothing
 from surveys.library import current_questionnaire, questionnaire
 from surveys.responses.forms import feature_form
@@ -257,9 +257,11 @@ def open_round(url: str, schema: str) -> tuple[int, str]:
     return found
 
 
-def bare_render_seconds(url: str, token: str, repeats: int = 300) -> float:
+def bare_render_seconds(url: str, token: str, repeats: int = 300, afresh: bool = False) -> float:
     """CPU seconds to render one feature page from its template in a bare request context:
-    no routing, no database, no session; the floor under what a journey's page costs."""
+    no routing, no database, no session; the floor under what a journey's page costs.
+    `afresh`: every question's radios drawn by the macros each time, as before they were
+    kept per process (surveys/widgets.py)."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
     with app.app_context():
         round_ = db.session.scalar(select(Round).where(Round.public_token == token))
@@ -270,6 +272,8 @@ def bare_render_seconds(url: str, token: str, repeats: int = 300) -> float:
             g.round, g.questionnaire = round_, q
 
             def render() -> str:
+                if afresh:
+                    widgets.forget_drawn()
                 form = feature_form(feature, q, data={})
                 form.round.data = token
                 return render_template(
@@ -308,6 +312,7 @@ def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
 def run(name: str, url: str, schema: str, clients: int, journeys: int) -> dict[str, str]:
     round_id, token = open_round(url, schema)
     render = bare_render_seconds(url, token)
+    render_afresh = bare_render_seconds(url, token, afresh=True)
     label = secrets.token_hex(4)
     port = free_port()
     with gunicorn(url, port, workers=WORKERS, threads=THREADS, ready_path="/") as server:
@@ -353,6 +358,8 @@ def run(name: str, url: str, schema: str, clients: int, journeys: int) -> dict[s
         "server CPU per request": f"{per_request * 1000:.2f} ms",
         "bare render (baseline)": f"{render * 1000:.2f} ms",
         "ratio per request": f"{per_request / render:.2f}",
+        "bare render, radios afresh": f"{render_afresh * 1000:.2f} ms",
+        "ratio to that": f"{per_request / render_afresh:.2f}",
         "latency p50": f"{percentile(latencies, 50) * 1000:.0f} ms",
         "latency p99": f"{percentile(latencies, 99) * 1000:.0f} ms",
         "_ok": str(not failures and not errors and not found.lost and not found.twice),

@@ -53,6 +53,12 @@ _DRAWN: OrderedDict[Hashable, Markup] = OrderedDict()
 _DRAWN_LOCK = threading.Lock()
 
 
+def forget_drawn() -> None:
+    """Draw every question afresh (benchmarks/journey_load.py measures what that costs)."""
+    with _DRAWN_LOCK:
+        _DRAWN.clear()
+
+
 def _hashable(value: Any) -> Hashable:
     """`value` as a key that tells apart everything the macros could draw differently,
     markup from plain text included."""
