@@ -30,10 +30,24 @@ def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
     # The page must not touch the database again: the round shown on survey pages stays out.
     g.pop("round", None)
     respondent = (request.blueprint or "") == "respond"
-    page = render_template(
-        "errors/unavailable.html", respondent=respondent, sent=request.method == "POST"
-    )
+    try:
+        page = render_template(
+            "errors/unavailable.html", respondent=respondent, sent=request.method == "POST"
+        )
+    except Exception:  # noqa: BLE001 - the layout itself reached for the database
+        page = FALLBACK
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+# Said without the layout, should drawing it need the database (a signed-in person's name).
+FALLBACK = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+    "<title>Sorry, the service is unavailable</title></head><body>"
+    "<h1>Sorry, the service is unavailable</h1>"
+    "<p>We could not reach the place where answers are stored, so what you just did was not "
+    "saved. Anything saved before is kept. Try again in a few minutes.</p>"
+    "<p>Error code: 503</p></body></html>"
+)
 
 
 def init_app(app: Flask) -> None:

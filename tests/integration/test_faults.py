@@ -33,10 +33,12 @@ from surveys.questionnaire import Questionnaire
 from surveys.responses.models import Draft, Submission
 from tests.faulty import Door, served
 from tests.helpers import (
+    TEST_PASSWORD,
     Respondent,
     RoundRef,
     app_config,
     count_rows,
+    csrf_token_in,
     feature_answers,
 )
 
@@ -199,6 +201,28 @@ def test_postgres_refusing_connections_mid_journey_shows_a_503_and_the_draft_sur
     finish_and_send(person, questionnaire)
     assert count_rows(app, Submission, round_id=round_.id) == 1
     assert drafts_of(app, round_.id) == []
+
+
+@postgres_only
+def test_a_signed_in_page_during_an_outage_is_a_503_page_not_a_bare_error(
+    database_url: str,
+    door: Door,
+    app_at: Callable[[str], Flask],
+    make_user: Callable[..., str],
+) -> None:
+    email = make_user("manager")
+    staff = app_at(door.url(database_url)).test_client()
+    token = csrf_token_in(staff.get("/sign-in").get_data(as_text=True))
+    signed_in = staff.post(
+        "/sign-in", data={"csrf_token": token, "email": email, "password": TEST_PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    door.shut()
+    page = staff.get("/manage/rounds")
+    assert page.status_code == 503
+    text = page.get_data(as_text=True)
+    assert UNAVAILABLE in text and "Try again in a few minutes" in text
+    assert "Internal Server Error" not in text and "Traceback" not in text
 
 
 @postgres_only
