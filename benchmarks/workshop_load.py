@@ -235,6 +235,12 @@ def watch(phone: Phone, path: str, stop: threading.Event, result: Watch) -> None
         stop.wait(max(0.0, POLL_SECONDS - (time.perf_counter() - started)))
 
 
+def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The PIDs of gunicorn's workers: the master's children, as the kernel lists them."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
+    return [int(pid) for pid in children.split()]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -274,7 +280,18 @@ def stored(url: str, workshop_id: int) -> int:
 
 
 @contextmanager
-def gunicorn(url: str, port: int) -> Iterator[None]:
+def gunicorn(
+    url: str,
+    port: int,
+    *,
+    workers: int = WORKERS,
+    threads: int = THREADS,
+    ready_path: str = "/join",
+    settings: Mapping[str, str] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """gunicorn serving the app on `url` at `port` (gthread), until the block ends.
+
+    Yields the master process: its children are the workers (see `worker_pids`)."""
     binary = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     environment = {
         **os.environ,
@@ -283,16 +300,17 @@ def gunicorn(url: str, port: int) -> Iterator[None]:
         # Plain HTTP on localhost: a Secure cookie would never come back from these clients.
         "BOUNDARY_SESSION_COOKIE_SECURE": "false",
         "BOUNDARY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **(settings or {}),
     }
     server = subprocess.Popen(
         [
             binary,
             "--workers",
-            str(WORKERS),
+            str(workers),
             "--worker-class",
             "gthread",
             "--threads",
-            str(THREADS),
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -307,14 +325,14 @@ def gunicorn(url: str, port: int) -> Iterator[None]:
         deadline = time.time() + 60
         while True:
             try:
-                if Phone(port).request("GET", "/join")[0] == 200:
+                if Phone(port).request("GET", ready_path)[0] == 200:
                     break
             except OSError:
                 pass
             if time.time() > deadline or server.poll() is not None:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.2)
-        yield
+        yield server
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

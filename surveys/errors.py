@@ -6,6 +6,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import outages
+
 TITLES = {
     400: "There is a problem with what was sent",
     403: "You cannot do that",
@@ -40,3 +42,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, render_csrf_error)
     # An unexpected exception reaches this too, as a 500, after Flask has logged it.
     app.register_error_handler(HTTPException, render_error)
+    outages.init_app(app)  # the database away or locked: a 503 page

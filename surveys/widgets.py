@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput
+from markupsafe import Markup
 from wtforms import DateField, Field, SelectChoice
 
 
@@ -26,6 +29,44 @@ class Radios(GovRadioInput):
         if not (params.get("hint") or {}).get("text"):
             params.pop("hint", None)
         return params
+
+    def render(self, params: dict[str, Any]) -> Markup:
+        # The Design System's macros were most of a survey page's CPU (about 1 ms for each
+        # question's radios), and what they draw depends on nothing but `params`: each
+        # distinct question, with its answer and error, is drawn once per process.
+        key = _hashable(params)
+        with _DRAWN_LOCK:
+            drawn = _DRAWN.get(key)
+            if drawn is not None:
+                _DRAWN.move_to_end(key)
+                return drawn
+        drawn = Markup(super().render(params))
+        with _DRAWN_LOCK:
+            _DRAWN[key] = drawn
+            if len(_DRAWN) > DRAWN_LIMIT:
+                _DRAWN.popitem(last=False)
+        return drawn
+
+
+DRAWN_LIMIT = 4096  # questions x answers x errors of every form, with room to spare
+_DRAWN: OrderedDict[Hashable, Markup] = OrderedDict()
+_DRAWN_LOCK = threading.Lock()
+
+
+def forget_drawn() -> None:
+    """Draw every question afresh (benchmarks/journey_load.py measures what that costs)."""
+    with _DRAWN_LOCK:
+        _DRAWN.clear()
+
+
+def _hashable(value: Any) -> Hashable:
+    """`value` as a key that tells apart everything the macros could draw differently,
+    markup from plain text included."""
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((str(k), _hashable(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_hashable(v) for v in value))
+    return (type(value).__name__, repr(value))
 
 
 class GovDateField(DateField):

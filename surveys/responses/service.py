@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
-from ..database import db, forget_deleted_pages
+from ..database import db, durable, forget_deleted_pages, retry_when_locked
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, utc_now
 from ..scoring.respondent import feature_result
@@ -71,16 +71,21 @@ def find_draft(round_: Round, code: str) -> Draft | None:
 
 def save_draft(round_: Round, code: str | None, answers: DraftAnswers) -> str:
     """Keep answers so far; returns the resume code (a new one for a new draft)."""
-    draft = find_draft(round_, code) if code else None
-    if draft is None:
-        code = new_resume_code()
-        draft = Draft(round_id=round_.id, code_hash=code_hash(code), answers={})
-        db.session.add(draft)
-    draft.answers = dict(answers)  # a new object, so SQLAlchemy sees the JSON change
-    draft.updated_on = today()
-    db.session.commit()
-    assert code is not None
-    return code
+
+    def write() -> str:
+        kept = code
+        draft = find_draft(round_, kept) if kept else None
+        if draft is None:
+            kept = new_resume_code()
+            draft = Draft(round_id=round_.id, code_hash=code_hash(kept), answers={})
+            db.session.add(draft)
+        draft.answers = dict(answers)  # a new object, so SQLAlchemy sees the JSON change
+        draft.updated_on = today()
+        db.session.commit()
+        assert kept is not None
+        return kept
+
+    return retry_when_locked(write)
 
 
 class SubmitResult(enum.Enum):
@@ -95,25 +100,34 @@ def submit_draft(round_: Round, questionnaire: Questionnaire, code: str) -> Subm
     the draft already gone (its DELETE touches no row), rolls back and stores nothing. No
     record of the code outlives the draft, so nothing can lead from a code to its answers.
     """
-    # One statement both claims the draft and reads it, so there is no gap between
-    # looking and deleting for a second submit to slip through.
-    answers = db.session.scalar(
-        delete(Draft)
-        .where(Draft.round_id == round_.id, Draft.code_hash == code_hash(code))
-        .returning(Draft.answers)
-    )
-    if answers is None:
-        db.session.rollback()
-        return SubmitResult.NOTHING_TO_SEND
-    try:
-        response = completed_response(questionnaire, round_choices(round_), answers)
-    except InvalidAnswer:
-        db.session.rollback()  # the draft stays, to be put right
-        raise
-    record_submissions(round_, questionnaire, [response], Channel.ONLINE, today())
-    db.session.commit()
-    forget_deleted_pages()  # the draft's earlier versions, comments edited out included
-    return SubmitResult.SUBMITTED
+
+    def write() -> SubmitResult:
+        durable()  # the confirmation page promises these answers are kept
+        # One statement both claims the draft and reads it, so there is no gap between
+        # looking and deleting for a second submit to slip through.
+        answers = db.session.scalar(
+            delete(Draft)
+            .where(Draft.round_id == round_.id, Draft.code_hash == code_hash(code))
+            .returning(Draft.answers)
+        )
+        if answers is None:
+            db.session.rollback()
+            return SubmitResult.NOTHING_TO_SEND
+        try:
+            response = completed_response(questionnaire, round_choices(round_), answers)
+        except InvalidAnswer:
+            db.session.rollback()  # the draft stays, to be put right
+            raise
+        record_submissions(round_, questionnaire, [response], Channel.ONLINE, today())
+        db.session.commit()
+        return SubmitResult.SUBMITTED
+
+    # Sending twice is harmless (the draft is gone the second time), so a locked attempt
+    # is simply made again.
+    result = retry_when_locked(write)
+    if result is SubmitResult.SUBMITTED:
+        forget_deleted_pages()  # the draft's earlier versions, comments edited out included
+    return result
 
 
 def forget_unsent_drafts(round_: Round) -> int:
