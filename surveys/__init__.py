@@ -31,6 +31,9 @@ def create_app(
     from .auth import access
     from .auth import views as auth
     from .comments import views as moderate
+    from .deployment import init_app as proxy_and_database_settings
+    from .health import blueprint as health_checks
+    from .outage import init_app as outage_page
     from .releases import service as releases
     from .reporting import documents
     from .reporting import views as reports
@@ -40,12 +43,15 @@ def create_app(
 
     logs.init_app(app)
     library.init_app(app)
+    proxy_and_database_settings(app)  # read by the database's set-up, so before it
     database.init_app(app)
     releases.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    outage_page(app)
     access.init_app(app)
+    app.register_blueprint(health_checks)
     app.register_blueprint(site.blueprint)
     app.register_blueprint(respond.blueprint)
     app.register_blueprint(auth.blueprint)
