@@ -38,10 +38,10 @@ WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/-]{0,127}")
 QUIET_WHEN_OK = ("/healthz", "/readyz")
 
 _SECRET_IN_PATH = re.compile(r"/(r|w)/[^\s\"'?#]*")
-# A quoted literal, unless it names a table, column, constraint or the like.
-_QUOTED = re.compile(
-    r"(?<!relation )(?<!constraint )(?<!table )(?<!column )(?<!index )(?<!type )"
-    r"(?<!schema )(?<!function )(?<!database )(?<!role )(\"[^\"]*\"|'[^']*')"
+# Quoted text in an error message is a value, unless it names a table, a constraint and so on.
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_NAMES_FOLLOW = re.compile(
+    r"\b(relation|constraint|table|column|index|type|schema|function|database|role)\s*$"
 )
 _MESSAGE_LIMIT = 500
 
@@ -67,7 +67,10 @@ def scrub(message: str) -> str:
     """An exception message without the values it quotes: its first line only (PostgreSQL
     adds 'DETAIL: Failing row contains (...)' below), quoted literals replaced by '…'."""
     first = message.strip().splitlines()[0] if message.strip() else ""
-    first = _QUOTED.sub("'…'", first)
+    first = _QUOTED.sub(
+        lambda quoted: quoted.group(0) if _NAMES_FOLLOW.search(first[: quoted.start()]) else "'…'",
+        first,
+    )
     return redact_path(first)[:_MESSAGE_LIMIT]
 
 
@@ -109,6 +112,21 @@ def safe_exception_text(
     return "\n".join(parts)
 
 
+class RecordsWithoutSecrets(logging.Filter):
+    """On the app's logger, before any handler sees the record (a plain one an operator adds,
+    pytest's): the message's paths redacted and the exception reduced to safe text. Flask
+    logs an unhandled exception here as 'Exception on /r/<token>/submit [POST]'."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact_path(record.getMessage())
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = safe_exception_text(record.exc_info)
+            record.exc_info = None
+            record.safe_exception = True
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line. Used for the app's log and, from gunicorn.conf.py, gunicorn's."""
 
@@ -136,7 +154,8 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[1] is not None:
             entry["exception"] = safe_exception_text(record.exc_info)
         elif record.exc_text:
-            entry["exception"] = scrub(record.exc_text)
+            safe = getattr(record, "safe_exception", False)
+            entry["exception"] = record.exc_text if safe else scrub(record.exc_text)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -200,6 +219,8 @@ def _json_to_standard_error(app: Flask) -> None:
         handler = StandardErrorHandler()
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)  # Flask then adds no plain handler of its own
+    if not any(isinstance(f, RecordsWithoutSecrets) for f in logger.filters):
+        logger.addFilter(RecordsWithoutSecrets())
     if logger.level == logging.NOTSET or logger.level > logging.INFO:
         logger.setLevel(logging.INFO)
 

@@ -108,7 +108,9 @@ class Gunicorn:
         return [json.loads(line) for line in self.lines() if line.strip()]
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any, bytes]:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers or {})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", headers=headers or {}
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, response.headers, response.read()
@@ -225,9 +227,7 @@ def test_gunicorn_serves_with_json_logs_and_no_address_on_survey_pages(
     assert "/r/" + round_.token[:8] not in log
 
 
-def test_gunicorn_on_postgresql_starts_several_workers(
-    tmp_path: Path, database_url: str
-) -> None:
+def test_gunicorn_on_postgresql_starts_several_workers(tmp_path: Path, database_url: str) -> None:
     if not is_postgres(database_url):
         pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
     with gunicorn(tmp_path, gunicorn_environment(database_url, BOUNDARY_WORKERS="2")) as server:
@@ -241,7 +241,9 @@ def test_gunicorn_on_postgresql_starts_several_workers(
 
 def test_healthz_answers_without_a_database(tmp_path: Path) -> None:
     app = create_app(
-        app_config(f"postgresql://nobody@127.0.0.1:{closed_port()}/none", DATABASE_CONNECT_TIMEOUT=2)
+        app_config(
+            f"postgresql://nobody@127.0.0.1:{closed_port()}/none", DATABASE_CONNECT_TIMEOUT=2
+        )
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
@@ -294,7 +296,7 @@ def test_readyz_on_a_database_behind_the_migrations(unmigrated_url: str) -> None
         db.session.execute(text("UPDATE alembic_version SET version_num = '0009'"))
         db.session.commit()
     response = app.test_client().get("/readyz")
-    assert response.status_code == 503
+    assert response.status_code == 503 and response.json is not None
     assert "at migration 0009 but this version of Boundary needs" in response.json["reason"]
     assert "run flask --app app db upgrade" in response.json["reason"]
     with app.app_context():
@@ -310,7 +312,7 @@ def test_readyz_on_a_database_that_cannot_be_reached(kind: str, tmp_path: Path) 
     )
     app = create_app(app_config(url))
     response = app.test_client().get("/readyz")
-    assert response.status_code == 503
+    assert response.status_code == 503 and response.json is not None
     assert response.json["status"] == "unavailable"
     assert response.json["reason"].startswith("The database cannot be reached: ")
     assert "Traceback" not in response.get_data(as_text=True)
