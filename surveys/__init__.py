@@ -27,6 +27,7 @@ def create_app(
     load_config(app, test_config)
 
     from . import cli, database, errors, library, logs, security, templating
+    from .admin import deletion
     from .admin import views as manage
     from .auth import access
     from .auth import views as auth
@@ -56,6 +57,7 @@ def create_app(
     app.register_blueprint(respond.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(manage.blueprint)
+    app.register_blueprint(deletion.blueprint)
     app.register_blueprint(reports.blueprint)
     app.register_blueprint(moderate.blueprint)
     app.register_blueprint(workshops.facilitate)
