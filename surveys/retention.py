@@ -122,6 +122,8 @@ def forget_old_drafts(older_than_days: int) -> int:
     deleted = db.session.execute(delete(Draft).where(Draft.updated_on < cutoff))
     db.session.commit()
     count = int(getattr(deleted, "rowcount", 0) or 0)
+    if count:
+        forget_deleted_pages(wait_ms=10_000)
     record(
         "drafts.forget",
         target=f"older than {older_than_days} days",
