@@ -219,6 +219,9 @@ def _json_to_standard_error(app: Flask) -> None:
         handler = StandardErrorHandler()
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)  # Flask then adds no plain handler of its own
+        # Written once, as JSON, even where something else gave the root logger a handler
+        # (Alembic's logging set-up does, when migrations run in the same process).
+        logger.propagate = False
     if not any(isinstance(f, RecordsWithoutSecrets) for f in logger.filters):
         logger.addFilter(RecordsWithoutSecrets())
     if logger.level == logging.NOTSET or logger.level > logging.INFO:
