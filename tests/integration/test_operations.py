@@ -419,3 +419,23 @@ def test_the_default_statement_time_limit(app: Flask) -> None:
         if db.engine.dialect.name == "postgresql":
             assert db.session.execute(text("SHOW statement_timeout")).scalar_one() == "30s"
             assert options["connect_args"]["connect_timeout"] == 5
+
+
+def test_signed_in_staff_also_get_the_503_page_when_the_database_is_gone() -> None:
+    """The page's header asks who is signed in, which needs the database: it must not turn
+    the 503 page into a bare 500."""
+    app = create_app(
+        app_config(
+            f"postgresql://nobody@127.0.0.1:{closed_port()}/gone", DATABASE_CONNECT_TIMEOUT=2
+        )
+    )
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"
+        session["_fresh"] = True
+    response = client.get("/manage/rounds")
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"  # the GOV.UK page, not the plain-words fallback
+    assert '<h1 class="govuk-heading-l">Sorry, the service is unavailable</h1>' in (
+        response.get_data(as_text=True)
+    )
