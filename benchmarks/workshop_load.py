@@ -300,6 +300,9 @@ def gunicorn(
         # Plain HTTP on localhost: a Secure cookie would never come back from these clients.
         "BOUNDARY_SESSION_COOKIE_SECURE": "false",
         "BOUNDARY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # gunicorn.conf.py (read from the project folder) refuses SQLite with 2 workers
+        # unless told: this benchmark measures exactly that case.
+        "BOUNDARY_ALLOW_SQLITE_WORKERS": "1",
         **(settings or {}),
     }
     server = subprocess.Popen(

@@ -27,10 +27,13 @@ def create_app(
     load_config(app, test_config)
 
     from . import cli, database, errors, library, logs, security, templating
+    from .admin import deletion
     from .admin import views as manage
     from .auth import access
     from .auth import views as auth
     from .comments import views as moderate
+    from .deployment import init_app as proxy_and_database_settings
+    from .health import blueprint as health_checks
     from .releases import service as releases
     from .reporting import documents
     from .reporting import views as reports
@@ -40,16 +43,19 @@ def create_app(
 
     logs.init_app(app)
     library.init_app(app)
+    proxy_and_database_settings(app)  # read by the database's set-up, so before it
     database.init_app(app)
     releases.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     access.init_app(app)
+    app.register_blueprint(health_checks)
     app.register_blueprint(site.blueprint)
     app.register_blueprint(respond.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(manage.blueprint)
+    app.register_blueprint(deletion.blueprint)
     app.register_blueprint(reports.blueprint)
     app.register_blueprint(moderate.blueprint)
     app.register_blueprint(workshops.facilitate)

@@ -447,13 +447,26 @@ def report_command(round_slug: str, output: Path, agency_id: str | None) -> None
 
 @click.command("forget-drafts")
 @with_appcontext
-def forget_drafts_command() -> None:
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(min=1),
+    help="Also delete drafts, in any round, last saved more than this many days ago "
+    "(default: the DRAFT_RETENTION_DAYS setting, 90).",
+)
+def forget_drafts_command(older_than: int | None) -> None:
     """Delete saved but unsent answers of every closed round (run it daily, e.g. from cron)."""
+    from .retention import draft_retention_days, forget_old_drafts
+
     closed = [r for r in db.session.scalars(select(Round)) if r.state() is RoundState.CLOSED]
     for round_ in closed:
         ensure_final_release(round_)  # a closed round's results are published once
     deleted = sum(forget_unsent_drafts(round_) for round_ in closed)
     click.echo(f"Deleted {deleted} unsent drafts from {len(closed)} closed rounds.")
+    days = older_than or draft_retention_days()
+    if days:
+        old = forget_old_drafts(days)
+        click.echo(f"Deleted {old} unsent drafts last saved more than {days} days ago.")
     # Also empties what a busy request had to leave in the write-ahead log since yesterday.
     if not forget_deleted_pages(wait_ms=60_000):
         raise click.ClickException("Readers kept the database's write-ahead log busy: run again.")
@@ -472,4 +485,9 @@ def init_app(app: Flask) -> None:
         create_user_command,
         report_command,
     ):
+        app.cli.add_command(command)
+    from .backup import backup_command, restore_command
+    from .retention import delete_round_command
+
+    for command in (backup_command, restore_command, delete_round_command):
         app.cli.add_command(command)

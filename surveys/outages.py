@@ -12,12 +12,17 @@ which would be the respondent's answers.
 from __future__ import annotations
 
 import contextlib
+import logging
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, g, render_template, request
+from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .database import db
+from .logs import safe_exception_text
+
+log = logging.getLogger("surveys.outage")
 
 RETRY_AFTER_SECONDS = 300  # "try again in a few minutes"
 
@@ -26,9 +31,19 @@ def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
     with contextlib.suppress(Exception):  # the connection may be gone; nothing was committed
         db.session.rollback()
     cause = type(getattr(error, "orig", None) or error).__name__
-    current_app.logger.warning("Database unavailable (%s) on %s", cause, request.endpoint)
-    # The page must not touch the database again: the round shown on survey pages stays out.
+    # What failed, never the statement's values (they would be a respondent's answers).
+    text = safe_exception_text((type(error), error, error.__traceback__)).splitlines()[-1]
+    log.warning(
+        "The database is unavailable (%s) on %s",
+        cause,
+        request.endpoint,
+        extra={"event": "database-unavailable", "fields": {"exception": text}},
+    )
+    # The page must not touch the database again: the round shown on survey pages stays out,
+    # and the header's "who is signed in" is nobody.
     g.pop("round", None)
+    if "_login_user" not in g:
+        g._login_user = AnonymousUserMixin()
     respondent = (request.blueprint or "") == "respond"
     try:
         page = render_template(

@@ -19,6 +19,7 @@ ROLES = ("admin", "manager", "agency-lead", "facilitator")
 # Who may open each area: every route under a prefix is checked below.
 ALLOWED = {
     "manage.": {"admin"},
+    "deletion.": {"admin"},  # deleting a round (surveys/admin/deletion.py)
     "reports.analysis_export": {"admin", "manager"},
     # The partnership's report; an agency lead's own agency report is tested below.
     "reports.pdf": {"admin", "manager"},
@@ -34,6 +35,8 @@ PUBLIC = {
     "site.accessibility",
     "auth.sign_in",
     "auth.sign_out",
+    "health.healthz",  # probes for a load balancer: no data, no account
+    "health.readyz",
 }
 
 

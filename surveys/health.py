@@ -1,0 +1,72 @@
+"""What a load balancer or orchestrator asks: is the process up, and can it serve?
+
+- /healthz: the process answers. It touches no database, so a database outage does not get
+  healthy web processes restarted.
+- /readyz: the database answers and its schema is at the migrations' head. Otherwise 503
+  with the reason in plain words (JSON), e.g. which command sets the database up.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from flask import Blueprint, Response, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .database import MIGRATIONS, db
+from .logs import scrub
+
+blueprint = Blueprint("health", __name__)
+
+SET_UP = "flask --app app db upgrade"
+
+
+@functools.cache
+def migration_heads() -> frozenset[str]:
+    """The revisions the code expects: read once per process (they change with a release)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def database_state() -> tuple[bool, str]:
+    """(ready, reason). Never raises: an unreachable database is an answer, not an error."""
+    expected = migration_heads()
+    try:
+        with db.engine.connect() as connection:
+            has_versions = db.engine.dialect.has_table(connection, "alembic_version")
+            applied = (
+                set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+                if has_versions
+                else set()
+            )
+    except SQLAlchemyError as error:
+        cause = scrub(str(getattr(error, "orig", None) or error))
+        return False, f"The database cannot be reached: {cause}"
+    if not applied:
+        return False, f"The database has not been set up: run {SET_UP}"
+    if applied != expected:
+        return False, (
+            f"The database is at migration {', '.join(sorted(applied))} but this version of "
+            f"Boundary needs {', '.join(sorted(expected))}: run {SET_UP}"
+        )
+    return True, "The database answers and is up to date"
+
+
+def _answer(status: str, reason: str, code: int) -> tuple[Response, int, dict[str, Any]]:
+    return jsonify(status=status, reason=reason), code, {"Cache-Control": "no-store"}
+
+
+@blueprint.get("/healthz")
+def healthz() -> tuple[Response, int, dict[str, Any]]:
+    return _answer("ok", "The process is up", 200)
+
+
+@blueprint.get("/readyz")
+def readyz() -> tuple[Response, int, dict[str, Any]]:
+    ready, reason = database_state()
+    return _answer("ready" if ready else "unavailable", reason, 200 if ready else 503)
