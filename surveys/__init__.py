@@ -55,5 +55,8 @@ def create_app(
     app.register_blueprint(workshops.facilitate)
     app.register_blueprint(workshops.join)
     documents.init_app(app)
+    from . import limits  # after the blueprints: it wraps their views
+
+    limits.init_app(app)
     cli.init_app(app)
     return app
