@@ -54,6 +54,10 @@ def create_app(
     app.register_blueprint(moderate.blueprint)
     app.register_blueprint(workshops.facilitate)
     app.register_blueprint(workshops.join)
+    from .invitations import views as invitations
+
+    app.register_blueprint(invitations.enter)
+    app.register_blueprint(invitations.issue)
     documents.init_app(app)
     from . import limits  # after the blueprints: it wraps their views
 

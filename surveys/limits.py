@@ -23,8 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request
-from flask.typing import ResponseReturnValue
+from flask import Flask, Response, current_app, g, make_response, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse_many
 
@@ -200,15 +199,17 @@ def wait_in_words(seconds: int) -> str:
     return f"in {hours} hours" if hours < 36 else "tomorrow"
 
 
-def too_many(what: str, seconds: int) -> ResponseReturnValue:
+def too_many(what: str, seconds: int) -> Response:
     """The 429 page: what happened, that nothing sent was lost, and when to try again."""
     body = render_template(
         "errors/429.html", what=what, wait=wait_in_words(seconds), survey="round" in g
     )
-    return body, 429, {"Retry-After": str(seconds)}
+    response = make_response(body, 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
-def too_many_requests(error: RateLimitExceeded) -> ResponseReturnValue:
+def too_many_requests(error: RateLimitExceeded) -> Response:
     what = error.description if error.description in MESSAGES else MESSAGES[0]
     return too_many(what, retry_after_seconds())
 
