@@ -252,9 +252,9 @@ def test_with_redis_the_limits_are_shared_by_every_worker_and_expire(
         two.post("/sign-in", data={"csrf_token": token, "email": email, "password": "x"}),
         "too many attempts to sign in",
     )
-    keys = [k.decode() for k in redis.Redis.from_url(redis_db).keys(f"*{prefix}*")]
+    connection = redis.Redis.from_url(redis_db, decode_responses=True)
+    keys = [str(key) for key in connection.keys(f"*{prefix}*")]
     assert keys, "the counts are kept in Redis"
     # The address is kept only as a keyed hash, and every count expires.
     assert not any("192.0.2.50" in key for key in keys)
-    connection = redis.Redis.from_url(redis_db)
     assert all(0 < connection.ttl(key) <= 60 for key in keys)
