@@ -28,8 +28,8 @@ from flask import (
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from werkzeug.wrappers.response import Response as WerkzeugResponse
-from wtforms import IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms import RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from .. import limits
 from ..auth.access import FULL_REPORT_READERS, roles_required
@@ -94,8 +94,10 @@ def gate(round_: Round) -> WerkzeugResponse | None:
         return None
     if code_agency(round_) is not None:
         return None
+    # A code held here but no longer usable was spent by another send meanwhile.
+    spent = {"spent": 1} if held_code(round_.public_token) else {}
     forget(round_.public_token)
-    return redirect(url_for("invitation.enter_code", token=round_.public_token))
+    return redirect(url_for("invitation.enter_code", token=round_.public_token, **spent))
 
 
 def fix_agency(form: Any, round_: Round) -> None:
@@ -190,17 +192,21 @@ class IssueForm(FlaskForm):
     agency = SelectField(
         "Agency", validators=[InputRequired("Choose an agency")], widget=GovSelect()
     )
-    how_many = IntegerField(
+    how_many = StringField(
         "How many codes",
         description=f"One for each member of staff you will invite, up to {service.MOST_AT_ONCE:,}",
-        validators=[
-            InputRequired("Enter how many codes to make, as a whole number"),
-            NumberRange(
-                1, service.MOST_AT_ONCE, f"Enter a number from 1 to {service.MOST_AT_ONCE:,}"
-            ),
-        ],
+        validators=[DataRequired("Enter how many codes to make")],
         widget=GovTextInput(),
     )
+
+    def validate_how_many(self, field: StringField) -> None:
+        text = (field.data or "").strip().replace(",", "")
+        if not text.isdecimal() or not text.isascii():
+            raise ValidationError("Enter how many codes to make as a whole number, like 40")
+        # Length first: int() of thousands of digits is refused by Python itself.
+        if len(text.lstrip("0")) > 4 or not 1 <= int(text) <= service.MOST_AT_ONCE:
+            raise ValidationError(f"Enter a number from 1 to {service.MOST_AT_ONCE:,}")
+
     output = RadioField(
         "How do you want them",
         choices=choices(
@@ -259,7 +265,9 @@ def make_codes(slug: str) -> View | Response:
     if not form.validate():
         return round_page(round_, form, 400)
     try:
-        codes = service.issue(round_, form.agency.data, int(form.how_many.data))
+        codes = service.issue(
+            round_, form.agency.data, int(form.how_many.data.strip().replace(",", ""))
+        )
     except service.InvitationError as error:
         form.agency.errors = [str(error)]
         return round_page(round_, form, 400)
