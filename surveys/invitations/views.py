@@ -95,7 +95,7 @@ def gate(round_: Round) -> WerkzeugResponse | None:
     if code_agency(round_) is not None:
         return None
     # A code held here but no longer usable was spent by another send meanwhile.
-    spent = {"spent": 1} if held_code(round_.public_token) else {}
+    spent: dict[str, Any] = {"spent": 1} if held_code(round_.public_token) else {}
     forget(round_.public_token)
     return redirect(url_for("invitation.enter_code", token=round_.public_token, **spent))
 

@@ -240,9 +240,7 @@ def test_used_codes_per_agency_are_shown_only_from_k_up(
     with app.app_context():
         round_row = this_round(round_.slug)
         for code in police[: k - 1]:
-            draft = responses.save_draft(
-                round_row, None, complete_answers(questionnaire, "police")
-            )
+            draft = responses.save_draft(round_row, None, complete_answers(questionnaire, "police"))
             responses.submit_draft(round_row, questionnaire, draft, code)
     page = manager.get(f"/rounds/{round_.slug}/invitations").get_data(as_text=True)
     police_row = page.split('data-agency="police"')[1].split("</tr>")[0]
@@ -329,9 +327,7 @@ def test_wrong_codes_from_one_address_are_limited(
     round_ = make_round()
     issue(app, round_.slug, "police", 1)
     limited = create_app(
-        app_config(
-            database_url, RATELIMIT_ENABLED=True, LIMIT_INVITATION_MISSES="2 per minute"
-        )
+        app_config(database_url, RATELIMIT_ENABLED=True, LIMIT_INVITATION_MISSES="2 per minute")
     )
     person = Respondent(limited.test_client(), round_)
     person.get()
