@@ -56,8 +56,7 @@ def create_app(
     app.register_blueprint(workshops.join)
     from .invitations import views as invitations
 
-    app.register_blueprint(invitations.enter)
-    app.register_blueprint(invitations.issue)
+    invitations.init_app(app)
     documents.init_app(app)
     from . import limits  # after the blueprints: it wraps their views
 

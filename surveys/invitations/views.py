@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -54,6 +55,13 @@ SPENT_MEANWHILE = (
     "This code has just been used to send a response, so it cannot send yours. Your answers "
     "are kept: enter another code from your agency to send them"
 )
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(enter)
+    app.register_blueprint(issue)
+    # Round pages for admins and managers warn of bursts (invitations/_stuffing_banner.html).
+    app.jinja_env.globals["round_bursts"] = stuffing.bursts
 
 
 # --- what the respondent's browser holds ----------------------------------------------------
