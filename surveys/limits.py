@@ -52,6 +52,10 @@ LIMIT_SETTINGS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_KEY_PREFIX": "boundary",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # If Redis stops answering, count in this process's memory meanwhile rather than turn
+    # every respondent away: the limits hold per worker until Redis is back.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
 }
 
 EXTENSION = "boundary_limiter"
@@ -221,33 +225,57 @@ def _items(text: str) -> list[RateLimitItem]:
     return list(parse_many(text))
 
 
+def _storage_down(error: Exception) -> None:
+    # Like the route limits (RATELIMIT_SWALLOW_ERRORS), these fail open: a limiter whose
+    # storage has gone must not turn people away. Logged without the request's address.
+    current_app.logger.warning(
+        "Limiter storage unavailable (%s); not limiting", type(error).__name__
+    )
+
+
 def allowed(text: str, *identifiers: str) -> bool:
     """Whether one more would stay within `text`'s limits for these identifiers (no hit)."""
     if not limiter().enabled:
         return True
-    strategy = limiter().limiter
-    return all(strategy.test(item, *identifiers) for item in _items(text))
+    try:
+        strategy = limiter().limiter
+        return all(strategy.test(item, *identifiers) for item in _items(text))
+    except Exception as error:  # the storage's own errors (e.g. redis.ConnectionError)
+        _storage_down(error)
+        return True
 
 
 def hit(text: str, *identifiers: str) -> None:
     if not limiter().enabled:
         return
-    strategy = limiter().limiter
-    for item in _items(text):
-        strategy.hit(item, *identifiers)
+    try:
+        strategy = limiter().limiter
+        for item in _items(text):
+            strategy.hit(item, *identifiers)
+    except Exception as error:
+        _storage_down(error)
+
+
+def _key(key: str) -> str:
+    return f"{current_app.config['RATELIMIT_KEY_PREFIX']}/{key}"
 
 
 def counter(key: str) -> int:
     """A plain count in the limiter's storage (zero when limits are off or it has expired)."""
     if not limiter().enabled:
         return 0
-    return int(limiter().storage.get(f"{current_app.config['RATELIMIT_KEY_PREFIX']}/{key}"))
+    try:
+        return int(limiter().storage.get(_key(key)))
+    except Exception as error:
+        _storage_down(error)
+        return 0
 
 
 def count(key: str, expiry_seconds: int, amount: int = 1) -> int:
     if not limiter().enabled:
         return 0
-    storage = limiter().storage
-    return int(
-        storage.incr(f"{current_app.config['RATELIMIT_KEY_PREFIX']}/{key}", expiry_seconds, amount)
-    )
+    try:
+        return int(limiter().storage.incr(_key(key), expiry_seconds, amount))
+    except Exception as error:
+        _storage_down(error)
+        return 0

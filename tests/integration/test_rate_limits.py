@@ -258,3 +258,30 @@ def test_with_redis_the_limits_are_shared_by_every_worker_and_expire(
     # The address is kept only as a keyed hash, and every count expires.
     assert not any("192.0.2.50" in key for key in keys)
     assert all(0 < connection.ttl(key) <= 60 for key in keys)
+
+
+def test_when_the_limiter_storage_is_down_people_can_still_answer(
+    limited: Callable[..., Flask], make_round: Callable[..., RoundRef], questionnaire: Any
+) -> None:
+    """Redis refusing connections must not turn respondents away: limits fall back to memory."""
+    round_ = make_round()
+    app = limited(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", LIMIT_SUBMIT="1 per minute")
+    first = Respondent(client_at(app), round_)
+    answer_everything(first, questionnaire)
+    assert first.post({}, path="/submit", action=None, follow=False).status_code == 302
+    second = Respondent(client_at(app), round_)
+    answer_everything(second, questionnaire)
+    # ...and the limits still hold, counted in memory meanwhile.
+    assert second.post({}, path="/submit", action=None, follow=False).status_code == 429
+    assert count_rows(app, Submission) == 1
+
+
+def test_when_the_limiter_storage_is_down_a_workshop_room_still_answers(
+    limited: Callable[..., Flask], make_workshop: Callable[..., WorkshopRef]
+) -> None:
+    workshop = make_workshop()
+    app = limited(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    phone = Participant(app, workshop)
+    phone.join()
+    phone.answer()
+    assert count_rows(app, RoomResponse) == 1
