@@ -51,7 +51,9 @@ LIMIT_SETTINGS: dict[str, Any] = {
     "LIMIT_INVITATION_MISSES": "20 per minute; 100 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_KEY_PREFIX": "boundary",
-    "RATELIMIT_HEADERS_ENABLED": True,
+    # No X-RateLimit headers: each costs the storage another read on every limited request,
+    # and the 429 page says when to try again (with Retry-After) to the one who needs it.
+    "RATELIMIT_HEADERS_ENABLED": False,
     # If Redis stops answering, count in this process's memory meanwhile rather than turn
     # every respondent away: the limits hold per worker until Redis is back.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
