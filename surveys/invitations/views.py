@@ -234,7 +234,7 @@ def issue_form(round_: Round) -> IssueForm:
     return form
 
 
-def round_page(round_: Round, form: IssueForm | None = None, status: int = 200) -> View:
+def round_page(round_: Round, form: IssueForm | None = None) -> View:
     k = int(current_app.config["MIN_CELL_SIZE"])
     return render_template(
         "invitations/round.html",
@@ -243,7 +243,7 @@ def round_page(round_: Round, form: IssueForm | None = None, status: int = 200) 
         bursts=stuffing.bursts(round_),
         form=form or issue_form(round_),
         toggle=FlaskForm(),
-    ), status
+    )
 
 
 @issue.get("")
@@ -271,14 +271,14 @@ def make_codes(slug: str) -> View | Response:
     round_ = round_or_404(slug)
     form = issue_form(round_)
     if not form.validate():
-        return round_page(round_, form, 400)
+        return round_page(round_, form)
     try:
         codes = service.issue(
             round_, form.agency.data, int(form.how_many.data.strip().replace(",", ""))
         )
     except service.InvitationError as error:
         form.agency.errors = [str(error)]
-        return round_page(round_, form, 400)
+        return round_page(round_, form)
     agency = round_.agency(form.agency.data)
     name = agency.name if agency else form.agency.data
     link = public_base() + url_for("invitation.enter_code", token=round_.public_token)

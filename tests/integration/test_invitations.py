@@ -293,7 +293,9 @@ def test_a_manager_makes_codes_to_print_or_download_and_turns_them_on(
             f"/rounds/{round_.slug}/invitations",
             data={"csrf_token": token, "output": "page", **bad},
         )
-        assert refused.status_code == 400 and says in refused.get_data(as_text=True), bad
+        # The form again, with the problem at its field (and nothing made).
+        assert refused.status_code == 200 and says in refused.get_data(as_text=True), bad
+        assert "govuk-error-summary" in refused.get_data(as_text=True)
     assert count_rows(app, InvitationCode) == 17
 
     turned = manager.post(
