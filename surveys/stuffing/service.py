@@ -103,10 +103,9 @@ def phone_joined(workshop: WorkshopSession) -> None:
     db.session.execute(
         update(WorkshopSession)
         .where(WorkshopSession.id == workshop.id)
-        .values(
-            phones_joined=WorkshopSession.phones_joined + 1,
-            version=WorkshopSession.version + 1,  # the console shows the count
-        )
+        # Not the version, which counts moves and answers: the screens' tag includes the
+        # count itself (workshops/views.screen_tag).
+        .values(phones_joined=WorkshopSession.phones_joined + 1)
     )
     db.session.commit()
 

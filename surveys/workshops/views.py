@@ -172,7 +172,8 @@ def screen_tag(workshop: WorkshopSession) -> str:
     """Changes whenever anything a screen shows changes: the room, the rule, the survey."""
     release = survey_release(workshop)
     survey = release.release.id if release else 0
-    return f"{workshop.id}-{workshop.version}-{min_cell_size()}-{survey}"
+    joined = workshop.phones_joined  # the console shows it
+    return f"{workshop.id}-{workshop.version}-{min_cell_size()}-{survey}-{joined}"
 
 
 def render_console(

@@ -237,3 +237,20 @@ def test_the_round_pages_warn_admins_and_managers_of_a_burst_but_not_agency_lead
     )
     page = lead.get(f"/reports/{round_.slug}").get_data(as_text=True)
     assert page and "data-stuffing-banner" not in page
+
+
+def test_a_phone_joining_reaches_the_watching_console(
+    app: Flask,
+    facilitator_on: Callable[[Flask], FlaskClient],
+    make_workshop: Callable[..., WorkshopRef],
+) -> None:
+    workshop = make_workshop()
+    facilitator = facilitator_on(app)
+    url = f"{workshop.console}/live/console"
+    first = facilitator.get(url)
+    assert "0 phones have joined" in first.get_data(as_text=True)
+    tag = first.headers["ETag"].strip('"')
+    assert facilitator.get(url, headers={"If-None-Match": tag}).status_code == 304
+    Participant(app, workshop).join()
+    again = facilitator.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 200 and "1 phone has joined" in again.get_data(as_text=True)
