@@ -90,7 +90,8 @@ def test_sign_in_is_limited_per_address_and_the_429_page_says_when_to_try_again(
         "/sign-in", data={"csrf_token": token, "email": email, "password": TEST_PASSWORD}
     )
     assert_too_many(page, "too many attempts to sign in from your network")
-    assert page.headers["Retry-After"] == "60" or int(page.headers["Retry-After"]) <= 60
+    # The minute's window ends within a minute (a second more for the window's rounding).
+    assert 1 <= int(page.headers["Retry-After"]) <= 61
     # Looking at the sign-in page is not an attempt; another address is not held up.
     assert guesser.get("/sign-in").status_code == 200
     assert sign_in_attempt(client_at(app, "192.0.2.11"), email, TEST_PASSWORD) == 302
