@@ -303,6 +303,10 @@ def gunicorn(
         # gunicorn.conf.py (read from the project folder) refuses SQLite with 2 workers
         # unless told: this benchmark measures exactly that case.
         "BOUNDARY_ALLOW_SQLITE_WORKERS": "1",
+        # Every simulated person comes from 127.0.0.1: the per-address limits against ballot
+        # stuffing would (rightly) refuse them. These runs measure serving, not limiting
+        # (benchmarks/limits_overhead.py measures that).
+        "BOUNDARY_RATELIMIT_ENABLED": "false",
         **(settings or {}),
     }
     server = subprocess.Popen(

@@ -60,6 +60,12 @@ def create_app(
     app.register_blueprint(moderate.blueprint)
     app.register_blueprint(workshops.facilitate)
     app.register_blueprint(workshops.join)
+    from .invitations import views as invitations
+
+    invitations.init_app(app)
     documents.init_app(app)
+    from . import limits  # after the blueprints: it wraps their views
+
+    limits.init_app(app)
     cli.init_app(app)
     return app

@@ -3,6 +3,7 @@
 from .audit import AuditEvent, Download
 from .auth.models import SignInThrottle, User
 from .comments.models import CommentModeration
+from .invitations.models import InvitationCode
 from .releases.models import Release
 from .responses.models import (
     Answer,
@@ -22,6 +23,7 @@ from .responses.tallies import (
     ResponseTally,
 )
 from .rounds.models import Headcount, Round, RoundAgency, RoundLocality
+from .stuffing.models import ArrivalWindow
 from .workshops.models import (
     AgreedLevel,
     Ballot,
@@ -33,6 +35,8 @@ from .workshops.models import (
 
 __all__ = [
     "AgreedLevel",
+    "ArrivalWindow",
+    "InvitationCode",
     "Ballot",
     "RoomAnswer",
     "RoomResponse",

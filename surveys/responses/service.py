@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from ..database import db, durable, forget_deleted_pages, retry_when_locked
+from ..invitations.service import InvitationRefused
+from ..invitations.service import spend as spend_invitation
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, utc_now
 from ..scoring.respondent import feature_result
@@ -93,12 +95,17 @@ class SubmitResult(enum.Enum):
     NOTHING_TO_SEND = "nothing to send"  # already sent (a double click, a resend) or expired
 
 
-def submit_draft(round_: Round, questionnaire: Questionnaire, code: str) -> SubmitResult:
+def submit_draft(
+    round_: Round, questionnaire: Questionnaire, code: str, invitation: str | None = None
+) -> SubmitResult:
     """Store the draft as a response exactly once, however often it is sent.
 
     Deleting the draft is the guard: of two submits racing each other, the second finds
     the draft already gone (its DELETE touches no row), rolls back and stores nothing. No
     record of the code outlives the draft, so nothing can lead from a code to its answers.
+
+    A round that needs invitation codes spends `invitation` in the same transaction; if it
+    was spent meanwhile, InvitationRefused is raised and the draft stays.
     """
 
     def write() -> SubmitResult:
@@ -118,6 +125,12 @@ def submit_draft(round_: Round, questionnaire: Questionnaire, code: str) -> Subm
         except InvalidAnswer:
             db.session.rollback()  # the draft stays, to be put right
             raise
+        if round_.invitations_required:
+            try:
+                spend_invitation(round_, invitation, response.agency_id)
+            except InvitationRefused:
+                db.session.rollback()  # the draft stays, for another code
+                raise
         record_submissions(round_, questionnaire, [response], Channel.ONLINE, today())
         db.session.commit()
         return SubmitResult.SUBMITTED

@@ -16,10 +16,13 @@ from werkzeug.wrappers.response import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
+from ..invitations import views as invitations
+from ..invitations.service import InvitationRefused
 from ..library import questionnaire
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, RoundState
 from ..rounds.service import find_round_by_token
+from ..stuffing import service as stuffing
 from . import browser, service
 from .answers import InvalidAnswer, clean_text
 from .forms import (
@@ -77,6 +80,12 @@ def round_must_be_open() -> tuple[str, int] | None:
         # Saved but unsent answers of a closed round will never count: they go now.
         service.forget_unsent_drafts(current_round())
     return render_template("respond/not_open.html", state=state.value), 403
+
+
+@blueprint.before_request
+def invitation_needed() -> Response | None:
+    """A round that needs invitation codes asks for one before anything else."""
+    return invitations.gate(current_round())
 
 
 @blueprint.context_processor
@@ -248,6 +257,7 @@ def about_you() -> View:
     if not about.get("agency"):
         about["agency"] = browser.preselected_agency(token())
     form = about_you_form(current_round(), current_questionnaire(), data=about)
+    invitations.fix_agency(form, current_round())
 
     def store(answers: DraftAnswers, form: JourneyForm) -> None:
         answers["about"] = form.answers()
@@ -385,12 +395,21 @@ def submit() -> View:
     if upcoming.key != CHECK:
         return redirect(section_url(upcoming.key, current_answers()))
     try:
-        result = service.submit_draft(current_round(), current_questionnaire(), code)
+        result = service.submit_draft(
+            current_round(), current_questionnaire(), code, invitations.held_code(token())
+        )
     except InvalidAnswer as problem:
         # The round changed since these answers were given (an agency was removed).
         abort(400, f"Some answers no longer fit this survey: {problem}. Nothing was sent.")
+    except InvitationRefused:
+        # Spent by another send meanwhile: the answers are kept, and another code sends them.
+        invitations.forget(token())
+        return redirect(url_for("invitation.enter_code", spent=1))
     if result is service.SubmitResult.SUBMITTED:
         browser.mark_sent(token())
+        invitations.forget(token())
+        # Only a count for the ten minutes it arrived in, after the answers are committed.
+        stuffing.count_arrival(current_round().id)
         return redirect(url_for(".done"))
     browser.forget_draft(token())
     return render_template("respond/nothing_to_send.html"), 200

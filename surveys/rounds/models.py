@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base
@@ -48,6 +48,8 @@ class Round(Base):
     latest_release: Mapped[int] = mapped_column(default=0, server_default="0")
     # Goes up when a moderator takes a published comment down, so readers' caches refresh.
     comments_revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Respondents must enter a one-use code from their agency (surveys/invitations).
+    invitations_required: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     agencies: Mapped[list[RoundAgency]] = relationship(
         back_populates="round", order_by="RoundAgency.position", cascade="all, delete-orphan"

@@ -58,6 +58,9 @@ class WorkshopSession(Base):
     # The room's figures as the screens last showed them (JSON, see room.py): they move in
     # steps of at least k people, so nobody's answer shows in how a figure moved.
     published: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    # Phones that chose their agency and level here: a count only, never which (so the
+    # console can say when the room gave more first answers than phones joined).
+    phones_joined: Mapped[int] = mapped_column(default=0, server_default="0")
 
     round: Mapped[Round | None] = relationship()
     actions: Mapped[list[WorkshopAction]] = relationship(

@@ -26,6 +26,7 @@ from flask import (
 from sqlalchemy import or_, select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
+from .. import limits
 from ..audit import record, record_download
 from ..auth.access import FACILITATORS, roles_required, signed_in_user
 from ..auth.models import Role, User
@@ -39,6 +40,7 @@ from ..reporting.exports import spreadsheet_safe
 from ..responses.answers import DONT_KNOW
 from ..rounds.models import Round
 from ..rounds.service import find_round
+from ..stuffing import service as stuffing
 from . import room, service
 from .forms import ActionForm, JoinForm, about_form, action_form, answers_form, new_session_form
 from .models import ActionStatus, Mode, SessionState, WorkshopAction, WorkshopSession
@@ -206,7 +208,8 @@ def screen_tag(workshop: WorkshopSession) -> str:
     """Changes whenever anything a screen shows changes: the room, the rule, the survey."""
     release = survey_release(workshop)
     survey = release.release.id if release else 0
-    return f"{workshop.id}-{workshop.version}-{min_cell_size()}-{survey}"
+    joined = workshop.phones_joined  # the console shows it
+    return f"{workshop.id}-{workshop.version}-{min_cell_size()}-{survey}-{joined}"
 
 
 def render_console(
@@ -222,6 +225,7 @@ def render_console(
         agreed={a.feature_id: a.level_id for a in workshop.agreed_levels},
         statuses=list(ActionStatus),
         agency_names=dict(agencies),
+        signs=stuffing.room_signs(workshop),
     ), status
 
 
@@ -261,6 +265,8 @@ def live(workshop_id: int, screen: str) -> Response | WerkzeugResponse:
     context = screen_context(workshop)
     if screen == "projector":
         context["qr"] = qr_svg(short_url(workshop), f"QR code to join: {short_url(workshop)}")
+    else:
+        context["signs"] = stuffing.room_signs(workshop)
     return live_response(tag, render_template(f"workshops/_{screen}_live.html", **context))
 
 
@@ -470,6 +476,7 @@ def about_page(workshop: WorkshopSession, q: Questionnaire) -> View:
         if form.validate():
             state = {"agency": form["agency"].data, "level": form["level"].data}
             keep_participant_state(workshop, state)
+            stuffing.phone_joined(workshop)
             return redirect(url_for(".room_page", code=workshop.join_code))
     hints = [{"hint": {"text": level.hint}} for level in q.levels]
     return participant(workshop, "about", form=form, level_hints=hints)
@@ -531,12 +538,18 @@ def take_answers(workshop: WorkshopSession, q: Questionnaire, state: dict[str, A
         item.id: None if form[item.id].data == DONT_KNOW else int(form[item.id].data)
         for item in asked.items
     }
+    question = stuffing.question_key(asked.vote, list(values))
+    if not stuffing.answer_allowed(workshop, question):
+        # One phone with a cleared cookie must not cast a whole room's answers.
+        return limits.too_many(limits.WORKSHOP_ANSWERS, 60 * 60)
     sent = service.Answers(
         form.ballot.data or "", state["agency"], state["level"], asked.vote, values
     )
     outcome = service.cast(
         workshop, q, sent, bool(state.get("voted")), state.get("revoted", []), min_cell_size()
     )
+    if outcome is service.Cast.STORED:
+        stuffing.answer_counted(workshop, question)
     if outcome is service.Cast.CLOSED:
         return participant(workshop, "closed", 409)
     if outcome is service.Cast.MOVED_ON:

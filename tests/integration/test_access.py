@@ -24,6 +24,7 @@ ALLOWED = {
     # The partnership's report; an agency lead's own agency report is tested below.
     "reports.pdf": {"admin", "manager"},
     "moderate.": {"admin", "manager"},
+    "invitations.": {"admin", "manager"},
     "reports.": {"admin", "manager", "agency-lead"},
     "auth.password": set(ROLES),
     "workshops.": {"admin", "facilitator"},
@@ -101,7 +102,9 @@ def protected_routes(app: Flask) -> list[tuple[str, str]]:
     routes = []
     for rule in app.url_map.iter_rules():
         # Respondents and workshop participants need no account.
-        if rule.endpoint in PUBLIC or rule.endpoint.startswith(("respond.", "join.")):
+        if rule.endpoint in PUBLIC or rule.endpoint.startswith(
+            ("respond.", "join.", "invitation.")
+        ):
             continue
         method = "POST" if "GET" not in (rule.methods or set()) else "GET"
         routes.append((rule.endpoint, method))

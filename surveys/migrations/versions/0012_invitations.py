@@ -1,0 +1,71 @@
+"""Against ballot stuffing: invitation codes, arrival counts, phones joined
+
+Revision ID: 0012_invitations
+Revises: 0010
+Create Date: 2026-12-04 17:45:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "0012_invitations"
+down_revision = "0011_accounts"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("rounds") as batch:
+        batch.add_column(
+            sa.Column(
+                "invitations_required", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
+        )
+    with op.batch_alter_table("workshop_sessions") as batch:
+        batch.add_column(
+            sa.Column("phones_joined", sa.Integer(), server_default="0", nullable=False)
+        )
+    op.create_table(
+        "invitation_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.String(length=80), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=True),
+        sa.Column("used", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["rounds.id"],
+            name="fk_invitation_codes_round_id_rounds",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_invitation_codes"),
+        sa.UniqueConstraint("code_hash", name="uq_invitation_codes_code_hash"),
+    )
+    op.create_index(
+        "ix_invitation_codes_round_id", "invitation_codes", ["round_id"], unique=False
+    )
+    op.create_table(
+        "arrival_windows",
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(), nullable=False),
+        sa.Column("arrivals", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["rounds.id"],
+            name="fk_arrival_windows_round_id_rounds",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("round_id", "starts_at", name="pk_arrival_windows"),
+    )
+
+
+def downgrade():
+    op.drop_table("arrival_windows")
+    op.drop_index("ix_invitation_codes_round_id", table_name="invitation_codes")
+    op.drop_table("invitation_codes")
+    with op.batch_alter_table("workshop_sessions") as batch:
+        batch.drop_column("phones_joined")
+    with op.batch_alter_table("rounds") as batch:
+        batch.drop_column("invitations_required")

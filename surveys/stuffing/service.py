@@ -1,0 +1,175 @@
+"""Noticing ballot stuffing without keeping anything that could find a response.
+
+Rounds: each online response adds one to its round's count for the ten-minute window it
+arrived in (ArrivalWindow), written after the response is committed, in its own transaction.
+A window is a burst when it holds at least BURST_MIN_ARRIVALS and BURST_FACTOR times the
+round's usual count (the median of its windows that had any arrivals).
+
+Workshops: the room counts phones that joined (chose agency and level); more first answers
+than phones means someone answered again with an old or cleared cookie. And the limiter's
+storage counts, per question, how many answers came through one network address (the address
+itself only as a keyed hash, expiring there; surveys/limits.py), so the facilitator is told
+when one address gave most of the answers.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import limits
+from ..database import db
+from ..rounds.models import Round, utc_now
+from ..workshops.models import RoomResponse, WorkshopSession
+from .models import ArrivalWindow
+
+WINDOW = timedelta(minutes=10)
+SETTINGS = {
+    "BURST_MIN_ARRIVALS": 20,  # fewer in ten minutes is never called a burst
+    "BURST_FACTOR": 5,  # times the round's usual count in a window
+    # One address giving at least this many answers to a question, and most of them, is
+    # pointed out to the facilitator (a shared Wi-Fi does it too: the console says so).
+    "ROOM_ADDRESS_NOTE_MIN": 5,
+}
+FIRST = "first"  # the room's first answers; a statement put again is "again-<item id>"
+ROOM_COUNT_SECONDS = 2 * 24 * 60 * 60  # a workshop's counts outlive its day, then expire
+
+
+def config(name: str) -> int:
+    value = current_app.config.get(name, SETTINGS[name])
+    return int(value)
+
+
+def window_start(moment: datetime) -> datetime:
+    minutes = moment.minute - moment.minute % int(WINDOW.total_seconds() // 60)
+    return moment.replace(minute=minutes, second=0, microsecond=0)
+
+
+def count_arrival(round_id: int, now: datetime | None = None) -> None:
+    """One more response reached the round in this window: a count, nothing else."""
+    starts = window_start(now or utc_now())
+    where = ArrivalWindow.round_id == round_id, ArrivalWindow.starts_at == starts
+    for _attempt in range(3):
+        added = db.session.execute(
+            update(ArrivalWindow).where(*where).values(arrivals=ArrivalWindow.arrivals + 1)
+        )
+        if getattr(added, "rowcount", 0) == 0:
+            db.session.execute(
+                insert(ArrivalWindow).values(round_id=round_id, starts_at=starts, arrivals=1)
+            )
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:  # another response opened the window a moment ago
+            db.session.rollback()
+
+
+@dataclass(frozen=True)
+class Burst:
+    starts_at: datetime  # UTC
+    ends_at: datetime
+    arrivals: int
+    usual: float  # the round's median count in a window that had any arrivals
+
+
+def bursts(round_: Round) -> list[Burst]:
+    """Windows that look like stuffing, newest first."""
+    windows = db.session.execute(
+        select(ArrivalWindow.starts_at, ArrivalWindow.arrivals)
+        .where(ArrivalWindow.round_id == round_.id)
+        .order_by(ArrivalWindow.starts_at.desc())
+    ).all()
+    if not windows:
+        return []
+    usual = statistics.median(arrivals for _starts, arrivals in windows)
+    threshold = max(config("BURST_MIN_ARRIVALS"), config("BURST_FACTOR") * usual)
+    return [
+        Burst(starts, starts + WINDOW, arrivals, usual)
+        for starts, arrivals in windows
+        if arrivals >= threshold
+    ]
+
+
+# --- workshops ------------------------------------------------------------------------------
+
+
+def phone_joined(workshop: WorkshopSession) -> None:
+    """A phone chose its agency and level: the room has one more phone (only a count)."""
+    db.session.execute(
+        update(WorkshopSession)
+        .where(WorkshopSession.id == workshop.id)
+        # Not the version, which counts moves and answers: the screens' tag includes the
+        # count itself (workshops/views.screen_tag).
+        .values(phones_joined=WorkshopSession.phones_joined + 1)
+    )
+    db.session.commit()
+
+
+def question_key(vote: int, item_ids: list[str]) -> str:
+    return FIRST if vote == 1 else "again-" + "-".join(sorted(item_ids))
+
+
+def answer_allowed(workshop: WorkshopSession, question: str) -> bool:
+    """Whether this address may give one more answer to this question of this room."""
+    most = int(current_app.config["LIMIT_WORKSHOP_ANSWERS_PER_ADDRESS"])
+    return (
+        limits.counter(f"room/{workshop.id}/{question}/{limits.client_key()}") < most
+        if limits.limiter().enabled
+        else True
+    )
+
+
+def answer_counted(workshop: WorkshopSession, question: str) -> None:
+    """An answer was stored: count it against this address, and keep the room's most from
+    one address (a number; the address is only in the key, which expires)."""
+    if not limits.limiter().enabled:
+        return
+    base = f"room/{workshop.id}/{question}"
+    mine = limits.count(f"{base}/{limits.client_key()}", ROOM_COUNT_SECONDS)
+    busiest = limits.counter(f"{base}/busiest")
+    if mine > busiest:
+        limits.count(f"{base}/busiest", ROOM_COUNT_SECONDS, mine - busiest)
+
+
+@dataclass(frozen=True)
+class RoomSigns:
+    phones_joined: int
+    more_answers_than_phones: bool
+    most_from_one_address: int  # answers to the first questions through one address
+    first_answers: int
+
+    @property
+    def one_address_note(self) -> bool:
+        return (
+            self.most_from_one_address >= config("ROOM_ADDRESS_NOTE_MIN")
+            and self.most_from_one_address * 2 > self.first_answers
+        )
+
+    @property
+    def all_from_one_address(self) -> bool:
+        return self.first_answers > 0 and self.most_from_one_address >= self.first_answers
+
+
+def room_signs(workshop: WorkshopSession) -> RoomSigns:
+    first_answers = int(
+        db.session.scalar(
+            select(func.count(RoomResponse.id)).where(
+                RoomResponse.session_id == workshop.id, RoomResponse.vote == 1
+            )
+        )
+        or 0
+    )
+    busiest = (
+        limits.counter(f"room/{workshop.id}/{FIRST}/busiest") if limits.limiter().enabled else 0
+    )
+    return RoomSigns(
+        phones_joined=workshop.phones_joined,
+        more_answers_than_phones=first_answers > workshop.phones_joined,
+        most_from_one_address=busiest,
+        first_answers=first_answers,
+    )
