@@ -14,6 +14,7 @@ when one address gave most of the answers.
 
 from __future__ import annotations
 
+import logging
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ from ..database import db
 from ..rounds.models import Round, utc_now
 from ..workshops.models import RoomResponse, WorkshopSession
 from .models import ArrivalWindow
+
+log = logging.getLogger(__name__)
 
 WINDOW = timedelta(minutes=10)
 SETTINGS = {
@@ -55,18 +58,22 @@ def count_arrival(round_id: int, now: datetime | None = None) -> None:
     starts = window_start(now or utc_now())
     where = ArrivalWindow.round_id == round_id, ArrivalWindow.starts_at == starts
     for _attempt in range(3):
-        added = db.session.execute(
-            update(ArrivalWindow).where(*where).values(arrivals=ArrivalWindow.arrivals + 1)
-        )
-        if getattr(added, "rowcount", 0) == 0:
-            db.session.execute(
-                insert(ArrivalWindow).values(round_id=round_id, starts_at=starts, arrivals=1)
-            )
         try:
+            added = db.session.execute(
+                update(ArrivalWindow).where(*where).values(arrivals=ArrivalWindow.arrivals + 1)
+            )
+            if getattr(added, "rowcount", 0) == 0:
+                # PostgreSQL refuses a second opener of the window here, SQLite at commit.
+                db.session.execute(
+                    insert(ArrivalWindow).values(round_id=round_id, starts_at=starts, arrivals=1)
+                )
             db.session.commit()
             return
         except IntegrityError:  # another response opened the window a moment ago
             db.session.rollback()
+    # The answers are already committed: a count missed is a lesser harm than a person
+    # told their answers failed.
+    log.warning("An arrival was not counted", extra={"event": "arrival-not-counted"})
 
 
 @dataclass(frozen=True)

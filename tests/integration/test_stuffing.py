@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -109,6 +110,37 @@ def test_each_submission_adds_one_to_its_window_and_the_window_holds_only_a_coun
     assert window.starts_at.minute % 10 == 0 and window.starts_at.second == 0
     assert set(ArrivalWindow.__table__.columns.keys()) == {"round_id", "starts_at", "arrivals"}
     assert count_rows(app, Submission) == 2
+
+
+def test_responses_opening_the_same_window_at_once_are_all_counted_and_none_fails(
+    app: Flask, make_round: Callable[..., RoundRef]
+) -> None:
+    """Found by the worker-kill fault test on PostgreSQL: two sends opening a new window
+    together made the second respondent's confirmation a 500 (a duplicate key)."""
+    round_ = make_round()
+    moment = datetime(2026, 12, 4, 10, 3)
+    barrier = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def send() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                stuffing.count_arrival(round_.id, moment)
+            except BaseException as error:  # noqa: BLE001 - any failure fails the test
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with app.app_context():
+        [window] = db.session.scalars(select(ArrivalWindow)).all()
+    assert window.arrivals == 8
 
 
 @pytest.fixture
