@@ -27,6 +27,7 @@ from ..responses.models import Submission
 from ..rounds.calendar import closing_after, end_of_day, local_date, start_of_day
 from ..rounds.models import Round, RoundStateError, utc_now
 from ..rounds.service import (
+    MAX_HEADCOUNT,
     RoundError,
     RoundSpec,
     create_round,
@@ -89,7 +90,14 @@ def new_round() -> View:
         try:
             round_ = create_round(spec, q, current_app.config["ROUND_LENGTH_DAYS"], zone())
         except RoundError as error:
-            target = form.slug if "slug" in str(error) else form.name
+            message = str(error)
+            target = (
+                form.slug
+                if "slug" in message
+                else form.localities
+                if "localit" in message
+                else form.name
+            )
             target.errors = [str(error)]
         else:
             flash(f"The round ‘{round_.name}’ has been created.")
@@ -231,8 +239,16 @@ def headcounts(slug: str) -> View:
                 values[key] = raw
                 if not raw:
                     continue
-                if not raw.isdigit():
+                # isdigit() alone takes '²' and other digits int() refuses; the length check
+                # comes before int(), which refuses 5,000 digits with an error of its own.
+                if not (raw.isascii() and raw.isdigit()):
                     errors[key] = f"{agency.name}, {level.name}: enter a whole number, like 45"
+                    continue
+                if len(raw.lstrip("0")) > len(str(MAX_HEADCOUNT)) or int(raw) > MAX_HEADCOUNT:
+                    errors[key] = (
+                        f"{agency.name}, {level.name}: enter a number of staff no more than "
+                        f"{MAX_HEADCOUNT:,}"
+                    )
                     continue
                 counts[(agency.agency_id, level.id)] = int(raw)
         if not errors:

@@ -14,6 +14,7 @@ from ..rounds.models import utc_now
 from .models import Role, SignInAttempt, User
 
 MIN_PASSWORD_LENGTH = 12
+EMAIL_MAX_LENGTH = 254  # the users column; the longest address the standards allow
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Failed sign-ins allowed within the window before further tries are refused.
 ATTEMPT_WINDOW = timedelta(minutes=15)
@@ -51,6 +52,8 @@ def create_user(
     known_agencies: frozenset[str] = frozenset(),
 ) -> User:
     email = normalise_email(email)
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise AccountError(f"The email address must be {EMAIL_MAX_LENGTH} characters or fewer")
     if not EMAIL.match(email):
         raise AccountError(f"{email!r} is not an email address")
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
