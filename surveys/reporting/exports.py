@@ -30,6 +30,10 @@ SHEETS = (
     "sharing_perceptions",
     "reliability",
     "responses",
+    # What the ids in the tables above are called, as the round names them.
+    "features",
+    "agencies",
+    "localities",
 )
 
 
