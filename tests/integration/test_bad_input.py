@@ -503,3 +503,59 @@ def test_a_file_wrong_on_every_row_lists_the_first_problems_and_counts_the_rest(
     assert "row 2, column A (agency)" in err and "and 450 more problems like these" in err
     assert "row 501," not in err
     assert count_rows(app, Submission) == 0
+
+
+# --- NUL characters and numbers too large for the database ----------------------------------
+# PostgreSQL refuses any statement carrying a NUL, and an integer past 2**31 - 1: each was a
+# 500 on PostgreSQL, from a survey link, a sign-in, a round's page or a workshop's address.
+
+
+def test_addresses_holding_a_nul_or_a_huge_number_name_nothing(
+    client: FlaskClient,
+    make_round: MakeRound,
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+    make_workshop: Callable[..., WorkshopRef],
+) -> None:
+    round_ = make_round("probe")
+    make_workshop()
+    for path in ("/r/%00", f"{round_.url}/agency/%00", "/w/AB%00CD", f"{round_.url}/section/%00"):
+        refused(client.get(path), 404)
+    sign_in(make_user("admin"))
+    for path in (
+        "/manage/rounds/%00",
+        "/reports/%00",
+        "/moderate/%00",
+        "/reports/probe/features/%00",
+        "/workshops/99999999999999999999",
+        "/workshops/2147483648/projector",
+    ):
+        refused(client.get(path), 404)
+    refused(client.get("/reports/probe?agency=%00"), 400)
+
+
+def test_nul_characters_in_form_values_are_taken_out(
+    app: Flask, client: FlaskClient, make_user: Callable[..., str], make_round: MakeRound
+) -> None:
+    email = make_user("manager")
+    make_round("probe")
+    page = post_form(client, "/sign-in", {"email": "nobody\x00@example.org", "password": "x"})
+    assert page.status_code == 200
+    assert "Enter a correct email address and password" in page.get_data(as_text=True)
+    page = post_form(
+        client,
+        "/sign-in",
+        {"email": email.replace("@", "\x00@"), "password": "correct horse battery staple"},
+    )
+    assert page.status_code == 302  # the same address, once its NUL is gone
+    client.post("/sign-out", data={"csrf_token": csrf_token_in(client.get("/").get_data(True))})
+
+
+def test_a_round_named_with_a_nul_is_stored_without_it(app: Flask, admin: FlaskClient) -> None:
+    page = post_form(
+        admin, "/manage/rounds/new", new_round_fields(name="Spr\x00ing", localities="No\x00rth")
+    )
+    assert page.status_code == 302, page.get_data(as_text=True)[-1500:]
+    with app.app_context():
+        assert db.session.scalars(select(Round.name)).all() == ["Spring"]
+        assert db.session.scalars(select(RoundLocality.name)).all() == ["North"]
