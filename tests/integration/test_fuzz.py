@@ -138,7 +138,7 @@ def send(client: FlaskClient, path: str, data: dict[str, Any], as_file: str | No
 
 
 def never_a_500(response: Any, what: str) -> None:
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # a download is not text
     assert response.status_code < 500, (what, response.status_code, body[-1500:])
     assert "Traceback" not in body, what
 
@@ -418,7 +418,7 @@ def test_fuzz_admin_forms(
     data: st.DataObject,
 ) -> None:
     signed_in_once(app, client, make_user, sign_in, "admin")
-    round_once(app, make_round, "fuzzed", localities=("North",))
+    published_once(app, make_round)  # comments to moderate, responses to keep
     shown = client.get(path)
     never_a_500(shown, path)
     names, hidden = fields_of(shown.get_data(as_text=True))
@@ -526,3 +526,72 @@ def test_the_fuzz_checks_can_fail(questionnaire: Questionnaire) -> None:
         draft_is_sound({"about": {"agency": "nobody"}}, questionnaire, {"police"})
     with pytest.raises(AssertionError):
         draft_is_sound({"comments": {"trust": "x" * 2001}}, questionnaire, {"police"})
+
+
+# --- what staff pages read from the address -------------------------------------------------
+
+REPORT_PATHS = [
+    "/reports/fuzzed",
+    "/reports/fuzzed/features/trust",
+    "/reports/fuzzed/analysis.csv",
+    "/reports/fuzzed/analysis.xlsx",
+    "/moderate/fuzzed",
+    "/manage/rounds/fuzzed",
+    "/manage/downloads",
+]
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(REPORT_PATHS),
+    query=st.dictionaries(
+        st.sampled_from(["agency", "locality", "compare", "page", "next", "x"]),
+        value_strategy.filter(lambda v: "\x00" not in v),
+        max_size=3,
+    ),
+)
+def test_fuzz_report_addresses(
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+    make_round: Callable[..., RoundRef],
+    path: str,
+    query: dict[str, str],
+) -> None:
+    signed_in_once(app, client, make_user, sign_in, "admin")
+    published_once(app, make_round)
+    never_a_500(client.get(path, query_string=query), f"{path} {query!r}")
+
+
+def published_once(app: Flask, make_round: Callable[..., RoundRef]) -> None:
+    """The fuzzed round with a release to read: six answers a group, with comments."""
+    from datetime import date
+
+    from surveys.responses.answers import CompletedResponse
+    from surveys.responses.models import Channel
+    from surveys.responses.service import record_submissions
+    from tests.helpers import publish
+
+    if count(app, Submission):
+        return
+    round_once(app, make_round, "fuzzed", localities=("North",))
+    with app.app_context():
+        live = db.session.scalar(select(Round).where(Round.slug == "fuzzed"))
+        assert live is not None
+        q = current_questionnaire()
+        people = [
+            CompletedResponse(
+                agency_id=agency,
+                level_id=level,
+                locality_id="north",
+                items={item.id: 1 + n % 5 for item in q.items},
+                comments={"trust": f"Said {n}"},
+            )
+            for agency in ("police", "health")
+            for level in ("strategic", "frontline")
+            for n in range(6)
+        ]
+        record_submissions(live, q, people, Channel.IMPORT, date.today())
+        db.session.commit()
+    publish(app, "fuzzed")
