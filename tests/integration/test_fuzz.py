@@ -43,6 +43,8 @@ FUZZ = settings(
     database=None,  # no example database written into the working tree
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+CHEAP = settings(FUZZ, max_examples=3 * EXAMPLES)  # an import of a few rows is quick
+COSTLY = settings(FUZZ, max_examples=max(1, EXAMPLES // 2))  # a report or download per example
 
 FIELD_NAME = re.compile(r'<(?:input|textarea|select|button)[^>]*\bname="([^"]+)"')
 HIDDEN_VALUE = re.compile(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
@@ -494,7 +496,7 @@ def csv_files(draw: st.DrawFn, q: Questionnaire) -> bytes:
     return raw
 
 
-@FUZZ
+@CHEAP
 @given(data=st.data())
 def test_fuzz_csv_import_is_all_or_nothing(
     app: Flask, make_round: Callable[..., RoundRef], tmp_path: Path, data: st.DataObject
@@ -541,7 +543,7 @@ REPORT_PATHS = [
 ]
 
 
-@FUZZ
+@COSTLY
 @given(
     path=st.sampled_from(REPORT_PATHS),
     query=st.dictionaries(
