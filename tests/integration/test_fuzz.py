@@ -13,6 +13,7 @@ raise FUZZ_EXAMPLES to search longer (`FUZZ_EXAMPLES=500 pytest tests/integratio
 from __future__ import annotations
 
 import csv
+import html
 import io
 import os
 import re
@@ -46,8 +47,6 @@ FUZZ = settings(
 CHEAP = settings(FUZZ, max_examples=3 * EXAMPLES)  # an import of a few rows is quick
 COSTLY = settings(FUZZ, max_examples=max(1, EXAMPLES // 2))  # a report or download per example
 
-FIELD_NAME = re.compile(r'<(?:input|textarea|select|button)[^>]*\bname="([^"]+)"')
-HIDDEN_VALUE = re.compile(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
 
 # Values a form may meet: its own, near misses, and what breaks careless code.
 NASTY = [
@@ -102,23 +101,24 @@ value_strategy = st.one_of(
 
 
 @st.composite
-def form_posts(draw: st.DrawFn, names: list[str], hidden: dict[str, str]) -> dict[str, Any]:
-    """A post built from the page's fields: each kept, dropped, changed, or sent twice; the
-    hidden fields (CSRF token, round) usually as the page had them; now and then a stranger."""
+def form_posts(draw: st.DrawFn, names: list[str], offered: dict[str, list[str]]) -> dict[str, Any]:
+    """A post built from the page's fields: each mostly given a value the page offers (so
+    that posts get past the checks to the code behind them), else dropped, changed or sent
+    twice; now and then a field no page has."""
     data: dict[str, Any] = {}
     for name in names:
-        choice = draw(st.sampled_from(["keep", "keep", "value", "values", "drop"]))
-        if choice == "drop":
+        choice = draw(st.sampled_from(["keep", "keep", "keep", "keep", "value", "values", "drop"]))
+        options = offered.get(name) or [""]
+        if choice == "drop" and name != "csrf_token":
             continue
-        if choice == "keep" and name in hidden:
-            data[name] = hidden[name]
+        if choice == "keep" or name == "csrf_token":
+            data[name] = draw(st.sampled_from(options))
         elif choice == "values":
-            data[name] = draw(st.lists(value_strategy, min_size=0, max_size=3))
+            data[name] = draw(
+                st.lists(st.one_of(st.sampled_from(options), value_strategy), max_size=3)
+            )
         else:
             data[name] = draw(value_strategy)
-    for name, value in hidden.items():
-        if name not in data and draw(st.integers(0, 9)) > 0:
-            data[name] = value
     if draw(st.integers(0, 5)) == 0:
         data[draw(st.sampled_from(["x", "purpose-1", "trust-2", "agency", "action"]))] = draw(
             value_strategy
@@ -126,9 +126,24 @@ def form_posts(draw: st.DrawFn, names: list[str], hidden: dict[str, str]) -> dic
     return data
 
 
-def fields_of(page: str) -> tuple[list[str], dict[str, str]]:
-    names = list(dict.fromkeys(FIELD_NAME.findall(page)))
-    return names, dict(HIDDEN_VALUE.findall(page))
+TAG = re.compile(r"<(?:input|button|textarea|select)\b[^>]*>")
+NAME = re.compile(r'\bname="([^"]+)"')
+VALUE = re.compile(r'\bvalue="([^"]*)"')
+
+
+def fields_of(page: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The page's field names, and for each the values it offers (a hidden field's value,
+    each radio's and checkbox's, each button's)."""
+    offered: dict[str, list[str]] = {}
+    for tag in TAG.findall(page):
+        name = NAME.search(tag)
+        if name is None:
+            continue
+        value = VALUE.search(tag)
+        values = offered.setdefault(html.unescape(name.group(1)), [])
+        if value is not None and html.unescape(value.group(1)) not in values:
+            values.append(html.unescape(value.group(1)))
+    return list(offered), offered
 
 
 def send(client: FlaskClient, path: str, data: dict[str, Any], as_file: str | None) -> Any:
@@ -222,7 +237,6 @@ def token_for(client: FlaskClient, path: str) -> str:
     page=st.sampled_from(SURVEY_PAGES),
     stage=st.sampled_from(["fresh", "about", "about", "check"]),
     data=st.data(),
-    as_file=st.one_of(st.none(), st.sampled_from(["comment", "agency", "code", "purpose-1"])),
 )
 def test_fuzz_survey_posts(
     app: Flask,
@@ -231,17 +245,17 @@ def test_fuzz_survey_posts(
     page: str,
     stage: str,
     data: st.DataObject,
-    as_file: str | None,
 ) -> None:
     round_ = round_once(app, make_round, "fuzzed", localities=("North", "South"))
     q = questionnaire_of(app)
     journey_at(client, round_, stage, q)
     shown = client.get(round_.url + ("/check" if page == "/submit" else page))
-    names, hidden = fields_of(shown.get_data(as_text=True))
+    names, offered = fields_of(shown.get_data(as_text=True))
     if page in ("/submit", "/new") or not names:
-        names, hidden = ["csrf_token", "round"], {"round": round_.token}
-        hidden["csrf_token"] = token_for(client, round_.url + "/resume")
-    post = data.draw(form_posts(names, hidden))
+        token = token_for(client, round_.url + "/resume")
+        names, offered = ["csrf_token", "round"], {"round": [round_.token], "csrf_token": [token]}
+    post = data.draw(form_posts(names, offered))
+    as_file = data.draw(st.one_of(st.none(), st.sampled_from(names)))
     submitted = count(app, Submission)
     response = send(client, round_.url + page, post, as_file)
     never_a_500(response, page)
@@ -284,16 +298,14 @@ def test_fuzz_join_and_phone_answers(
         session.pop("workshops", None)  # a phone that has not said who it is
     if joined:
         page = client.get(workshop.room).get_data(as_text=True)
-        names, hidden = fields_of(page)
-        client.post(
-            workshop.room,
-            data={**hidden, "agency": "police", "level": "frontline"},
-        )
+        names, offered = fields_of(page)
+        hidden = {name: values[0] for name, values in offered.items() if len(values) == 1}
+        client.post(workshop.room, data={**hidden, "agency": "police", "level": "frontline"})
     page = client.get(workshop.room).get_data(as_text=True)
-    names, hidden = fields_of(page)
+    names, offered = fields_of(page)
     if not names:
         return  # the room is waiting: nothing to post
-    post = data.draw(form_posts(names, hidden))
+    post = data.draw(form_posts(names, offered))
     as_file = data.draw(st.one_of(st.none(), st.sampled_from(names)))
     before = count(app, RoomResponse)
     response = send(client, workshop.room, post, as_file)
@@ -341,9 +353,9 @@ def test_fuzz_facilitator_console(
     signed_in_once(app, client, make_user, sign_in, "facilitator")
     workshop = workshop_once(app, make_workshop)
     page = client.get(workshop.console).get_data(as_text=True)
-    names, hidden = fields_of(page)
+    names, offered = fields_of(page)
     names = list(dict.fromkeys([*names, "feature", "item", "level", "action-text", "status"]))
-    post = data.draw(form_posts(names, hidden))
+    post = data.draw(form_posts(names, offered))
     as_file = data.draw(st.one_of(st.none(), st.sampled_from(names)))
     actions = count(app, WorkshopAction)
     response = send(client, f"{workshop.console}/{move}", post, as_file)
@@ -355,15 +367,15 @@ def test_fuzz_facilitator_console(
             assert action.text.strip() and len(action.text) <= 1000
     # The new-workshop form and an action's status, fuzzed the same way.
     page = client.get("/workshops/new").get_data(as_text=True)
-    names, hidden = fields_of(page)
-    never_a_500(send(client, "/workshops/new", data.draw(form_posts(names, hidden)), None), "new")
+    names, offered = fields_of(page)
+    never_a_500(send(client, "/workshops/new", data.draw(form_posts(names, offered)), None), "new")
     status = data.draw(value_strategy)
     with app.app_context():
         action_id = db.session.scalar(select(WorkshopAction.id))
     if action_id is not None:
         response = client.post(
             f"/workshops/actions/{action_id}/status",
-            data={"csrf_token": hidden.get("csrf_token", ""), "status": status},
+            data={"csrf_token": offered.get("csrf_token", [""])[0], "status": status},
         )
         never_a_500(response, "status")
 
@@ -392,8 +404,8 @@ def signed_in_once(
 @given(data=st.data(), as_file=st.booleans())
 def test_fuzz_sign_in(app: Flask, client: FlaskClient, data: st.DataObject, as_file: bool) -> None:
     page = client.get("/sign-in").get_data(as_text=True)
-    names, hidden = fields_of(page)
-    post = data.draw(form_posts(names, hidden))
+    names, offered = fields_of(page)
+    post = data.draw(form_posts(names, offered))
     response = send(client, "/sign-in", post, "email" if as_file else None)
     never_a_500(response, "/sign-in")
 
@@ -423,9 +435,10 @@ def test_fuzz_admin_forms(
     published_once(app, make_round)  # comments to moderate, responses to keep
     shown = client.get(path)
     never_a_500(shown, path)
-    names, hidden = fields_of(shown.get_data(as_text=True))
-    if "csrf_token" not in hidden:
-        hidden["csrf_token"] = token_for(client, "/manage/rounds")
+    names, offered = fields_of(shown.get_data(as_text=True))
+    if "csrf_token" not in offered:
+        names.append("csrf_token")
+        offered["csrf_token"] = [token_for(client, "/manage/rounds/new")]
     if path.startswith("/manage/rounds/fuzzed/headcounts"):
         names += ["police--frontline", "health--strategic"]
     target = path
@@ -435,7 +448,7 @@ def test_fuzz_admin_forms(
         )
         target = data.draw(st.sampled_from(forms)) if forms else "/moderate/fuzzed/comments/nope"
         names = ["action", *names]
-    post = data.draw(form_posts(names, hidden))
+    post = data.draw(form_posts(names, offered))
     as_file = data.draw(st.one_of(st.none(), st.sampled_from(names)))
     response = send(client, target, post, as_file)
     never_a_500(response, target)
