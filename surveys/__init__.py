@@ -26,7 +26,7 @@ def create_app(
     )
     load_config(app, test_config)
 
-    from . import cli, database, errors, library, logs, security, templating
+    from . import cli, database, errors, form_input, library, logs, security, templating
     from .admin import deletion
     from .admin import views as manage
     from .auth import access
@@ -47,6 +47,7 @@ def create_app(
     database.init_app(app)
     releases.init_app(app)
     security.init_app(app)
+    form_input.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     access.init_app(app)

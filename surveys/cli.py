@@ -256,12 +256,6 @@ def import_responses_command(round_slug: str, csv_file: Path, again: bool) -> No
             "anyone who differs between them answered. Nothing was imported. To import it "
             "anyway, add --again"
         )
-    state = round_.state()
-    if round_.is_demo or state is not RoundState.OPEN:
-        kind = "a demo round" if round_.is_demo else f"{state.value}"
-        click.echo(
-            f"Note: '{round_.name}' is {kind}; the responses are added to it anyway.", err=True
-        )
     q = questionnaire(round_.questionnaire_version)
     try:
         responses = parse_responses(read_csv_text(raw), q, round_choices(round_))
@@ -282,6 +276,13 @@ def import_responses_command(round_slug: str, csv_file: Path, again: bool) -> No
         )
     db.session.commit()
     click.echo(f"Imported {len(responses)} responses into '{round_.name}'.")
+    state = round_.state()
+    if round_.is_demo or state is not RoundState.OPEN:
+        # Said once they are in, so that a failed import never claims they were added.
+        kind = "a demo round" if round_.is_demo else f"{state.value}"
+        click.echo(
+            f"Note: '{round_.name}' is {kind}; the responses were added to it anyway.", err=True
+        )
 
 
 @click.command("export")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -19,8 +20,24 @@ TITLES = {
 }
 
 
+def forget_failed_work() -> None:
+    """Before a 500 page: the request's transaction may have failed (PostgreSQL then refuses
+    every statement) or the database may be gone, and the page's header asks who is signed
+    in. Roll back, and if the account still cannot be read, draw the page without it."""
+    from .auth.access import signed_in_user
+    from .database import db
+
+    try:
+        db.session.rollback()
+        signed_in_user()  # loads the account now, while a failure can still be caught
+    except Exception:  # noqa: BLE001 - any database failure: the page must still be drawn
+        g._login_user = AnonymousUserMixin()  # where Flask-Login keeps the request's user
+
+
 def render_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
+    if code >= 500:
+        forget_failed_work()
     # Werkzeug's stock descriptions are for developers; ours are written for the person.
     custom = error.description if error.description != type(error).description else None
     return (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -30,6 +28,7 @@ from ..responses.models import Submission
 from ..rounds.calendar import closing_after, end_of_day, local_date, start_of_day
 from ..rounds.models import Round, RoundStateError, utc_now
 from ..rounds.service import (
+    MAX_HEADCOUNT,
     RoundError,
     RoundSpec,
     create_round,
@@ -92,7 +91,14 @@ def new_round() -> View:
         try:
             round_ = create_round(spec, q, current_app.config["ROUND_LENGTH_DAYS"], zone())
         except RoundError as error:
-            target = form.slug if "slug" in str(error) else form.name
+            message = str(error)
+            target = (
+                form.slug
+                if "slug" in message
+                else form.localities
+                if "localit" in message
+                else form.name
+            )
             target.errors = [str(error)]
         else:
             record(
@@ -255,8 +261,16 @@ def headcounts(slug: str) -> View:
                 values[key] = raw
                 if not raw:
                     continue
-                if not raw.isdigit():
+                # isdigit() alone takes '²' and other digits int() refuses; the length check
+                # comes before int(), which refuses 5,000 digits with an error of its own.
+                if not (raw.isascii() and raw.isdigit()):
                     errors[key] = f"{agency.name}, {level.name}: enter a whole number, like 45"
+                    continue
+                if len(raw.lstrip("0")) > len(str(MAX_HEADCOUNT)) or int(raw) > MAX_HEADCOUNT:
+                    errors[key] = (
+                        f"{agency.name}, {level.name}: enter a number of staff no more than "
+                        f"{MAX_HEADCOUNT:,}"
+                    )
                     continue
                 counts[(agency.agency_id, level.id)] = int(raw)
         if not errors:
@@ -426,24 +440,22 @@ def audit_log() -> View:
 
 @blueprint.get("/audit.csv")
 def audit_csv() -> Response:
-    from ..reporting.exports import spreadsheet_safe
+    from ..spreadsheets import csv_text
 
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
-    writer.writerow(["when_utc", "who", "action", "target", "detail"])
-    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-        writer.writerow(
-            [
-                event.at.isoformat(timespec="seconds"),
-                spreadsheet_safe(event.actor),
-                spreadsheet_safe(event.action),
-                spreadsheet_safe(event.target),
-                spreadsheet_safe(event.detail),
-            ]
-        )
+    rows = [
+        [
+            event.at.isoformat(timespec="seconds"),
+            event.actor,
+            event.action,
+            event.target,
+            event.detail,
+        ]
+        for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+    ]
+    text = csv_text([["when_utc", "who", "action", "target", "detail"], *rows])
     record("audit log exported", detail="CSV")
     return Response(
-        output.getvalue().encode("utf-8-sig"),
+        text.encode("utf-8-sig"),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="boundary-audit-log.csv"'},
     )

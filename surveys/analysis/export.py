@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
+from ..spreadsheets import csv_text
 from .results import FRONTLINE, MANAGEMENT, ChangeResult, RoundAnalysis
 
 SCHEMA_VERSION = 1
@@ -141,10 +140,8 @@ def _flat(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 def as_csv(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> str:
     """Every figure as one row (long format): filter or pivot it in any spreadsheet."""
     data = as_json(analysis, changes)
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerow(
+    rows: list[list[Any]] = [CSV_COLUMNS]
+    rows.append(
         [
             "round",
             "",
@@ -176,5 +173,5 @@ def as_csv(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> str
         "responses",
         "changes",
     ):
-        writer.writerows(_long_rows(table, data[table]))
-    return output.getvalue()
+        rows.extend(_long_rows(table, data[table]))
+    return csv_text(rows)

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovTextInput
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms import Field, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
-from .service import MIN_PASSWORD_LENGTH
+from .service import EMAIL_MAX_LENGTH, MIN_PASSWORD_LENGTH, normalise_email
+
+
+def stored_email_length(_form: FlaskForm, field: Field) -> None:
+    """The length checked is that of the address as stored: lower-casing can lengthen it
+    (a capital dotted I becomes two characters), past what the column holds."""
+    if len(normalise_email(str(field.data or ""))) > EMAIL_MAX_LENGTH:
+        raise ValidationError(f"Enter an email address of {EMAIL_MAX_LENGTH} characters or fewer")
 
 
 class SignInForm(FlaskForm):
     email = StringField(
         "Email address",
-        validators=[InputRequired("Enter your email address"), Length(max=254)],
+        validators=[InputRequired("Enter your email address"), stored_email_length],
         widget=GovTextInput(),
     )
     password = PasswordField(
@@ -47,7 +54,7 @@ class ChangePasswordForm(FlaskForm):
 class NewUserForm(FlaskForm):
     email = StringField(
         "Email address",
-        validators=[InputRequired("Enter their email address"), Length(max=254)],
+        validators=[InputRequired("Enter their email address"), stored_email_length],
         widget=GovTextInput(),
     )
     name = StringField(

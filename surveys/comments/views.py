@@ -16,6 +16,7 @@ from ..audit import record
 from ..auth.access import roles_required, signed_in_user
 from ..auth.models import Role
 from ..library import questionnaire
+from ..paging import page_of, pagination, requested_page
 from ..releases.service import take_down
 from ..responses.answers import clean_text
 from ..responses.models import Comment
@@ -79,6 +80,12 @@ def render_queue(round_: Round, failed: tuple[str, ModerationForm] | None = None
     places = [locality.name for locality in round_.localities]
     # "Other" names no agency, and marking every "other" in a comment would be noise.
     agencies = [agency.name for agency in round_.agencies if agency.agency_id != "other"]
+    # A page at a time: marking words is the costly part, and 100,000 comments on one page
+    # would be tens of megabytes.
+    page = page_of(
+        moderation_queue(round_.id, secret(), [f.id for f in q.features]),
+        request.args.get("page"),
+    )
     entries = [
         QueueEntry(
             number,
@@ -87,14 +94,16 @@ def render_queue(round_: Round, failed: tuple[str, ModerationForm] | None = None
             highlight(comment.text, places, agencies),
             failed[1] if failed is not None and failed[0] == comment.ref else form_for(comment),
         )
-        for number, comment in enumerate(
-            moderation_queue(round_.id, secret(), [f.id for f in q.features]), start=1
-        )
+        for number, comment in enumerate(page.items, start=page.first)
     ]
     return render_template(
         "comments/queue.html",
         round=round_,
         entries=entries,
+        page=page,
+        page_links=pagination(
+            page, lambda number: url_for(".queue", slug=round_.slug, page=number)
+        ),
         counts=queue_counts(round_.id),
         form=failed[1] if failed is not None else None,
     )
@@ -150,7 +159,10 @@ def decide(slug: str, ref: str) -> View:
     )
     feature = questionnaire(round_.questionnaire_version).feature(comment.feature_id)
     flash(f"The comment on {feature.name if feature else comment.feature_id} has been {done}.")
-    return redirect(url_for(".queue", slug=round_.slug))
+    # Back to the page the decision was made on.
+    return redirect(
+        url_for(".queue", slug=round_.slug, page=requested_page(request.args.get("page")))
+    )
 
 
 def changed_words(form: ModerationForm, comment: Comment) -> bool:

@@ -8,8 +8,6 @@ offers only the code's agency.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import (
@@ -35,9 +33,9 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 from .. import limits
 from ..auth.access import FULL_REPORT_READERS, roles_required
 from ..links import public_base
-from ..reporting.exports import spreadsheet_safe
 from ..rounds.models import Round
 from ..rounds.service import find_round, find_round_by_token
+from ..spreadsheets import csv_text
 from ..stuffing import service as stuffing
 from ..widgets import Radios, choices
 from . import service
@@ -283,15 +281,9 @@ def make_codes(slug: str) -> View | Response:
     name = agency.name if agency else form.agency.data
     link = public_base() + url_for("invitation.enter_code", token=round_.public_token)
     if form.output.data == "csv":
-        output = io.StringIO()
-        writer = csv.writer(output, lineterminator="\n")
-        writer.writerow(["round", "agency", "code", "link"])
-        for code in codes:
-            writer.writerow(
-                [spreadsheet_safe(round_.name), spreadsheet_safe(name), code, f"{link}?code={code}"]
-            )
+        rows = [[round_.name, name, code, f"{link}?code={code}"] for code in codes]
         return Response(
-            output.getvalue().encode("utf-8-sig"),
+            csv_text([["round", "agency", "code", "link"], *rows]).encode("utf-8-sig"),
             mimetype="text/csv",
             headers={
                 "Content-Disposition": (

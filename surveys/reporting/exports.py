@@ -10,9 +10,11 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..analysis.export import as_csv, as_json
 from ..analysis.results import RoundAnalysis
+from ..spreadsheets import safe_xlsx_cell
 
 SHEETS = (
     "cells",
@@ -28,16 +30,11 @@ SHEETS = (
     "sharing_perceptions",
     "reliability",
     "responses",
+    # What the ids in the tables above are called, as the round names them.
+    "features",
+    "agencies",
+    "localities",
 )
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Free text that a spreadsheet will not run: a cell starting with =, +, -, @ (a formula
-    to Excel) gets a leading apostrophe, which spreadsheets show as text."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def analysis_csv(analysis: RoundAnalysis) -> str:
@@ -52,6 +49,11 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def append(sheet: Worksheet, row: list[Any]) -> None:
+    """Every row goes in through here, each cell made safe to open (see spreadsheets.py)."""
+    sheet.append([safe_xlsx_cell(value) for value in row])
+
+
 def analysis_xlsx(analysis: RoundAnalysis) -> bytes:
     """One sheet per table, a header row each; suppressed figures are empty cells."""
     data = as_json(analysis)
@@ -59,22 +61,22 @@ def analysis_xlsx(analysis: RoundAnalysis) -> bytes:
     about = book.active
     assert about is not None
     about.title = "about"
-    about.append(["round", data["round"]["name"]])
-    about.append(["responses", data["round"]["responses"]])
-    about.append(["minimum group size", data["min_cell_size"]])
-    about.append(["note", "Groups smaller than the minimum are suppressed: empty, never zero."])
+    append(about, ["round", data["round"]["name"]])
+    append(about, ["responses", data["round"]["responses"]])
+    append(about, ["minimum group size", data["min_cell_size"]])
+    append(about, ["note", "Groups smaller than the minimum are suppressed: empty, never zero."])
     for name in SHEETS:
         rows = data[name]
         sheet = book.create_sheet(name[:31])
         if not rows:
-            sheet.append(["(none)"])
+            append(sheet, ["(none)"])
             continue
         columns = list(rows[0])
-        sheet.append(columns)
+        append(sheet, columns)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_cell(row.get(column)) for column in columns])
+            append(sheet, [_cell(row.get(column)) for column in columns])
         sheet.freeze_panes = "A2"
     output = io.BytesIO()
     book.save(output)

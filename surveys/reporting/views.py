@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
@@ -18,6 +20,7 @@ from ..auth.access import (
 )
 from ..database import db
 from ..library import questionnaire
+from ..paging import page_of, pagination
 from ..releases.service import Published, live_response_counts, published
 from ..rounds.models import Round, utc_now
 from ..rounds.service import find_round
@@ -141,6 +144,9 @@ def dashboard(slug: str) -> str:
     )
 
 
+SCOPE_ARGS = ("agency", "locality")
+
+
 @blueprint.get("/<slug>/features/<feature_id>")
 def feature(slug: str, feature_id: str) -> str | WerkzeugResponse:
     round_ = round_or_404(slug)
@@ -159,12 +165,23 @@ def feature(slug: str, feature_id: str) -> str | WerkzeugResponse:
         and (scope.agency is None or c.agency == scope.agency)
         and scope.locality is None
     ]
+    page = page_of(comments, request.args.get("page"))
+    # The reader's scope stays as it is from page to page; nothing else is carried over.
+    others: dict[str, Any] = {k: v for k, v in request.args.items() if k in SCOPE_ARGS}
     return render_template(
         "reports/feature.html",
         round=round_,
         report=report,
         summary=summary,
-        comments=comments,
+        comments=page.items,
+        comments_page=page,
+        comments_pagination=pagination(
+            page,
+            lambda number: (
+                url_for(".feature", slug=slug, feature_id=feature_id, **others, page=number)
+                + "#comments"
+            ),
+        ),
     )
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
 from ..questionnaire import Questionnaire
 from .answers import (
+    COMMENT_MAX_LENGTH,
     CompletedResponse,
     InvalidAnswer,
     RoundChoices,
@@ -34,6 +35,11 @@ CONTEXT_COLUMNS = ("locality", "co_location", "years_in_partnership")
 COMMENT_PREFIX = "comment-"
 
 T = TypeVar("T")
+# What scale_value accepts, looked up directly: a 100,000-row file has millions of these.
+SCALE_CELLS: dict[str, int | None] = {
+    **{str(n): n for n in range(1, 6)},
+    **dict.fromkeys(("dk", "DK", "Dk", "dK")),
+}
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,18 @@ class ImportProblem:
 
     def __str__(self) -> str:
         where = f"row {self.row}"
-        if self.column is not None and self.letter is not None:
-            where += f", column {self.letter} ({self.column})"
+        if self.letter is not None:
+            where += f", column {self.letter}"
+            if self.column is not None:
+                where += f" ({_shortened(self.column)})"
         elif self.column is not None:
-            where += f", column {self.column}"
+            where += f", column {_shortened(self.column)}"
         return f"{where}: {self.reason}"
+
+
+def _shortened(name: str) -> str:
+    """A header cell can be anything, however long: enough of it to recognise."""
+    return name if len(name) <= 60 else name[:60] + "…"
 
 
 class ImportFailed(Exception):
@@ -71,29 +84,64 @@ def column_letter(index: int) -> str:
 
 
 SAVE_AS_UTF8 = "in Excel, choose File > Save As > 'CSV UTF-8 (Comma delimited)'"
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode Text" starts with one
+# No answer is longer than a comment; a cell far longer is not an answer, and is named as
+# such before the csv module's own limit (131,072 characters) can stop the reading unnamed.
+CELL_MAX_LENGTH = 10 * COMMENT_MAX_LENGTH
 
 
 def read_csv_text(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")  # spreadsheets often save a byte-order mark
-    except UnicodeDecodeError as error:
-        # Say where, as a spreadsheet would: the row, and the column by counting separators.
-        before = raw[: error.start]
-        row = before.count(b"\n") + 1
-        line = before[before.rfind(b"\n") + 1 :]
-        separator = _separator(raw.split(b"\n", 1)[0].decode("utf-8", "replace"))
-        column = column_letter(line.count(separator.encode()))
+    if raw.startswith(UTF16_MARKS):
         raise ImportFailed(
             [
                 ImportProblem(
-                    row,
-                    None,
-                    None,
-                    f"column {column} has a character that is not UTF-8 text, so the file "
-                    f"was not saved as UTF-8; {SAVE_AS_UTF8}",
+                    1, None, None, f"the file is saved as UTF-16 ('Unicode Text'); {SAVE_AS_UTF8}"
                 )
             ]
+        )
+    try:
+        return raw.decode("utf-8-sig")  # spreadsheets often save a byte-order mark
+    except UnicodeDecodeError:
+        pass
+    # Say where, as a spreadsheet would: the row and column of the first cell holding a byte
+    # that is not UTF-8, found by reading the file as CSV (a quoted cell may hold commas and
+    # line breaks, so counting separators or lines would name the wrong cell).
+    text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape")
+    for number, row in enumerate(_rows(text), start=1):
+        for index, cell in enumerate(row):
+            if any("\udc80" <= ch <= "\udcff" for ch in cell):
+                # undecodable bytes were kept as U+DC80..U+DCFF (surrogateescape)
+                raise ImportFailed(
+                    [
+                        ImportProblem(
+                            number,
+                            None,
+                            None,
+                            f"column {column_letter(index)} has a character that is "
+                            f"not UTF-8 text, so the file was not saved as UTF-8; {SAVE_AS_UTF8}",
+                        )
+                    ]
+                )
+    raise ImportFailed(
+        [ImportProblem(1, None, None, f"the file is not UTF-8 text; {SAVE_AS_UTF8}")]
+    )
+
+
+def _rows(text: str) -> list[list[str]]:
+    """The file's records, as a spreadsheet reads them (a quoted cell may span lines)."""
+    first_line = text.split("\n", 1)[0]
+    # Every cell is read whole and then judged by its length, with its row and column named.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first_line))
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as error:
+        raise ImportFailed(
+            [ImportProblem(len(rows) + 1, None, None, f"cannot be read as CSV ({error})")]
         ) from None
+    return rows
 
 
 def _separator(header_line: str) -> str:
@@ -109,8 +157,7 @@ def parse_responses(
     text: str, questionnaire: Questionnaire, choices: RoundChoices
 ) -> list[CompletedResponse]:
     """Validate every row; return the responses, or raise ImportFailed listing every problem."""
-    first_line = text.split("\n", 1)[0]
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first_line)))
+    rows = _rows(text)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ImportFailed([ImportProblem(1, None, None, "the file has no header row")])
     header = [cell.strip() for cell in rows[0]]
@@ -120,12 +167,32 @@ def parse_responses(
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank lines at the end of a sheet are not responses
-        if len(row) > len(header):
+        extra = [i for i in range(len(header), len(row)) if row[i].strip()]
+        if extra:  # empty cells past the last column are how spreadsheets often end a row
             problems.append(
                 ImportProblem(
-                    number, None, None, f"has {len(row)} cells but the header has {len(header)}"
+                    number,
+                    None,
+                    None,
+                    f"has a value in column {column_letter(extra[0])}, but the header has "
+                    f"only {len(header)} columns (A to {column_letter(len(header) - 1)})",
                 )
             )
+            continue
+        row = row[: len(header)]
+        too_long = [
+            ImportProblem(
+                number,
+                header[index],
+                column_letter(index),
+                f"holds {len(cell):,} characters; no answer is longer than "
+                f"{COMMENT_MAX_LENGTH:,} (a comment)",
+            )
+            for index, cell in enumerate(row)
+            if len(cell) > CELL_MAX_LENGTH
+        ]
+        if too_long:
+            problems.extend(too_long)
             continue
         cells = dict(zip(header, [*row, *[""] * (len(header) - len(row))], strict=True))
         response = _parse_row(number, cells, columns, questionnaire, choices, problems)
@@ -221,9 +288,11 @@ def _parse_row(
 
     items: dict[str, int | None] = {}
     for item_id in columns.items:
-        if cells[item_id].strip():
-            value = check(item_id, partial(scale_value, what=item_id))
-            items[item_id] = value
+        raw = cells[item_id].strip()
+        if raw in SCALE_CELLS:  # the common case, without building a checker per cell
+            items[item_id] = SCALE_CELLS[raw]
+        elif raw:
+            items[item_id] = check(item_id, partial(scale_value, what=item_id))
     if not items:
         problems.append(ImportProblem(number, None, None, "no statement is answered"))
 
@@ -268,5 +337,13 @@ def _parse_row(
     )
 
 
-def describe(problems: Iterable[ImportProblem], file_name: str) -> str:
-    return "\n".join(f"{file_name}, {problem}" for problem in problems)
+PROBLEMS_LISTED = 50  # a file wrong on every row would otherwise print a line per row
+
+
+def describe(problems: Sequence[ImportProblem], file_name: str) -> str:
+    lines = [f"{file_name}, {problem}" for problem in problems[:PROBLEMS_LISTED]]
+    if len(problems) > PROBLEMS_LISTED:
+        lines.append(
+            f"{file_name}: and {len(problems) - PROBLEMS_LISTED:,} more problems like these"
+        )
+    return "\n".join(lines)

@@ -17,6 +17,10 @@ from .calendar import closing_after
 from .models import Headcount, Round, RoundAgency, RoundLocality, utc_now
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX_LENGTH = 80  # the column; a slug made from a long name can be longer
+# More staff than any partnership has; it also keeps a count well inside the column's integer.
+MAX_HEADCOUNT = 1_000_000
+LOCALITY_MAX_LENGTH = 80  # a locality's name, and its id made from the name, fit their columns
 
 
 class RoundError(ValueError):
@@ -69,6 +73,12 @@ def _checked_agencies(agency_ids: Sequence[str], questionnaire: Questionnaire) -
 def _checked_localities(names: Sequence[str]) -> list[tuple[str, str]]:
     names = [name.strip() for name in names if name.strip()]
     ids = [slugify(name) for name in names]
+    for name, locality_id in zip(names, ids, strict=True):
+        if len(name) > LOCALITY_MAX_LENGTH or len(locality_id) > LOCALITY_MAX_LENGTH:
+            raise RoundError(
+                f"Each locality's name must be {LOCALITY_MAX_LENGTH} characters or fewer; "
+                f"‘{name[:40]}…’ is longer"
+            )
     if any(not loc for loc in ids) or len(set(ids)) != len(ids):
         raise RoundError("Each locality needs a different name made of letters or digits")
     return list(zip(ids, names, strict=True))
@@ -87,6 +97,10 @@ def _check_headcounts(
             raise RoundError(f"Headcount for unknown level {level_id!r}")
         if count < 0:
             raise RoundError(f"Headcount for {agency_id} {level_id} cannot be negative")
+        if count > MAX_HEADCOUNT:
+            raise RoundError(
+                f"Headcount for {agency_id} {level_id} is more than {MAX_HEADCOUNT:,} staff"
+            )
 
 
 def create_round(
@@ -97,6 +111,10 @@ def create_round(
         raise RoundError(
             f"The slug {spec.slug!r} must be lowercase letters and digits joined by hyphens, "
             "for example 'autumn-2026'"
+        )
+    if len(spec.slug) > SLUG_MAX_LENGTH:
+        raise RoundError(
+            f"The slug must be {SLUG_MAX_LENGTH} characters or fewer; give a shorter one"
         )
     if find_round(spec.slug) is not None:
         raise RoundError(f"There is already a round with the slug {spec.slug!r}")
@@ -200,8 +218,14 @@ def set_headcounts(
 ) -> None:
     """Staff numbers per agency and level, for response rates (missing ones are cleared)."""
     _check_headcounts(headcounts, [a.agency_id for a in round_.agencies], questionnaire)
+    # Changed in place: replacing the rows would insert the new ones before the old ones are
+    # deleted, and a group's new row would then meet its old one in the unique constraint.
+    kept = {(h.agency_id, h.level_id): h for h in round_.headcounts}
+    for key, count in headcounts.items():
+        if key in kept:
+            kept[key].headcount = count
     round_.headcounts = [
-        Headcount(agency_id=a, level_id=lv, headcount=count)
+        kept.get((a, lv)) or Headcount(agency_id=a, level_id=lv, headcount=count)
         for (a, lv), count in headcounts.items()
     ]
     round_.data_version += 1

@@ -7,8 +7,6 @@ no screen ties up a worker while it watches (docs/workshops.md).
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import (
@@ -36,10 +34,10 @@ from ..links import public_base, qr_svg, shown_address
 from ..questionnaire import Questionnaire
 from ..releases.service import Published, published
 from ..reporting.documents import workshop_report
-from ..reporting.exports import spreadsheet_safe
 from ..responses.answers import DONT_KNOW
 from ..rounds.models import Round
 from ..rounds.service import find_round
+from ..spreadsheets import csv_text
 from ..stuffing import service as stuffing
 from . import room, service
 from .forms import ActionForm, JoinForm, about_form, action_form, answers_form, new_session_form
@@ -358,26 +356,22 @@ def actions_csv(workshop_id: int) -> Response:
     q = questionnaire(workshop.questionnaire_version)
     features = {f.id: f.name for f in q.features}
     agencies = dict(owner_agencies(workshop, q))
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
-    writer.writerow(
-        ["workshop", "held_on", "action", "feature", "owner_agency", "due_on", "status"]
-    )
-    for action in workshop.actions:
-        writer.writerow(
-            [
-                spreadsheet_safe(workshop.title),
-                workshop.held_on.isoformat(),
-                spreadsheet_safe(action.text),
-                features.get(action.feature_id or "", ""),
-                agencies.get(action.owner_agency or "", action.owner_agency or ""),
-                action.due_on.isoformat() if action.due_on else "",
-                action.status,
-            ]
-        )
+    header = ["workshop", "held_on", "action", "feature", "owner_agency", "due_on", "status"]
+    rows = [
+        [
+            workshop.title,
+            workshop.held_on.isoformat(),
+            action.text,
+            features.get(action.feature_id or "", ""),
+            agencies.get(action.owner_agency or "", action.owner_agency or ""),
+            action.due_on.isoformat() if action.due_on else "",
+            action.status,
+        ]
+        for action in workshop.actions
+    ]
     record_download(f"workshop actions (CSV): {workshop.title}", workshop.round)
     return Response(
-        output.getvalue().encode("utf-8-sig"),
+        csv_text([header, *rows]).encode("utf-8-sig"),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="workshop-{workshop.id}-actions.csv"'

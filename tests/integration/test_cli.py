@@ -485,7 +485,7 @@ def test_importing_into_a_closed_round_says_so(
     path = write_csv(tmp_path, questionnaire, [full_row(questionnaire)])
     code, _, err = run(app, "import-responses", "late", str(path))
     assert code == 0
-    assert "Note: 'Test round late' is closed; the responses are added to it anyway." in err
+    assert "Note: 'Test round late' is closed; the responses were added to it anyway." in err
 
 
 def test_import_reads_semicolon_separated_files(
