@@ -26,13 +26,13 @@ def create_app(
     )
     load_config(app, test_config)
 
-    from . import cli, database, errors, library, logs, security, templating
+    from . import cli, database, errors, jobs, library, logs, security, templating
     from .admin import views as manage
     from .auth import access
     from .auth import views as auth
     from .comments import views as moderate
     from .releases import service as releases
-    from .reporting import documents
+    from .reporting import documents, stored
     from .reporting import views as reports
     from .responses import views as respond
     from .site import views as site
@@ -55,5 +55,7 @@ def create_app(
     app.register_blueprint(workshops.facilitate)
     app.register_blueprint(workshops.join)
     documents.init_app(app)
+    jobs.init_app(app)
+    stored.init_app(app)
     cli.init_app(app)
     return app

@@ -4,6 +4,7 @@ from .audit import Download
 from .auth.models import SignInAttempt, User
 from .comments.models import CommentModeration
 from .releases.models import Release
+from .reporting.models import StoredReport
 from .responses.models import (
     Answer,
     Comment,
@@ -56,6 +57,7 @@ __all__ = [
     "PartnerRating",
     "Release",
     "Round",
+    "StoredReport",
     "RoundAgency",
     "RoundLocality",
     "Submission",
