@@ -187,6 +187,7 @@ def prepare(report_id: int) -> None:
 
 def _keep(row: StoredReport, pdf: bytes) -> None:
     row.pdf, row.state, row.problem, row.finished_at = pdf, ReportState.READY, None, utc_now()
+    db.session.flush()  # a new row gets its id, which the next statement keeps
     # Earlier releases' and editions' copies of this report are never served again, and may
     # hold a comment since withdrawn: they go.
     db.session.execute(
