@@ -37,6 +37,10 @@ QUEUE = "boundary"
 log = logging.getLogger(__name__)
 
 
+class JobsUnavailable(Exception):
+    """The job queue could not be reached: nothing was asked for."""
+
+
 class Runner(Protocol):
     def submit(self, job_id: str, function: str, *args: str | int) -> None:
         """Have `function(*args)` run soon, unless a job of that id waits or runs already."""
@@ -135,12 +139,21 @@ class OnRedis:
         from redis import Redis
         from rq import Queue
 
-        self.connection: Redis = Redis.from_url(url)
+        # Short timeouts: a web request that asks for a job never waits long on Redis.
+        self.connection: Redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self.queue: Queue = Queue(QUEUE, connection=self.connection)
         self.time_limit = time_limit
         self.attempts = attempts
 
     def submit(self, job_id: str, function: str, *args: str | int) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            self._submit(job_id, function, *args)
+        except RedisError as error:
+            raise JobsUnavailable(f"Redis did not answer ({type(error).__name__})") from None
+
+    def _submit(self, job_id: str, function: str, *args: str | int) -> None:
         from rq import Retry
         from rq.job import JobStatus
 
@@ -164,9 +177,13 @@ class OnRedis:
         )
 
     def gave_up(self, job_id: str) -> bool:
+        from redis.exceptions import RedisError
         from rq.job import JobStatus
 
-        job = self.queue.fetch_job(job_id)
+        try:
+            job = self.queue.fetch_job(job_id)
+        except RedisError:
+            return False  # not known: the reader waits, until the report is overdue
         return job is not None and job.get_status(refresh=False) in (
             JobStatus.FAILED,
             JobStatus.STOPPED,

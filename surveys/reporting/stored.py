@@ -100,7 +100,7 @@ def _new(round_: Round, release: Release, agency: str | None, made_as: str) -> S
         found = _find(release.id, agency, made_as)
         assert found is not None
         return found
-    jobs.runner().submit(job_id(release.id, agency, made_as), f"{__name__}.prepare", row.id)
+    _submit(row)
     db.session.refresh(row)  # the job may already have made it (REPORT_JOBS = "on-request")
     return row
 
@@ -134,7 +134,27 @@ def try_again(round_: Round, agency: str | None) -> None:
     )
     db.session.commit()
     if moved.rowcount == 1:  # type: ignore[attr-defined]
-        jobs.runner().submit(job_id(release.id, agency, made_as), f"{__name__}.prepare", found.id)
+        _submit(found)
+
+
+def _submit(row: StoredReport) -> None:
+    """Ask for the job that makes the report; if the queue cannot be reached, the report
+    has failed, and says so."""
+    try:
+        jobs.runner().submit(
+            job_id(row.release_id, row.agency, row.edition), f"{__name__}.prepare", row.id
+        )
+    except jobs.JobsUnavailable as error:
+        db.session.execute(
+            update(StoredReport)
+            .where(StoredReport.id == row.id)
+            .values(
+                state=ReportState.FAILED,
+                finished_at=utc_now(),
+                problem=f"Boundary's job queue could not be reached: {error}.",
+            )
+        )
+        db.session.commit()
 
 
 def pdf_of(row: StoredReport) -> bytes:

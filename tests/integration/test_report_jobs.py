@@ -10,6 +10,7 @@ or hangs, and the documented command in a subprocess where a work horse is kille
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -121,7 +122,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def text(response: TestResponse) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
 
 
 def publish_as_admin(client: FlaskClient, slug: str) -> None:
@@ -469,8 +470,7 @@ def test_the_worker_command_survives_a_killed_work_horse(
         deadline = time.monotonic() + WAIT
         # Once the job has begun typesetting (its attempt is counted), kill its process.
         while (
-            not (horses := children_of(worker.pid))
-            or stored(app, answered_round.id)[0].attempts < 1
+            not (horses := children_of(worker.pid)) or partnership(app, answered_round).attempts < 1
         ):
             assert worker.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "the worker never started the job"
@@ -498,3 +498,19 @@ def test_the_worker_command_says_when_there_is_no_redis(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code != 0
     assert "BOUNDARY_REDIS_URL is not set" in result.output
+
+
+def test_when_redis_is_down_publishing_still_works_and_the_reader_is_told(
+    app: Flask,
+    client: FlaskClient,
+    answered_round: RoundRef,
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+) -> None:
+    use_jobs(app, REDIS_URL="redis://127.0.0.1:1/6")  # nothing listens on port 1
+    sign_in(make_user("admin"))
+    publish_as_admin(client, answered_round.slug)  # the release is made all the same
+    page = client.get(f"/reports/{answered_round.slug}/report.pdf", follow_redirects=True)
+    assert page.status_code == 503
+    assert "Boundary's job queue could not be reached: Redis did not answer" in text(page)
+    assert {r.state for r in stored(app, answered_round.id)} == {ReportState.FAILED}
