@@ -22,6 +22,7 @@ import importlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -89,9 +90,9 @@ class AtOnce:
 class InThisProcess:
     """Jobs in threads of this process, one at a time, each tried up to `attempts` times.
 
-    A thread cannot be stopped from outside, so a job that hangs is not killed: the next job
-    stops waiting for it after `time_limit` seconds and runs beside it, and the reader of a
-    report that takes longer than that is told so and may ask again."""
+    A thread cannot be stopped from outside, so a job that hangs is not killed: once it has
+    run for `time_limit` seconds the next job stops waiting for it and runs beside it, and
+    the reader of a report that takes too long is told so and may ask again."""
 
     def __init__(self, app: Flask, time_limit: int, attempts: int) -> None:
         self.app = app
@@ -100,6 +101,7 @@ class InThisProcess:
         self._lock = threading.Lock()
         self._waiting_or_running: set[str] = set()
         self._one_at_a_time = threading.Semaphore(1)
+        self._running_since: float | None = None  # when the job with the turn began
 
     def submit(self, job_id: str, function: str, *args: str | int) -> None:
         with self._lock:
@@ -111,8 +113,20 @@ class InThisProcess:
             target=self._run, args=(job_id, function, args), name=f"job {job_id}", daemon=True
         ).start()
 
+    def _turn(self) -> bool:
+        """Wait for the job before to end, or to overrun its time limit (a hang): whether
+        this job has the turn (False: it runs beside the one that hangs)."""
+        while not self._one_at_a_time.acquire(timeout=1):
+            with self._lock:
+                began = self._running_since
+            if began is not None and time.monotonic() - began > self.time_limit:
+                return False
+        with self._lock:
+            self._running_since = time.monotonic()
+        return True
+
     def _run(self, job_id: str, function: str, args: tuple[str | int, ...]) -> None:
-        turn = self._one_at_a_time.acquire(timeout=self.time_limit)
+        turn = self._turn()
         try:
             for attempt in range(1, self.attempts + 1):
                 _attempt.last = attempt == self.attempts
@@ -124,6 +138,8 @@ class InThisProcess:
                     log.warning("job %s: attempt %d failed (%s)", job_id, attempt, type(error))
         finally:
             if turn:
+                with self._lock:
+                    self._running_since = None
                 self._one_at_a_time.release()
             with self._lock:
                 self._waiting_or_running.discard(job_id)

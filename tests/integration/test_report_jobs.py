@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -514,3 +515,41 @@ def test_when_redis_is_down_publishing_still_works_and_the_reader_is_told(
     assert page.status_code == 503
     assert "Boundary's job queue could not be reached: Redis did not answer" in text(page)
     assert {r.state for r in stored(app, answered_round.id)} == {ReportState.FAILED}
+
+
+def test_in_process_a_hung_report_does_not_hold_up_the_others(
+    app: Flask,
+    client: FlaskClient,
+    answered_round: RoundRef,
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A thread cannot be killed: once the partnership's job has run past its time limit,
+    the agencies' jobs stop waiting for it and run beside it."""
+    use_jobs(app, REPORT_TIME_LIMIT=1, REPORT_ATTEMPTS=1)
+    let_go = threading.Event()
+
+    def partnership_hangs(round_: Round, agency: str | None = None, **kwargs: Any) -> bytes:
+        if agency is None:
+            let_go.wait(WAIT)
+            raise RuntimeError("hung, then let go")
+        return real_render(round_, agency, **kwargs)
+
+    monkeypatch.setattr(documents, "render_report", partnership_hangs)
+    sign_in(make_user("admin"))
+    publish_as_admin(client, answered_round.slug)
+    try:
+        wait_until(
+            lambda: (
+                sum(r.state == ReportState.READY for r in stored(app, answered_round.id))
+                == len(AGENCIES)
+            ),
+            "the agencies' reports, beside the hung one",
+        )
+        assert partnership(app, answered_round).state == ReportState.PENDING
+    finally:
+        let_go.set()
+    wait_until(
+        lambda: partnership(app, answered_round).state == ReportState.FAILED, "the hung job to end"
+    )
