@@ -191,7 +191,7 @@ def pdf(slug: str) -> WerkzeugResponse:
     release = release_or_404(round_).release
     report = stored.ask_for(round_, agency)
     if report.state != ReportState.READY:
-        return redirect(url_for(".report", slug=slug, agency=agency), 303)
+        return redirect(url_for(".report", slug=slug, agency=agency))
     document = stored.pdf_of(report)
     record_download(f"report{' ' + agency if agency else ''} (PDF)", round_, release.number)
     name = f"boundary-{round_.slug}-release-{release.number}{'-' + agency if agency else ''}.pdf"
@@ -238,7 +238,7 @@ def try_report_again(slug: str) -> WerkzeugResponse:
     agency = report_agency(round_)
     release_or_404(round_)
     stored.try_again(round_, agency)
-    return redirect(url_for(".report", slug=slug, agency=agency), 303)
+    return redirect(url_for(".report", slug=slug, agency=agency))
 
 
 @blueprint.get("/<slug>/analysis.<any(csv, xlsx):file_format>")
