@@ -26,7 +26,7 @@ def create_app(
     )
     load_config(app, test_config)
 
-    from . import cli, database, errors, form_input, library, logs, security, templating
+    from . import cli, database, errors, form_input, jobs, library, logs, security, templating
     from .admin import deletion
     from .admin import views as manage
     from .auth import access
@@ -35,7 +35,7 @@ def create_app(
     from .deployment import init_app as proxy_and_database_settings
     from .health import blueprint as health_checks
     from .releases import service as releases
-    from .reporting import documents
+    from .reporting import documents, stored
     from .reporting import views as reports
     from .responses import views as respond
     from .site import views as site
@@ -65,6 +65,8 @@ def create_app(
 
     invitations.init_app(app)
     documents.init_app(app)
+    jobs.init_app(app)
+    stored.init_app(app)
     from . import limits  # after the blueprints: it wraps their views
 
     limits.init_app(app)

@@ -28,7 +28,7 @@ from .releases.service import (
     publish_release,
     released_analysis,
 )
-from .reporting.documents import round_report
+from .reporting.stored import report_now
 from .responses.importing import ImportFailed, describe, parse_responses, read_csv_text
 from .responses.models import Channel, ImportRecord
 from .responses.service import forget_unsent_drafts, record_submissions, round_choices, today
@@ -437,8 +437,7 @@ def report_command(round_slug: str, output: Path, agency_id: str | None) -> None
     round_ = _round_or_fail(round_slug)
     if agency_id and round_.agency(agency_id) is None:
         raise click.ClickException(f"{agency_id!r} is not an agency in '{round_.name}'")
-    with current_app.test_request_context():
-        pdf = round_report(round_, agency_id)
+    pdf = report_now(round_, agency_id)  # typeset here, now, unless already stored
     try:
         output.write_bytes(pdf)
     except OSError as error:

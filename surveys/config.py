@@ -30,6 +30,12 @@ class Defaults:
     # A PDF report's two halves are typeset side by side in this many processes (started on
     # the first download, then kept); 1 typesets them in turn in the web process.
     REPORT_PROCESSES = 2
+    # PDF reports are typeset by a background job (surveys/jobs.py): on the RQ queue of this
+    # Redis when set (e.g. redis://127.0.0.1:6379/0), else in a thread of the web process.
+    REDIS_URL: str | None = None
+    REPORT_JOBS = "background"  # or "on-request": typeset in the request (the test suite)
+    REPORT_TIME_LIMIT = 180  # seconds one attempt at a report may take before it is killed
+    REPORT_ATTEMPTS = 3
 
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
@@ -70,12 +76,25 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             f"REPORT_PROCESSES is {processes!r}; it must be a whole number, 1 or more"
         )
 
+    check_report_jobs(app.config)
+
     min_cell = app.config["MIN_CELL_SIZE"]
     if not isinstance(min_cell, int) or min_cell < MIN_CELL_SIZE_FLOOR:
         raise ConfigError(
             f"MIN_CELL_SIZE is {min_cell!r}; it must be a whole number of at least "
             f"{MIN_CELL_SIZE_FLOOR}, or small groups of staff could be identified"
         )
+
+
+def check_report_jobs(config: dict[str, Any]) -> None:
+    if config["REPORT_JOBS"] not in ("background", "on-request"):
+        raise ConfigError(
+            f"REPORT_JOBS is {config['REPORT_JOBS']!r}; it must be 'background' or 'on-request'"
+        )
+    for name in ("REPORT_TIME_LIMIT", "REPORT_ATTEMPTS"):
+        value = config[name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{name} is {value!r}; it must be a whole number, 1 or more")
 
 
 def normalise_database_url(url: str) -> str:

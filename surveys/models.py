@@ -5,6 +5,7 @@ from .auth.models import SignInThrottle, User
 from .comments.models import CommentModeration
 from .invitations.models import InvitationCode
 from .releases.models import Release
+from .reporting.models import StoredReport
 from .responses.models import (
     Answer,
     Comment,
@@ -61,6 +62,7 @@ __all__ = [
     "PartnerRating",
     "Release",
     "Round",
+    "StoredReport",
     "RoundAgency",
     "RoundLocality",
     "Submission",

@@ -27,6 +27,9 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": TEST_SECRET,
         "PARTNERSHIP_NAME": "Testshire Safeguarding Children Partnership",
+        # A PDF report is typeset in the request that asks for it, and not at every publish:
+        # tests/integration/test_report_jobs.py tries the background jobs themselves.
+        "REPORT_JOBS": "on-request",
         **overrides,
     }
 

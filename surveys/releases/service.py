@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from blinker import Namespace
 from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +34,9 @@ from .models import Release
 
 INTERIM, FINAL = "interim", "final"
 SCHEMES = "comments!scheme"  # kept with a release's counts: how its comments were labelled
+
+# Sent once a release is stored, with round_= and release=: the PDF reports are prepared then.
+release_published = Namespace().signal("release-published")
 
 
 class ReleaseRefused(Exception):
@@ -109,6 +113,8 @@ def publish_release(round_: Round, now: datetime | None = None) -> Release:
             f"Release {number} was published by someone else at the same moment: "
             "look at the round again before publishing another."
         ) from None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    release_published.send(app, round_=round_, release=release)
     return release
 
 

@@ -1,7 +1,7 @@
 """The PDF maturity report: HTML from templates, typeset in parts by WeasyPrint.
 
-A report is cached on disk per round, release, minimum group size and agency, so a second
-download is immediate and every worker process shares the copy.
+A report is typeset by a background job and stored with its release (stored.py), so a
+download never waits for WeasyPrint.
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,8 +139,14 @@ def chapters(report: Report, actions: RoundActions) -> tuple[list[str], list[str
     return first, [*second, "method"]
 
 
-def render_report(round_: Round, agency: str | None = None, with_charts: bool = True) -> bytes:
-    """Build the PDF afresh (the benchmark also renders it without charts, for comparison)."""
+def render_report(
+    round_: Round,
+    agency: str | None = None,
+    with_charts: bool = True,
+    processes: int | None = None,
+) -> bytes:
+    """Build the PDF afresh (the benchmark also renders it without charts, for comparison),
+    its halves typeset side by side in `processes` processes (default REPORT_PROCESSES)."""
     report = report_for(round_, agency)
     said = release_of(round_).comments
     comments: dict[str, list[PublishedComment]] = {
@@ -172,7 +176,9 @@ def render_report(round_: Round, agency: str | None = None, with_charts: bool = 
             yield html, g.document_charts
 
     try:
-        parts = typeset_side_by_side(bodies(), static, current_app.config["REPORT_PROCESSES"])
+        parts = typeset_side_by_side(
+            bodies(), static, processes or current_app.config["REPORT_PROCESSES"]
+        )
     finally:
         g.pop("document_charts", None)
     front = _front(context, list(zip(halves, parts, strict=True)), static)
@@ -216,8 +222,8 @@ def workshop_report(room: RoomView) -> bytes:
 
 @functools.cache
 def report_format(templates: str, static: str) -> str:
-    """A short fingerprint of the report's template, stylesheet and chart code: a cached
-    report made by an older release is never served after an upgrade."""
+    """A short fingerprint of the report's template, stylesheet and chart code: a stored
+    report made by an older version of Boundary is never served after an upgrade."""
     digest = hashlib.sha256()
     for path in (
         Path(templates) / "pdf" / "report.html",
@@ -233,34 +239,6 @@ def report_format(templates: str, static: str) -> str:
     ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
-
-
-def cache_path(round_: Round, agency: str | None) -> Path:
-    fingerprint = report_format(str(current_app.template_folder), str(current_app.static_folder))
-    release = release_of(round_).release
-    name = (
-        f"{round_.public_token}-v{release.number}-k{release.min_cell_size}"
-        f"-a{round_actions(round_, agency).fingerprint}-{fingerprint}-{agency or 'partnership'}.pdf"
-    )
-    return Path(current_app.instance_path) / "reports" / name
-
-
-def round_report(round_: Round, agency: str | None = None) -> bytes:
-    """The report, from the cache when its data has not changed since it was made."""
-    path = cache_path(round_, agency)
-    if path.exists():
-        return path.read_bytes()
-    pdf = render_report(round_, agency)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Write then rename, so another worker never reads half a file.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as file:
-        file.write(pdf)
-    os.replace(temporary, path)
-    for stale in path.parent.glob(f"{round_.public_token}-v*-{agency or 'partnership'}.pdf"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
-    return pdf
 
 
 def init_app(app: Flask) -> None:

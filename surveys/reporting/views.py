@@ -24,7 +24,8 @@ from ..paging import page_of, pagination
 from ..releases.service import Published, live_response_counts, published
 from ..rounds.models import Round, utc_now
 from ..rounds.service import find_round
-from . import documents, exports
+from . import exports, stored
+from .models import ReportState
 from .narrative import executive_summary
 from .presentation import Report, Scope
 
@@ -185,9 +186,9 @@ def feature(slug: str, feature_id: str) -> str | WerkzeugResponse:
     )
 
 
-@blueprint.get("/<slug>/report.pdf")
-def pdf(slug: str) -> Response:
-    round_ = round_or_404(slug)
+def report_agency(round_: Round) -> str | None:
+    """The agency whose report is asked for (None: the partnership's), if the reader may
+    have it."""
     agency = request.args.get("agency") or None
     user = signed_in_user()
     assert user is not None
@@ -196,8 +197,19 @@ def pdf(slug: str) -> Response:
     scope = reader_scope(round_)
     if scope.locality:
         abort(400, "Reports are for the partnership or one agency.")
+    return agency
+
+
+@blueprint.get("/<slug>/report.pdf")
+def pdf(slug: str) -> WerkzeugResponse:
+    """The stored report; until it is ready, the page that says how it is coming along."""
+    round_ = round_or_404(slug)
+    agency = report_agency(round_)
     release = release_or_404(round_).release
-    document = documents.round_report(round_, agency)
+    report = stored.ask_for(round_, agency)
+    if report.state != ReportState.READY:
+        return redirect(url_for(".report", slug=slug, agency=agency))
+    document = stored.pdf_of(report)
     record_download(f"report{' ' + agency if agency else ''} (PDF)", round_, release.number)
     name = f"boundary-{round_.slug}-release-{release.number}{'-' + agency if agency else ''}.pdf"
     return Response(
@@ -208,6 +220,42 @@ def pdf(slug: str) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+@blueprint.get("/<slug>/report")
+def report(slug: str) -> tuple[str, int]:
+    """A report being prepared (the page looks again every few seconds, by itself), ready
+    to download, or failed, with a button to try again."""
+    round_ = round_or_404(slug)
+    agency = report_agency(round_)
+    release = release_or_404(round_).release
+    found = stored.ask_for(round_, agency)
+    listed = round_.agency(agency) if agency else None
+    agency_name = listed.name if listed else None
+    page = render_template(
+        "reports/report.html",
+        round=round_,
+        release=release,
+        agency=agency,
+        agency_name=agency_name,
+        report=found,
+        refresh_seconds=REFRESH_SECONDS,
+    )
+    # 202 while the job works; 503 once it has failed (a reader may try again).
+    status = {ReportState.READY: 200, ReportState.FAILED: 503}.get(ReportState(found.state), 202)
+    return page, status
+
+
+REFRESH_SECONDS = 3
+
+
+@blueprint.post("/<slug>/report")
+def try_report_again(slug: str) -> WerkzeugResponse:
+    round_ = round_or_404(slug)
+    agency = report_agency(round_)
+    release_or_404(round_)
+    stored.try_again(round_, agency)
+    return redirect(url_for(".report", slug=slug, agency=agency))
 
 
 @blueprint.get("/<slug>/analysis.<any(csv, xlsx):file_format>")

@@ -23,6 +23,8 @@ ALLOWED = {
     "reports.analysis_export": {"admin", "manager"},
     # The partnership's report; an agency lead's own agency report is tested below.
     "reports.pdf": {"admin", "manager"},
+    "reports.report": {"admin", "manager"},  # the page that says how the PDF is coming along
+    "reports.try_report_again": {"admin", "manager"},
     "moderate.": {"admin", "manager"},
     "invitations.": {"admin", "manager"},
     "reports.": {"admin", "manager", "agency-lead"},

@@ -1,0 +1,275 @@
+"""PDF reports typeset by a background job and stored with their release.
+
+When a release is published, a job is asked for the partnership's report and each agency's;
+a reader who asks for one that is not stored yet (or no longer: its comments were moderated,
+its workshops' actions changed, or Boundary was upgraded) asks for it too. The web request
+never typesets: it serves the stored PDF, or says the report is being prepared.
+
+A job that fails is tried again (see surveys/jobs.py); when every attempt has failed, or the
+report has waited longer than every attempt could take, the reader is told so and may ask
+again.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, current_app, has_request_context
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import jobs
+from ..database import db
+from ..releases.models import Release
+from ..releases.service import release_published
+from ..rounds.models import Round, utc_now
+from . import documents
+from .models import ReportState, StoredReport
+
+PARTNERSHIP = ""  # the agency column of the partnership's report
+
+
+def edition(round_: Round, agency: str | None) -> str:
+    """What the report shows besides its release's figures, as a short key: the comments'
+    moderation, the workshops' actions, and the report's own format."""
+    fingerprint = documents.report_format(
+        str(current_app.template_folder), str(current_app.static_folder)
+    )
+    actions = documents.round_actions(round_, agency).fingerprint
+    return f"c{round_.comments_revision}-a{actions}-{fingerprint}"
+
+
+def job_id(release_id: int, agency: str | None, made_as: str) -> str:
+    return f"report-{release_id}-{agency or 'partnership'}-{made_as}"
+
+
+def _find(release_id: int, agency: str | None, made_as: str) -> StoredReport | None:
+    return db.session.scalar(
+        select(StoredReport).where(
+            StoredReport.release_id == release_id,
+            StoredReport.agency == (agency or PARTNERSHIP),
+            StoredReport.edition == made_as,
+        )
+    )
+
+
+def _latest(round_: Round) -> Release:
+    release = db.session.scalar(
+        select(Release).where(
+            Release.round_id == round_.id, Release.number == round_.latest_release
+        )
+    )
+    if release is None:
+        raise documents.NotPublished(f"'{round_.name}' has no published results yet")
+    return release
+
+
+def ask_for(round_: Round, agency: str | None) -> StoredReport:
+    """The stored report of the round's latest release, as it stands: ready, being
+    prepared (a job has been asked for it), or failed."""
+    release = _latest(round_)
+    made_as = edition(round_, agency)
+    found = _find(release.id, agency, made_as)
+    if found is None:
+        found = _new(round_, release, agency, made_as)
+    elif found.state == ReportState.PENDING and _given_up(found):
+        found.state, found.finished_at = ReportState.FAILED, utc_now()
+        found.problem = found.problem or (
+            f"It was not ready after {_patience(found)} seconds: the job that typesets it "
+            "stopped, or took longer than it is allowed."
+        )
+        db.session.commit()
+    return found
+
+
+def _new(round_: Round, release: Release, agency: str | None, made_as: str) -> StoredReport:
+    row = StoredReport(
+        release_id=release.id,
+        round_id=round_.id,
+        agency=agency or PARTNERSHIP,
+        edition=made_as,
+        state=ReportState.PENDING,
+        attempts=0,
+        requested_at=utc_now(),
+    )
+    db.session.add(row)
+    try:
+        db.session.commit()  # before the job is asked for, so the job finds it
+    except IntegrityError:  # another request asked for it at the same moment
+        db.session.rollback()
+        found = _find(release.id, agency, made_as)
+        assert found is not None
+        return found
+    _submit(row)
+    db.session.refresh(row)  # the job may already have made it (REPORT_JOBS = "on-request")
+    return row
+
+
+def _patience(row: StoredReport) -> int:
+    """How long a report may be waited for: every attempt at its longest, and a minute for
+    the queue."""
+    config = current_app.config
+    return int(config["REPORT_TIME_LIMIT"]) * int(config["REPORT_ATTEMPTS"]) + 60
+
+
+def _given_up(row: StoredReport) -> bool:
+    if utc_now() - row.requested_at > timedelta(seconds=_patience(row)):
+        return True
+    return jobs.runner().gave_up(job_id(row.release_id, row.agency, row.edition))
+
+
+def try_again(round_: Round, agency: str | None) -> None:
+    """A reader asks again for a report whose every attempt failed."""
+    release = _latest(round_)
+    made_as = edition(round_, agency)
+    found = _find(release.id, agency, made_as)
+    if found is None or found.state != ReportState.FAILED:
+        ask_for(round_, agency)
+        return
+    # Only the request that moves it from failed to pending asks for the job: one render.
+    moved = db.session.execute(
+        update(StoredReport)
+        .where(StoredReport.id == found.id, StoredReport.state == ReportState.FAILED)
+        .values(state=ReportState.PENDING, attempts=0, problem=None, requested_at=utc_now())
+    )
+    db.session.commit()
+    if moved.rowcount == 1:  # type: ignore[attr-defined]
+        _submit(found)
+
+
+def _submit(row: StoredReport) -> None:
+    """Ask for the job that makes the report; if the queue cannot be reached, the report
+    has failed, and says so."""
+    try:
+        jobs.runner().submit(
+            job_id(row.release_id, row.agency, row.edition), f"{__name__}.prepare", row.id
+        )
+    except jobs.JobsUnavailable as error:
+        db.session.execute(
+            update(StoredReport)
+            .where(StoredReport.id == row.id)
+            .values(
+                state=ReportState.FAILED,
+                finished_at=utc_now(),
+                problem=f"Boundary's job queue could not be reached: {error}.",
+            )
+        )
+        db.session.commit()
+
+
+def pdf_of(row: StoredReport) -> bytes:
+    pdf = db.session.scalar(select(StoredReport.pdf).where(StoredReport.id == row.id))
+    assert pdf is not None, "only a ready report has a PDF"
+    return pdf
+
+
+def prepare(report_id: int) -> None:
+    """The job: typeset one stored report and keep it. Done once: a report already made, or
+    no longer wanted (its release or edition superseded), is left alone."""
+    row = db.session.get(StoredReport, report_id)
+    if row is None or row.state == ReportState.READY:
+        return
+    round_ = db.session.get(Round, row.round_id)
+    release = db.session.get(Release, row.release_id)
+    agency = row.agency or None
+    if (
+        round_ is None
+        or release is None
+        or release.number != round_.latest_release
+        or edition(round_, agency) != row.edition
+    ):
+        db.session.delete(row)  # out of date before it was made: nobody would be sent it
+        db.session.commit()
+        return
+    row.attempts += 1
+    db.session.commit()
+    try:
+        with current_app.test_request_context():
+            # In turn, in this process: a job never starts typesetting processes of its own,
+            # which could outlive it if it were killed (REPORT_PROCESSES is for the CLI).
+            pdf = documents.render_report(round_, agency, processes=1)
+    except Exception as error:
+        db.session.rollback()
+        last = jobs.last_attempt()
+        db.session.execute(
+            update(StoredReport)
+            .where(StoredReport.id == report_id)
+            .values(
+                state=ReportState.FAILED if last else ReportState.PENDING,
+                problem=_problem(error),
+                finished_at=utc_now() if last else None,
+            )
+        )
+        db.session.commit()
+        raise
+    _keep(row, pdf)
+
+
+def _keep(row: StoredReport, pdf: bytes) -> None:
+    row.pdf, row.state, row.problem, row.finished_at = pdf, ReportState.READY, None, utc_now()
+    db.session.flush()  # a new row gets its id, which the next statement keeps
+    # Earlier releases' and editions' copies of this report are never served again, and may
+    # hold a comment since withdrawn: they go.
+    db.session.execute(
+        delete(StoredReport).where(
+            StoredReport.round_id == row.round_id,
+            StoredReport.agency == row.agency,
+            StoredReport.id != row.id,
+            (StoredReport.release_id != row.release_id)
+            | (StoredReport.state != ReportState.PENDING),
+        )
+    )
+    db.session.commit()
+
+
+def _problem(error: Exception) -> str:
+    """What went wrong, for the reader: the kind of fault, never the document's text."""
+    if type(error).__name__ == "JobTimeoutException":
+        limit = current_app.config["REPORT_TIME_LIMIT"]
+        return f"Typesetting took longer than the {limit} seconds it is allowed, and was stopped."
+    return f"Typesetting stopped with an error ({type(error).__name__})."
+
+
+def report_now(round_: Round, agency: str | None) -> bytes:
+    """The report at once, for the command line: the stored copy, or typeset here (side by
+    side in REPORT_PROCESSES processes, which end with the command) and stored."""
+    release = _latest(round_)
+    made_as = edition(round_, agency)
+    found = _find(release.id, agency, made_as)
+    if found is not None and found.state == ReportState.READY:
+        return pdf_of(found)
+    with current_app.test_request_context():
+        pdf = documents.render_report(round_, agency)
+    if found is None:
+        found = StoredReport(
+            release_id=release.id,
+            round_id=round_.id,
+            agency=agency or PARTNERSHIP,
+            edition=made_as,
+            state=ReportState.PENDING,
+            attempts=1,
+            requested_at=utc_now(),
+        )
+        db.session.add(found)
+    _keep(found, pdf)
+    return pdf
+
+
+def prepare_all(round_: Round) -> None:
+    """Ask for every report of the round's latest release: the partnership's first."""
+    for agency in [None, *sorted(a.agency_id for a in round_.agencies)]:
+        ask_for(round_, agency)
+
+
+def _on_published(app: Flask, round_: Round, release: Release) -> None:
+    if app.config["REPORT_JOBS"] == "on-request":
+        return  # the test suite: a report is made when a test asks for it
+    if not app.config.get("REDIS_URL") and not has_request_context():
+        # Published from the command line with no worker to hand the reports to: a report
+        # is prepared when it is first asked for, rather than keeping the command waiting.
+        return
+    prepare_all(round_)
+
+
+def init_app(app: Flask) -> None:
+    release_published.connect(_on_published, app)
