@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,17 @@ def create_app(
 ) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(instance_path or PROJECT_ROOT / "instance"),
+        # BOUNDARY_INSTANCE_PATH: another folder for the local database and secret key.
+        instance_path=str(
+            instance_path or os.environ.get("BOUNDARY_INSTANCE_PATH") or PROJECT_ROOT / "instance"
+        ),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
 
-    from . import cli, database, errors, library, logs, security, templating
+    from . import cli, database, database_setup, errors, library, logs, security, templating
     from .admin import views as manage
     from .auth import access
     from .auth import views as auth
@@ -56,4 +60,5 @@ def create_app(
     app.register_blueprint(workshops.join)
     documents.init_app(app)
     cli.init_app(app)
+    database_setup.init_app(app)  # after every command and page is registered: guards them
     return app

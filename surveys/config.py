@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask
 
+from .instance_folder import FolderNotWritable, check_database_folder, unwritable
+
 MIN_CELL_SIZE_FLOOR = 3  # below three, a published figure can describe one or two people
 
 
@@ -56,8 +58,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    try:
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+        check_database_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+    except FolderNotWritable as error:
+        raise ConfigError(str(error)) from None
 
     processes = app.config["REPORT_PROCESSES"]
     if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
@@ -84,11 +90,14 @@ def normalise_database_url(url: str) -> str:
 def instance_secret_key(instance: Path) -> str:
     """The secret key lives outside the repository: generated once into instance/."""
     key_file = instance / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(key)
+    try:
+        if key_file.exists():
+            return key_file.read_text().strip()
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(key)
+    except OSError as error:
+        raise unwritable(instance, "it holds the generated secret key", error) from None
     return key

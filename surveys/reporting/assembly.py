@@ -19,6 +19,7 @@ import contextlib
 import functools
 import io
 import multiprocessing
+import signal
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -45,9 +46,33 @@ def _processes(size: int) -> ProcessPoolExecutor:
             if _pool is not None:
                 _pool.shutdown(wait=False)
             # 'spawn': a web worker has threads, and forking a threaded process is unsafe.
-            _pool = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_leave_interrupts_to_the_parent,
+            )
             _pool_size = size
         return _pool
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """Ctrl+C reaches every process in the terminal's group: the parent decides what an
+    interrupt means (and stops these), so each of these does not print a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_processes(*, interrupted: bool = False) -> None:
+    """End the typesetting processes: a command is done with them, or was interrupted (then
+    at once, not after the half they are typesetting). Started afresh if needed again."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    if interrupted:
+        for process in list(pool._processes.values()):  # no public way to stop them at once
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _discard(pool: ProcessPoolExecutor) -> None:

@@ -8,9 +8,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from ..analysis.export import as_csv, as_json
 from ..analysis.results import RoundAnalysis
 
@@ -55,6 +52,10 @@ def _cell(value: Any) -> Any:
 def analysis_xlsx(analysis: RoundAnalysis) -> bytes:
     """One sheet per table, a header row each; suppressed figures are empty cells."""
     data = as_json(analysis)
+    # openpyxl is imported here, by the one function that uses it, to keep start-up quick.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     about = book.active
     assert about is not None
