@@ -59,6 +59,7 @@ typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy
 
 pytest: $(BIN)/.installed-test assets
+	@$(BIN)/python -m tests.needs
 	$(BIN)/pytest
 
 pytest-postgres: $(BIN)/.installed-test assets

@@ -17,11 +17,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, render_template, request
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
+from flask_migrate import upgrade as upgrade
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import ServiceUnavailable
 
-from .database import MIGRATIONS, db
+from .database import MIGRATIONS as MIGRATIONS
+from .database import db
 from .instance_folder import sqlite_folder, unwritable
 
 SET_UP = "flask --app app db upgrade"
@@ -97,6 +99,18 @@ UNCHECKED_ENDPOINTS = frozenset({"static"})
 UNCHECKED_PREFIXES = ("/healthz", "/readyz")
 
 
+class NotSetUp(ServiceUnavailable):
+    """Raised before any view (or its URL's lookups) reads a database not set up."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def render_not_set_up(error: NotSetUp) -> tuple[str, int]:
+    return render_template("errors/not_set_up.html", problem=error.problem), 503
+
+
 def init_app(app: Flask) -> None:
     """Until the database is set up, every page is a 503 that says so, never a 500.
 
@@ -104,21 +118,23 @@ def init_app(app: Flask) -> None:
     again in this process (a database is not un-migrated under a running app)."""
     ready = False
 
-    def database_is_set_up() -> tuple[str, int] | None:
+    def database_is_set_up(endpoint: str | None, _values: dict[str, Any] | None) -> None:
         nonlocal ready
-        if ready or request.endpoint in UNCHECKED_ENDPOINTS:
-            return None
+        if ready or endpoint in UNCHECKED_ENDPOINTS:
+            return
         if request.path.startswith(UNCHECKED_PREFIXES):
-            return None
+            return
         problem = schema_state().problem()
         if problem is None:
             ready = True
-            return None
+            return
         current_app.logger.error("Refusing requests: %s", problem)
-        return render_template("errors/not_set_up.html", problem=problem), 503
+        raise NotSetUp(problem)
 
-    # First, before any other hook that might read the database (signed-in users, say).
-    app.before_request_funcs.setdefault(None, []).insert(0, database_is_set_up)
+    # First of all, before the hooks that look up a URL's round or a signed-in user: these
+    # run before any before_request function.
+    app.url_value_preprocessors.setdefault(None, []).insert(0, database_is_set_up)
+    app.register_error_handler(NotSetUp, render_not_set_up)
     guard_commands(app)
 
 

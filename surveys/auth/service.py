@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import timedelta
 
@@ -19,8 +20,13 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ATTEMPT_WINDOW = timedelta(minutes=15)
 ATTEMPTS_PER_EMAIL = 5
 ATTEMPTS_PER_ADDRESS = 20
-# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password of anyone's")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+    Made on first use, not at import: scrypt's 0.1 s would slow every CLI command's start."""
+    return generate_password_hash("not a password of anyone's")
 
 
 class AccountError(ValueError):
@@ -104,7 +110,7 @@ def authenticate(email: str, password: str, address: str) -> User | None:
     ):
         raise TooManyAttempts
     user = db.session.scalar(select(User).where(User.email == email))
-    matched = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    matched = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None or not matched or not user.active:
         db.session.add(SignInAttempt(email=email, address=address, attempted_at=utc_now()))
         db.session.commit()
