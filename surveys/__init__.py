@@ -30,15 +30,18 @@ def create_app(
     )
     load_config(app, test_config)
 
-    from . import cli, database, database_setup, errors, library, logs, security, templating
+    from . import cli, database, errors, library, logs, security, templating
     from .admin import views as manage
     from .auth import access
     from .auth import views as auth
     from .comments import views as moderate
+    from .database_setup import init_app as refuse_until_set_up
+    from .first_run import init_app as offer_demo_admin
     from .releases import service as releases
     from .reporting import documents
     from .reporting import views as reports
     from .responses import views as respond
+    from .serving import init_app as check_where_served
     from .site import views as site
     from .workshops import views as workshops
 
@@ -60,5 +63,7 @@ def create_app(
     app.register_blueprint(workshops.join)
     documents.init_app(app)
     cli.init_app(app)
-    database_setup.init_app(app)  # after every command and page is registered: guards them
+    offer_demo_admin(app)
+    check_where_served(app)
+    refuse_until_set_up(app)  # after every command and page is registered: guards them
     return app

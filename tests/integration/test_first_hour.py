@@ -6,21 +6,34 @@ These run the CLI as a new process, as a person does, with its own instance fold
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, select, text
 
 from surveys import create_app
+from surveys.auth.models import User
+from surveys.auth.service import change_password
 from surveys.config import normalise_database_url
 from surveys.database import db
-from tests.helpers import PROJECT_ROOT, app_config
+from surveys.first_run import EMAIL as DEMO_ADMIN
+from surveys.library import current_questionnaire
+from surveys.rounds.models import utc_now
+from surveys.rounds.service import RoundSpec, create_round
+from surveys.serving import plain_http_problem, reachable_url
+from tests.helpers import PROJECT_ROOT, app_config, csrf_token_in
 
 FIRST_HOUR_SCHEMA = "boundary_first_hour"  # on a shared PostgreSQL, these tests' own schema
 NOT_SET_UP = "The database is not set up yet. Set it up with: flask --app app db upgrade"
@@ -400,3 +413,154 @@ def test_the_suite_runs_where_chromium_and_harfbuzz_subset_are_missing(tmp_path:
     assert "Chromium is not installed (apt-get install chromium); browser tests skipped" in (
         browser.stdout
     )
+
+
+# 5. Signing in to the demo -----------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_app(app: Flask, tmp_path: Path) -> Flask:
+    """The app on the test database (cleaned by `app`) with an instance folder of its own,
+    where the demo admin's record is kept; and a demo round, as `make run` makes."""
+    own = create_app(app_config(app.config["SQLALCHEMY_DATABASE_URI"]), instance_path=tmp_path)
+    with own.app_context():
+        create_round(
+            RoundSpec(name="Demo: test", slug="demo", is_demo=True), current_questionnaire(), 30
+        )
+    return own
+
+
+def issued_password(app: Flask, *args: str) -> str:
+    result = app.test_cli_runner().invoke(args=["demo-admin", *args])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"one-time password: (\S+)", result.output)
+    assert found, result.output
+    return found.group(1)
+
+
+def sign_in_as_demo_admin(app: Flask, password: str) -> int:
+    client = app.test_client()
+    token = csrf_token_in(client.get("/sign-in").get_data(as_text=True))
+    return client.post(
+        "/sign-in", data={"csrf_token": token, "email": DEMO_ADMIN, "password": password}
+    ).status_code
+
+
+def test_make_run_prints_a_one_time_password_for_the_demo_admin(demo_app: Flask) -> None:
+    first = issued_password(demo_app)
+    assert len(first) >= 12
+    assert sign_in_as_demo_admin(demo_app, first) == 302
+    assert sign_in_as_demo_admin(demo_app, "not-the-password") == 200
+    # Running it again (the next `make run`) issues a new one; the old one stops working.
+    second = issued_password(demo_app)
+    assert second != first
+    assert sign_in_as_demo_admin(demo_app, first) == 200
+    assert sign_in_as_demo_admin(demo_app, second) == 302
+    # Never in a file: only its hash is kept, to tell whether it was changed.
+    record = (Path(demo_app.instance_path) / "demo_admin.json").read_text()
+    assert second not in record and first not in record
+
+
+def test_the_one_time_password_expires_unless_changed(demo_app: Flask) -> None:
+    password = issued_password(demo_app)
+    record_file = Path(demo_app.instance_path) / "demo_admin.json"
+    record = json.loads(record_file.read_text())
+    record["expires"] = (utc_now() - timedelta(minutes=1)).isoformat()
+    record_file.write_text(json.dumps(record))
+    assert sign_in_as_demo_admin(demo_app, password) == 200  # expired: refused
+    with demo_app.app_context():
+        user = db.session.scalar(select(User).where(User.email == DEMO_ADMIN))
+        assert user is not None and not user.active
+    # A changed password is the person's own: it does not expire, and is not replaced.
+    password = issued_password(demo_app)
+    with demo_app.app_context():
+        user = db.session.scalar(select(User).where(User.email == DEMO_ADMIN))
+        assert user is not None
+        change_password(user, password, "a password of my own choosing")
+    record = json.loads(record_file.read_text())
+    record["expires"] = (utc_now() - timedelta(minutes=1)).isoformat()
+    record_file.write_text(json.dumps(record))
+    assert sign_in_as_demo_admin(demo_app, "a password of my own choosing") == 302
+    result = demo_app.test_cli_runner().invoke(args=["demo-admin"])
+    assert "with the password you chose" in result.output
+    assert sign_in_as_demo_admin(demo_app, "a password of my own choosing") == 302
+
+
+def test_no_demo_admin_where_there_is_no_demo(app: Flask, tmp_path: Path) -> None:
+    own = create_app(app_config(app.config["SQLALCHEMY_DATABASE_URI"]), instance_path=tmp_path)
+    result = own.test_cli_runner().invoke(args=["demo-admin"])
+    assert result.exit_code == 1
+    assert "There is no demo round here, so no demo administrator is made" in result.output
+    with own.app_context():
+        assert db.session.scalar(select(User).where(User.email == DEMO_ADMIN)) is None
+
+
+def test_the_home_page_links_to_sign_in(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert '<a class="govuk-link" href="/sign-in">sign in</a>' in page
+
+
+# 4. Served on a network address --------------------------------------------------------
+
+
+def test_every_address_is_shown_as_this_machines_own() -> None:
+    url = reachable_url("0.0.0.0", 8080)
+    assert "0.0.0.0" not in url and url.endswith(":8080")
+    host = url.split("//")[1].rsplit(":", 1)[0]
+    with socket.socket() as server:  # an address of this machine: a server can listen on it
+        server.bind((host, 0))
+    assert reachable_url("127.0.0.1", 5000) == "http://127.0.0.1:5000"
+    assert reachable_url("::1", 5000) == "http://[::1]:5000"
+
+
+def test_plain_http_on_a_network_address_is_a_problem_named_with_its_fixes() -> None:
+    problem = plain_http_problem("http://192.168.1.20:8080", cookie_secure=True)
+    assert problem is not None
+    assert "BOUNDARY_SESSION_COOKIE_SECURE=false" in problem and "HTTPS" in problem
+    for fine in (
+        ("http://127.0.0.1:5000", True),
+        ("http://localhost:5000", True),
+        ("https://boundary.example.org", True),
+        ("http://192.168.1.20:8080", False),
+    ):
+        assert plain_http_problem(*fine) is None, fine
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_flask_run_on_every_address_warns_and_later_commands_print_its_links(
+    tmp_path: Path,
+) -> None:
+    env = cli_env(tmp_path / "instance", None, SECRET_KEY="test-only")
+    assert flask_cli(["demo"], env).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "run", "--host", "0.0.0.0"]
+        + ["--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        said = ""
+        deadline = time.monotonic() + 120
+        while "Running on" not in said and time.monotonic() < deadline:
+            said += server.stderr.readline()
+        assert "Warning: Boundary is served over plain HTTP at http://" in said
+        assert "BOUNDARY_SESSION_COOKIE_SECURE=false" in said
+        assert "0.0.0.0" not in said.split("Warning:")[1].split("\n")[0]
+    finally:
+        server.terminate()
+        server.communicate(timeout=60)
+    links = flask_cli(["links", "demo"], env)
+    assert links.returncode == 0
+    assert f":{port}/r/" in links.stdout and "0.0.0.0" not in links.stdout
+    assert reachable_url("0.0.0.0", port) in links.stdout
