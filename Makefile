@@ -13,11 +13,13 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-test assets lint typecheck pytest pytest-postgres demo clean
 
-# Links printed by the app follow the address it is served on.
-run: export BOUNDARY_PUBLIC_URL ?= http://$(HOST):$(PORT)
+# Links printed by the app follow the address it is served on: with HOST=0.0.0.0, this
+# machine's own address on its network (surveys/serving.py), which other devices can open.
+run: export BOUNDARY_PUBLIC_URL ?= $(shell $(PYTHON) surveys/serving.py $(HOST) $(PORT))
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
+	$(FLASK) demo-admin
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test lint typecheck pytest pytest-postgres
@@ -59,6 +61,7 @@ typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy
 
 pytest: $(BIN)/.installed-test assets
+	@$(BIN)/python -m tests.needs
 	$(BIN)/pytest
 
 pytest-postgres: $(BIN)/.installed-test assets

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,10 @@ def create_app(
 ) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(instance_path or PROJECT_ROOT / "instance"),
+        # BOUNDARY_INSTANCE_PATH: another folder for the local database and secret key.
+        instance_path=str(
+            instance_path or os.environ.get("BOUNDARY_INSTANCE_PATH") or PROJECT_ROOT / "instance"
+        ),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -32,12 +36,15 @@ def create_app(
     from .auth import access
     from .auth import views as auth
     from .comments import views as moderate
+    from .database_setup import init_app as refuse_until_set_up
     from .deployment import init_app as proxy_and_database_settings
+    from .first_run import init_app as offer_demo_admin
     from .health import blueprint as health_checks
     from .releases import service as releases
     from .reporting import documents, stored
     from .reporting import views as reports
     from .responses import views as respond
+    from .serving import init_app as check_where_served
     from .site import views as site
     from .workshops import views as workshops
 
@@ -71,4 +78,7 @@ def create_app(
 
     limits.init_app(app)
     cli.init_app(app)
+    offer_demo_admin(app)
+    check_where_served(app)
+    refuse_until_set_up(app)  # after every command and page is registered: guards them
     return app

@@ -36,6 +36,7 @@ from .responses.synthetic import synthetic_responses
 from .rounds.calendar import closing_after, end_of_day, start_of_day
 from .rounds.models import Round, RoundState, utc_now
 from .rounds.service import RoundError, RoundSpec, create_round, find_round
+from .serving import links_base
 from .workshops.demo import create_demo_workshop, demo_workshop
 from .workshops.models import WorkshopSession
 
@@ -107,7 +108,7 @@ def _headcounts(path: Path | None) -> dict[tuple[str, str], int]:
 
 def round_links(round_: Round) -> list[tuple[str, str]]:
     """The round's public link and one per agency, as (label, URL)."""
-    base = current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    base = links_base(current_app)  # where the app is served (see surveys/serving.py)
     with current_app.test_request_context(base_url=base):
         links = [("Everyone", url_for("respond.start", token=round_.public_token, _external=True))]
         links += [

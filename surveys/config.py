@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Flask
 
+from .instance_folder import FolderNotWritable, check_database_folder, unwritable
+
 MIN_CELL_SIZE_FLOOR = 3  # below three, a published figure can describe one or two people
 MIN_SECRET_KEY_LENGTH = 32  # a shorter key can be guessed, and with it every session forged
 
@@ -65,10 +67,14 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
-    if is_production(app):
-        check_production_settings(app)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    try:
+        if is_production(app):
+            check_production_settings(app)
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+        check_database_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+    except FolderNotWritable as error:
+        raise ConfigError(str(error)) from None
 
     processes = app.config["REPORT_PROCESSES"]
     if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
@@ -147,19 +153,22 @@ def instance_secret_key(instance: Path) -> str:
     replaces a file), and everyone reads back the key that won. No one ever reads a file
     half written."""
     key_file = instance / "secret_key"
-    if not key_file.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        descriptor, draft = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
-        try:
-            with os.fdopen(descriptor, "w") as file:  # mkstemp makes it mode 600
-                file.write(secrets.token_urlsafe(48))
-                file.flush()
-                os.fsync(file.fileno())
-            with contextlib.suppress(FileExistsError):
-                os.link(draft, key_file)
-        finally:
-            os.unlink(draft)
-    key = key_file.read_text().strip()
+    try:
+        if not key_file.exists():
+            instance.mkdir(parents=True, exist_ok=True)
+            descriptor, draft = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
+            try:
+                with os.fdopen(descriptor, "w") as file:  # mkstemp makes it mode 600
+                    file.write(secrets.token_urlsafe(48))
+                    file.flush()
+                    os.fsync(file.fileno())
+                with contextlib.suppress(FileExistsError):
+                    os.link(draft, key_file)
+            finally:
+                os.unlink(draft)
+        key = key_file.read_text().strip()
+    except OSError as error:
+        raise unwritable(instance, "it holds the generated secret key", error) from None
     if not key:
         raise ConfigError(f"{key_file} is empty: delete it and Boundary will make a new key")
     return key

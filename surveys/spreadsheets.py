@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
+# The control characters an XLSX file cannot hold (openpyxl's own ILLEGAL_CHARACTERS_RE,
+# written out so that importing this module does not import openpyxl at every start-up).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -3,6 +3,7 @@ password guessing (the back-off itself is in throttle.py)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -25,8 +26,13 @@ __all__ = [
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_MAX_LENGTH = 254
-# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password of anyone's")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+    Made on first use, not at import: scrypt's 0.1 s would slow every CLI command's start."""
+    return generate_password_hash("not a password of anyone's")
 
 
 class AccountError(ValueError):
@@ -157,7 +163,7 @@ def authenticate(
     wait = throttle.charge(keys)
     if wait is not None:
         raise TooManyAttempts(wait)
-    matched = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    matched = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None or not matched or not user.active:
         throttle.failed(keys)
         return SignInResult(None, user is not None)

@@ -19,9 +19,10 @@ import contextlib
 import functools
 import io
 import multiprocessing
+import signal
 import threading
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -45,9 +46,55 @@ def _processes(size: int) -> ProcessPoolExecutor:
             if _pool is not None:
                 _pool.shutdown(wait=False)
             # 'spawn': a web worker has threads, and forking a threaded process is unsafe.
-            _pool = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_leave_interrupts_to_the_parent,
+            )
             _pool_size = size
         return _pool
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """Ctrl+C reaches every process in the terminal's group: the parent decides what an
+    interrupt means (and stops these), so each of these does not print a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Processes started in here begin with Ctrl+C blocked (a signal mask is inherited),
+    so one pressed while they are still starting Python, before the initializer above has
+    run, cannot make them print a traceback either. Here it waits, then reaches us."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _submit(
+    pool: ProcessPoolExecutor, html: str, static: str, charts: dict[str, bytes]
+) -> Future[Typeset]:
+    with _interrupts_held():  # a submit may start a process
+        return pool.submit(typeset, html, static, charts)
+
+
+def stop_processes(*, interrupted: bool = False) -> None:
+    """End the typesetting processes: a command is done with them, or was interrupted (then
+    at once, not after the half they are typesetting). Started afresh if needed again."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    if interrupted:
+        for process in list((pool._processes or {}).values()):  # no public way to stop them now
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _discard(pool: ProcessPoolExecutor) -> None:
@@ -72,7 +119,7 @@ def typeset_side_by_side(
         futures = []
         for html, charts in documents:
             sent.append((html, charts))
-            futures.append(pool.submit(typeset, html, static, charts))
+            futures.append(_submit(pool, html, static, charts))
         return [future.result() for future in futures]
     except BrokenProcessPool:
         # A typesetting process died (stopped for lack of memory, say). Typeset the report
@@ -80,7 +127,7 @@ def typeset_side_by_side(
         # here, where the same trouble would take down a web worker and its other requests.
         _discard(pool)
         pool = _processes(processes)
-        again = [pool.submit(typeset, html, static, charts) for html, charts in [*sent, *documents]]
+        again = [_submit(pool, html, static, charts) for html, charts in [*sent, *documents]]
         return [future.result() for future in again]
 
 

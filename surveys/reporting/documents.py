@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, g, render_template
 from markupsafe import Markup
@@ -25,10 +26,15 @@ from ..rounds.service import previous_round
 from ..workshops.models import WorkshopAction
 from ..workshops.presentation import RoomView
 from ..workshops.service import actions_for_round
-from .assembly import assemble, numbers_sheet, typeset_side_by_side
 from .narrative import executive_summary
 from .presentation import Report, Scope
-from .typesetting import CHARTS, Typeset, typeset
+
+if TYPE_CHECKING:
+    from .typesetting import Typeset
+
+# WeasyPrint and pikepdf (.typesetting, .assembly) take about half a second to import, so they
+# are imported by the functions that typeset, not here: commands and pages that render no PDF
+# never load them (tests/integration/test_first_hour.py checks).
 
 
 def svg_image(svg: Markup) -> Markup:
@@ -37,6 +43,8 @@ def svg_image(svg: Markup) -> Markup:
     for the fetcher: as a data: URI, the HTML parser spent a tenth of the report's time
     reading its base64 one character at a time. The alt text is the chart's own title and
     description."""
+    from .typesetting import CHARTS
+
     source = str(svg)
     title = re.search(r"<title[^>]*>(.*?)</title>", source, re.S)
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", source, re.S)
@@ -75,6 +83,9 @@ def _static() -> str:
 def render_pdf(template: str, **context: object) -> bytes:
     """A short PDF in one piece (the workshop report): a template under templates/pdf,
     styled by static/css/report.css, its pages numbered like the round report's."""
+    from .assembly import assemble, numbers_sheet
+    from .typesetting import typeset
+
     static = _static()
     g.document_charts = {}
     try:
@@ -147,6 +158,8 @@ def render_report(
 ) -> bytes:
     """Build the PDF afresh (the benchmark also renders it without charts, for comparison),
     its halves typeset side by side in `processes` processes (default REPORT_PROCESSES)."""
+    from .assembly import assemble, numbers_sheet, typeset_side_by_side
+
     report = report_for(round_, agency)
     said = release_of(round_).comments
     comments: dict[str, list[PublishedComment]] = {
@@ -192,6 +205,8 @@ def _front(
     """The cover and contents, typeset once the chapters' pages are known. The contents
     fits one page; if it ever runs over, it is typeset again with its real length (after
     which its length cannot change: the numbers keep their width)."""
+    from .typesetting import typeset
+
     length = 2  # pages: the cover, and the contents
     for _attempt in range(2):
         pages, offset = {}, length

@@ -6,15 +6,14 @@ or a lone locality's row is unique in such a file."""
 from __future__ import annotations
 
 import io
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from ..analysis.export import as_csv, as_json
 from ..analysis.results import RoundAnalysis
 from ..spreadsheets import safe_xlsx_cell
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SHEETS = (
     "cells",
@@ -57,6 +56,10 @@ def append(sheet: Worksheet, row: list[Any]) -> None:
 def analysis_xlsx(analysis: RoundAnalysis) -> bytes:
     """One sheet per table, a header row each; suppressed figures are empty cells."""
     data = as_json(analysis)
+    # openpyxl is imported here, by the one function that uses it, to keep start-up quick.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     about = book.active
     assert about is not None
