@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -195,3 +196,23 @@ def manager(
     """The test client, signed in as a partnership manager."""
     sign_in(make_user("manager"))
     return client
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Path:
+    """A folder holding nothing but the database files, as instance/ does."""
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def own_app(instance: Path) -> Iterator[Flask]:
+    """An app on its own SQLite file in `instance`, built by the migrations, whatever
+    database the suite runs on: for what only a file on disk can show."""
+    app = create_app(app_config(f"sqlite:///{instance / 'boundary.sqlite3'}"))
+    with app.app_context():
+        migrate_from_nothing("unused on SQLite")
+    yield app
+    with app.app_context():
+        db.engine.dispose()

@@ -3,18 +3,16 @@ round's short name to confirm, as the command line asks (see surveys/retention.p
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from sqlalchemy import select
 from werkzeug.wrappers.response import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from ..auth.access import ADMINS, roles_required, signed_in_user
-from ..database import db
 from ..retention import delete_round, round_contents
-from ..rounds.models import Round
+from ..rounds.pages import round_or_404
 
 blueprint = Blueprint("deletion", __name__, url_prefix="/manage")
 
@@ -38,9 +36,7 @@ def admins_only() -> None:
 
 @blueprint.route("/rounds/<slug>/delete", methods=["GET", "POST"])
 def delete(slug: str) -> Response | tuple[str, int]:
-    round_ = db.session.scalar(select(Round).where(Round.slug == slug))
-    if round_ is None:
-        abort(404, "There is no round at this address.")
+    round_ = round_or_404(slug)
     form = DeleteRoundForm()
     form.confirm.description = f"It is {round_.slug}"
     if form.validate_on_submit():

@@ -27,12 +27,12 @@ from ..releases.service import (
 from ..responses.models import Submission
 from ..rounds.calendar import closing_after, end_of_day, local_date, start_of_day
 from ..rounds.models import Round, RoundStateError, utc_now
+from ..rounds.pages import round_or_404
 from ..rounds.service import (
     MAX_HEADCOUNT,
     RoundError,
     RoundSpec,
     create_round,
-    find_round,
     set_headcounts,
     slugify,
     update_round,
@@ -49,13 +49,6 @@ View = str | Response
 @roles_required(ADMINS)
 def admins_only() -> None:
     """Every page here is for administrators."""
-
-
-def round_or_404(slug: str) -> Round:
-    round_ = find_round(slug)
-    if round_ is None:
-        abort(404, "There is no round at this address.")
-    return round_
 
 
 def zone() -> str:

@@ -21,7 +21,7 @@ from ..releases.service import take_down
 from ..responses.answers import clean_text
 from ..responses.models import Comment
 from ..rounds.models import Round
-from ..rounds.service import find_round
+from ..rounds.pages import round_or_404
 from .forms import ModerationForm
 from .highlight import highlight
 from .models import CommentStatus
@@ -55,13 +55,6 @@ class QueueEntry:
     feature_name: str
     highlighted: Markup
     form: ModerationForm
-
-
-def round_or_404(slug: str) -> Round:
-    round_ = find_round(slug)
-    if round_ is None:
-        abort(404, "There is no round at this address.")
-    return round_
 
 
 def secret() -> str | bytes:

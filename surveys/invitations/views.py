@@ -34,7 +34,8 @@ from .. import limits
 from ..auth.access import FULL_REPORT_READERS, roles_required
 from ..links import public_base
 from ..rounds.models import Round
-from ..rounds.service import find_round, find_round_by_token
+from ..rounds.pages import round_or_404
+from ..rounds.service import find_round_by_token
 from ..spreadsheets import csv_text
 from ..stuffing import service as stuffing
 from ..widgets import Radios, choices
@@ -185,13 +186,6 @@ def enter_code() -> View:
 @roles_required(FULL_REPORT_READERS)
 def readers_only() -> None:
     """Admins and partnership managers issue codes and watch for stuffing."""
-
-
-def round_or_404(slug: str) -> Round:
-    round_ = find_round(slug)
-    if round_ is None:
-        abort(404, "There is no round at this address.")
-    return round_
 
 
 class IssueForm(FlaskForm):

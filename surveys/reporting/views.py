@@ -23,7 +23,7 @@ from ..library import questionnaire
 from ..paging import page_of, pagination
 from ..releases.service import Published, live_response_counts, published
 from ..rounds.models import Round, utc_now
-from ..rounds.service import find_round
+from ..rounds.pages import round_or_404
 from . import exports, stored
 from .models import ReportState
 from .narrative import executive_summary
@@ -36,13 +36,6 @@ blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 @roles_required(REPORT_READERS)
 def readers_only() -> None:
     """Every page here needs a manager, an agency lead or an administrator."""
-
-
-def round_or_404(slug: str) -> Round:
-    round_ = find_round(slug)
-    if round_ is None:
-        abort(404, "There is no round at this address.")
-    return round_
 
 
 def reader_scope(round_: Round) -> Scope:

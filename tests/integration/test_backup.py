@@ -10,7 +10,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from flask import Flask
 from sqlalchemy import make_url, select, text
 
 from surveys import create_app
-from surveys.database import db, migrate_from_nothing
+from surveys.database import db
 from surveys.library import current_questionnaire
 from surveys.responses.models import Comment, Submission
 from surveys.rounds.models import Round, utc_now
@@ -39,25 +38,8 @@ FORGOTTEN = "OTTER-FORGOTTEN-5150"  # a draft's comment deleted before the backu
 
 
 @pytest.fixture
-def instance(tmp_path: Path) -> Path:
-    folder = tmp_path / "instance"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def database(instance: Path) -> Path:
     return instance / "boundary.sqlite3"
-
-
-@pytest.fixture
-def own_app(database: Path) -> Iterator[Flask]:
-    app = create_app(app_config(f"sqlite:///{database}"))
-    with app.app_context():
-        migrate_from_nothing("unused on SQLite")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def flask(database: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

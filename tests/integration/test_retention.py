@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from surveys import create_app
 from surveys.audit import AuditEvent, Download
-from surveys.database import Base, db, migrate_from_nothing
+from surveys.database import Base, db
 from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
 from surveys.releases.models import Release
@@ -245,23 +245,6 @@ def test_delete_round_on_the_command_line(
                 assert db.session.execute(select(table)).first() is None, table.name
     audits = audit_lines(app, "round.delete")
     assert [a["target"] for a in audits] == ["doomed", "kept"]
-
-
-@pytest.fixture
-def instance(tmp_path: Path) -> Path:
-    folder = tmp_path / "instance"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def own_app(instance: Path) -> Iterator[Flask]:
-    app = create_app(app_config(f"sqlite:///{instance / 'boundary.sqlite3'}"))
-    with app.app_context():
-        migrate_from_nothing("unused on SQLite")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_a_deleted_rounds_comments_are_in_no_file(own_app: Flask, instance: Path) -> None:

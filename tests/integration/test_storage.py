@@ -3,7 +3,7 @@ which answers arrived nor text that was deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,8 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from surveys import create_app
-from surveys.database import db, migrate_from_nothing
+from surveys.database import db
 from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
 from surveys.responses.models import Comment, Draft, Submission
@@ -25,7 +24,6 @@ from tests.helpers import (
     RoundRef,
     WorkshopRef,
     answer_everything,
-    app_config,
     count_rows,
     feature_answers,
 )
@@ -89,25 +87,6 @@ def test_answer_tables_give_no_order_of_arrival(
         # The submissions' rowid is their random id, which says nothing of arrival.
         numbered = connection.execute(text("SELECT rowid, id FROM submissions")).all()
         assert all(rowid == id_ for rowid, id_ in numbered)
-
-
-@pytest.fixture
-def instance(tmp_path: Path) -> Path:
-    """A folder holding nothing but the database files, as instance/ does."""
-    folder = tmp_path / "instance"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def own_app(instance: Path) -> Iterator[Flask]:
-    """An app on its own SQLite file, built by the migrations, whatever the suite runs on."""
-    app = create_app(app_config(f"sqlite:///{instance / 'boundary.sqlite3'}"))
-    with app.app_context():
-        migrate_from_nothing("unused on SQLite")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def open_round(app: Flask) -> RoundRef:
