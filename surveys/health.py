@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -45,8 +45,10 @@ def database_state() -> tuple[bool, str]:
                 else set()
             )
     except SQLAlchemyError as error:
+        # The probe is public: the driver's words (host, port, user) go to the log only.
         cause = scrub(str(getattr(error, "orig", None) or error))
-        return False, f"The database cannot be reached: {cause}"
+        current_app.logger.warning("Not ready: the database cannot be reached: %s", cause)
+        return False, "The database cannot be reached (the log says why)"
     if not applied:
         return False, f"The database has not been set up: run {SET_UP}"
     if applied != expected:

@@ -92,7 +92,9 @@ class InThisProcess:
 
     A thread cannot be stopped from outside, so a job that hangs is not killed: once it has
     run for `time_limit` seconds the next job stops waiting for it and runs beside it, and
-    the reader of a report that takes too long is told so and may ask again."""
+    the reader of a report that takes too long is told so and may ask again. Only one job
+    runs beside a hung one (found in review: without that bound every later job started at
+    once, each typesetting a PDF in the web process); if that one hangs too, jobs wait."""
 
     def __init__(self, app: Flask, time_limit: int, attempts: int) -> None:
         self.app = app
@@ -101,6 +103,7 @@ class InThisProcess:
         self._lock = threading.Lock()
         self._waiting_or_running: set[str] = set()
         self._one_at_a_time = threading.Semaphore(1)
+        self._beside_a_hang = threading.Semaphore(1)
         self._running_since: float | None = None  # when the job with the turn began
 
     def submit(self, job_id: str, function: str, *args: str | int) -> None:
@@ -114,12 +117,14 @@ class InThisProcess:
         ).start()
 
     def _turn(self) -> bool:
-        """Wait for the job before to end, or to overrun its time limit (a hang): whether
-        this job has the turn (False: it runs beside the one that hangs)."""
+        """Wait for the job before to end, or to overrun its time limit (a hang) while no
+        other job runs beside it: whether this job has the turn (False: it holds the one
+        place beside the job that hangs)."""
         while not self._one_at_a_time.acquire(timeout=1):
             with self._lock:
                 began = self._running_since
-            if began is not None and time.monotonic() - began > self.time_limit:
+            overrun = began is not None and time.monotonic() - began > self.time_limit
+            if overrun and self._beside_a_hang.acquire(blocking=False):
                 return False
         with self._lock:
             self._running_since = time.monotonic()
@@ -141,6 +146,8 @@ class InThisProcess:
                 with self._lock:
                     self._running_since = None
                 self._one_at_a_time.release()
+            else:
+                self._beside_a_hang.release()
             with self._lock:
                 self._waiting_or_running.discard(job_id)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -89,9 +90,24 @@ MESSAGES = (
 
 def client_key() -> str:
     """The client's address as a keyed hash: enough to count its requests, not to read it."""
-    address = (request.remote_addr or "unknown").encode()
+    address = counted_address(request.remote_addr or "unknown").encode()
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, address, hashlib.sha256).hexdigest()[:24]
+
+
+def counted_address(address: str) -> str:
+    """What one client is counted as: an IPv4 address, or an IPv6 address's /64 network.
+    One IPv6 home or phone connection is given a whole /64, so counting single IPv6
+    addresses would let one client step round every per-address limit."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is the IPv4 client
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def round_key() -> str:
@@ -182,10 +198,15 @@ def init_app(app: Flask) -> None:
 
 
 def has_draft() -> bool:
-    """Only a page sent without a draft starts one; the pages after it are not counted."""
-    from .responses import browser
+    """Only a page sent without a draft starts one; the pages after it are not counted.
+    The draft must still exist: a replayed cookie naming a sent or forgotten draft would
+    otherwise start a new draft on every request without ever being counted."""
+    from .responses import browser, service
 
-    return "round" in g and browser.draft_code(g.round.public_token) is not None
+    if "round" not in g:
+        return False
+    code = browser.draft_code(g.round.public_token)
+    return code is not None and service.find_draft(g.round, code) is not None
 
 
 def retry_after_seconds() -> int:

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 from flask import Flask, Response, g, has_request_context, request, request_started
 
 # A logged request line reads '"POST /r/TOKEN/... HTTP/1.1"': these are the answering pages.
-ANSWERING_PATHS = (" /r/", " /w/", " /join")
+ANSWERING_PATHS = (" /r/", " /w/", " /join", " /static/")
 REQUEST_LOGGER = "surveys.requests"
 # The proxy's request id is taken only if it looks like one: no spaces, quotes or markup.
 WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/-]{0,127}")
@@ -53,8 +53,12 @@ class SurveyRequestsUnlogged(logging.Filter):
 
 
 def is_answering(path: str) -> bool:
-    """Survey and workshop pages: whoever loads them may be answering."""
-    return path.startswith(("/r/", "/w/")) or path == "/join" or path.startswith("/join/")
+    """Survey and workshop pages, and the files they fetch just after (found in review: a
+    stylesheet's line paired the respondent's address with the moment they answered):
+    whoever loads them may be answering."""
+    return (
+        path.startswith(("/r/", "/w/", "/static/")) or path == "/join" or path.startswith("/join/")
+    )
 
 
 def redact_path(path: str) -> str:
@@ -186,6 +190,8 @@ def _log_request(response: Response) -> Response:
     response.headers["X-Request-ID"] = request_id
     if request.path in QUIET_WHEN_OK and response.status_code < 400:
         return response
+    if request.path.startswith("/static/") and response.status_code < 400:
+        return response  # a file fetched by a page already logged: noise
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
     answering = is_answering(request.path)

@@ -57,11 +57,20 @@ def test_answering_pages_are_logged_without_address_time_or_token(
     person.post({"agency": "police", "level": "frontline"})
     app.test_client().get("/join")
     app.test_client().get("/w/ABC123")
+    # What a survey page fetches next (found in review: these lines carried the address).
+    with app.test_client().get("/static/dist/boundary.css") as stylesheet:
+        assert stylesheet.status_code == 200
+    assert app.test_client().get("/static/no-such-file.css").status_code == 404
     staff = app.test_client().get("/sign-in")
     assert staff.status_code == 200
     lines = log_lines(capsys)
     answering = [line for line in lines if line["path"] != "/sign-in"]
-    assert {line["path"] for line in answering} == {"/r/…", "/join", "/w/…"}
+    assert {line["path"] for line in answering} == {
+        "/r/…",
+        "/join",
+        "/w/…",
+        "/static/no-such-file.css",  # a fetched file is logged only when it fails
+    }
     for line in answering:
         assert "time" not in line and "client" not in line, line
         assert set(line) == {

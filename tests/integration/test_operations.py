@@ -304,18 +304,24 @@ def test_readyz_on_a_database_behind_the_migrations(unmigrated_url: str) -> None
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
-def test_readyz_on_a_database_that_cannot_be_reached(kind: str, tmp_path: Path) -> None:
+def test_readyz_on_a_database_that_cannot_be_reached(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-folder.sqlite3").mkdir()  # where the file should be: cannot be opened
     url = (
         f"postgresql://nobody@127.0.0.1:{closed_port()}/none"
         if kind == "postgresql"
-        else f"sqlite:///{tmp_path / 'no-such-folder' / 'boundary.sqlite3'}"
+        else f"sqlite:///{tmp_path / 'a-folder.sqlite3'}"
     )
     app = create_app(app_config(url))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and response.json is not None
     assert response.json["status"] == "unavailable"
-    assert response.json["reason"].startswith("The database cannot be reached: ")
+    assert response.json["reason"] == "The database cannot be reached (the log says why)"
     assert "Traceback" not in response.get_data(as_text=True)
+    # The public probe names no host, port or user; the operator's log says what failed.
+    assert "127.0.0.1" not in response.get_data(as_text=True)
+    assert "Not ready: the database cannot be reached: " in capsys.readouterr().err
 
 
 # the reverse proxy -------------------------------------------------------------------------

@@ -553,3 +553,49 @@ def test_in_process_a_hung_report_does_not_hold_up_the_others(
     wait_until(
         lambda: partnership(app, answered_round).state == ReportState.FAILED, "the hung job to end"
     )
+
+
+def test_in_process_only_one_report_runs_beside_a_hung_one(
+    app: Flask,
+    client: FlaskClient,
+    answered_round: RoundRef,
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found in review: once one job overran, every later job started at once beside it,
+    each typesetting a PDF inside the web process. Now one at a time runs beside a hang."""
+    use_jobs(app, REPORT_TIME_LIMIT=1, REPORT_ATTEMPTS=1)
+    let_go = threading.Event()
+    lock = threading.Lock()
+    running = [0]
+    most = [0]
+
+    def counted(round_: Round, agency: str | None = None, **kwargs: Any) -> bytes:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            if agency is None:
+                let_go.wait(WAIT)
+                raise RuntimeError("hung, then let go")
+            time.sleep(1.5)  # long enough for the next agency's job to try to start beside
+            return real_render(round_, agency, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(documents, "render_report", counted)
+    sign_in(make_user("admin"))
+    publish_as_admin(client, answered_round.slug)
+    try:
+        wait_until(
+            lambda: (
+                sum(r.state == ReportState.READY for r in stored(app, answered_round.id))
+                == len(AGENCIES)
+            ),
+            "the agencies' reports, one after the other beside the hung one",
+        )
+    finally:
+        let_go.set()
+    assert most[0] == 2  # the hung job and one beside it, never more
