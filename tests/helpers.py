@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,3 +190,11 @@ def csrf_token_in(page: str) -> str:
     value = re.search(r'value="([^"]*)"', field.group(0))
     assert value is not None
     return value.group(1)
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text as pypdf reads it back, white space folded."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return re.sub(r"\s+", " ", "\n".join(page.extract_text() or "" for page in reader.pages))

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ..analysis.engine import Counts, examine, moved_groups, response_counts
 from ..analysis.queries import load_tallies
 from ..analysis.results import ReleaseInfo, ResponseResult, RoundAnalysis
-from ..database import db
+from ..database import db, forget_deleted_pages
 from ..library import questionnaire
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, RoundState, utc_now
@@ -37,6 +37,9 @@ SCHEMES = "comments!scheme"  # kept with a release's counts: how its comments we
 
 # Sent once a release is stored, with round_= and release=: the PDF reports are prepared then.
 release_published = Namespace().signal("release-published")
+# Sent inside the take-down's transaction: whatever keeps copies of the comments (stored PDF
+# reports) forgets them in the same commit, so no copy outlives the take-down.
+comments_taken_down = Namespace().signal("comments-taken-down")
 
 
 class ReleaseRefused(Exception):
@@ -138,7 +141,9 @@ def take_down(round_: Round, feature: str, words: str, new_words: str | None) ->
             )
         release.comments = json.dumps(comments)
     round_.comments_revision += 1  # every process reads its releases' comments again
+    comments_taken_down.send(current_app._get_current_object(), round_=round_)  # type: ignore[attr-defined]
     db.session.commit()
+    forget_deleted_pages()  # the old words, in the write-ahead log and freed pages
 
 
 def _same(release: Release, round_: Round, comments: list[PublishedComment]) -> bool:

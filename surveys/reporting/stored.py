@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import jobs
 from ..database import db
 from ..releases.models import Release
-from ..releases.service import release_published
+from ..releases.service import comments_taken_down, release_published
 from ..rounds.models import Round, utc_now
 from . import documents
 from .models import ReportState, StoredReport
@@ -271,5 +271,12 @@ def _on_published(app: Flask, round_: Round, release: Release) -> None:
     prepare_all(round_)
 
 
+def _forget_reports(app: Flask, round_: Round) -> None:
+    """A comment taken down: every stored PDF of the round may hold it. They go in the
+    take-down's own commit and are typeset again when next asked for."""
+    db.session.execute(delete(StoredReport).where(StoredReport.round_id == round_.id))
+
+
 def init_app(app: Flask) -> None:
     release_published.connect(_on_published, app)
+    comments_taken_down.connect(_forget_reports, app)

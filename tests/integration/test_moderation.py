@@ -24,12 +24,14 @@ from surveys.comments.moderation import (
 from surveys.database import db
 from surveys.library import current_questionnaire
 from surveys.releases.models import Release
+from surveys.reporting.models import StoredReport
+from surveys.reporting.stored import report_now
 from surveys.responses import service as responses_service
 from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel, Comment
 from surveys.responses.service import record_submissions
 from surveys.rounds.models import Round, utc_now
-from tests.helpers import TEST_SECRET, RoundRef, count_rows, csrf_token_in, publish
+from tests.helpers import TEST_SECRET, RoundRef, count_rows, csrf_token_in, pdf_text, publish
 
 MakeRound = Callable[..., RoundRef]
 AddComment = Callable[..., int]
@@ -490,7 +492,14 @@ def test_a_comment_taken_down_after_a_release_leaves_every_release_at_once(
     publish(app, round_.slug)
     page = f"/reports/{round_.slug}/features/trust"
     assert "DS Patel" in manager.get(page).get_data(as_text=True)
+    with app.app_context():  # a stored PDF of the release, holding the words
+        assert "DS Patel" in pdf_text(report_now(db.session.get_one(Round, round_.id), None))
+        assert db.session.scalars(select(StoredReport)).all()
     decide(manager, round_, named, "redact", text="Ask the lead, who signs everything off.")
+    with app.app_context():  # found in review: the old PDF outlived the take-down
+        assert db.session.scalars(select(StoredReport)).all() == []
+        again = pdf_text(report_now(db.session.get_one(Round, round_.id), None))
+        assert "DS Patel" not in again and "Ask the lead, who signs" in again
     shown = manager.get(page).get_data(as_text=True)
     assert "DS Patel" not in shown and "Ask the lead, who signs everything off." in shown
     decide(manager, round_, plain, "withhold")

@@ -11,7 +11,6 @@ or hangs, and the documented command in a subprocess where a work horse is kille
 from __future__ import annotations
 
 import html
-import io
 import os
 import re
 import signal
@@ -27,7 +26,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pypdf import PdfReader
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
@@ -43,7 +41,7 @@ from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
 from surveys.rounds.models import Round
-from tests.helpers import PROJECT_ROOT, RoundRef, csrf_token_in, publish
+from tests.helpers import PROJECT_ROOT, RoundRef, csrf_token_in, pdf_text, publish
 
 REDIS_URL = "redis://127.0.0.1:6379/6"  # this suite's own Redis database: never another
 AGENCIES = ["police", "childrens-social-care"]
@@ -115,11 +113,6 @@ def all_ready(app: Flask, round_id: int, count: int) -> Callable[[], bool]:
         return len(rows) == count and all(r.state == ReportState.READY for r in rows)
 
     return check
-
-
-def pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    return re.sub(r"\s+", " ", "\n".join(page.extract_text() or "" for page in reader.pages))
 
 
 def text(response: TestResponse) -> str:
