@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -198,3 +199,13 @@ def pdf_text(data: bytes) -> str:
 
     reader = PdfReader(io.BytesIO(data))
     return re.sub(r"\s+", " ", "\n".join(page.extract_text() or "" for page in reader.pages))
+
+
+def without_redis(reason: str) -> NoReturn:
+    """Skip a test that needs Redis where none answers, unless the run requires Redis
+    (TEST_REQUIRE_REDIS=1, as CI sets it): then a Redis test that cannot run fails."""
+    import pytest
+
+    if os.environ.get("TEST_REQUIRE_REDIS") == "1":
+        pytest.fail(f"{reason}, and TEST_REQUIRE_REDIS=1 says this run must have it")
+    pytest.skip(reason)

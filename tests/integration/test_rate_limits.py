@@ -32,6 +32,7 @@ from tests.helpers import (
     app_config,
     count_rows,
     csrf_token_in,
+    without_redis,
 )
 from tests.integration.test_workshops import Participant
 
@@ -258,7 +259,7 @@ def redis_answers() -> bool:
 @pytest.fixture
 def redis_db() -> Iterator[str]:
     if not redis_answers():
-        pytest.skip("Redis does not answer at 127.0.0.1:6379")
+        without_redis("Redis does not answer at 127.0.0.1:6379")
     import redis
 
     connection = redis.Redis.from_url(REDIS_URL)
