@@ -140,6 +140,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
     limits = Limiter(client_key, app=app)
     app.extensions[EXTENSION] = limits
+    for problem in production_doubts(app):
+        app.logger.warning("Rate limits: %s", problem, extra={"event": "limits-doubt"})
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     if not limits.enabled:
         return
@@ -195,6 +197,28 @@ def init_app(app: Flask) -> None:
             error_message=ROUND_SUBMITS,
         ),
     )
+
+
+def production_doubts(app: Flask) -> list[str]:
+    """Settings that quietly weaken the limits in production (BOUNDARY_ENV=production):
+    said at start-up, not refused, since serving without a proxy or with one worker is fine."""
+    from .config import is_production
+
+    if not is_production(app) or not app.config.get("RATELIMIT_ENABLED"):
+        return []
+    doubts = []
+    if not app.config.get("PROXY_FIX_X_FOR"):
+        doubts.append(
+            "BOUNDARY_PROXY_FIX_X_FOR is 0, so every request is counted as coming from the "
+            "address that connects. Behind a reverse proxy that is the proxy: everyone would "
+            "share one count. Set it to the number of proxies that add X-Forwarded-For."
+        )
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        doubts.append(
+            "counts are kept in each worker's memory, so each gunicorn worker counts alone. "
+            "Set BOUNDARY_RATELIMIT_STORAGE_URI=redis://... to share them."
+        )
+    return doubts
 
 
 def has_draft() -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy import delete
 
 from surveys import create_app
 from surveys.database import db
-from surveys.limits import counted_address
+from surveys.limits import counted_address, production_doubts
 from surveys.responses.models import Draft, Submission
 from surveys.workshops.models import RoomResponse
 from tests.helpers import (
@@ -324,3 +324,27 @@ def test_when_the_limiter_storage_is_down_a_workshop_room_still_answers(
     phone.join()
     phone.answer()
     assert count_rows(app, RoomResponse) == 1
+
+
+def test_production_says_when_its_settings_weaken_the_limits(database_url: str) -> None:
+    """Found in review: behind a proxy without PROXY_FIX_X_FOR, everyone shares one count,
+    so one guesser could lock the public out; with memory storage each worker counts alone."""
+    key = "k" * 40
+    doubtful = create_app(app_config(database_url, TESTING=False, ENV="production", SECRET_KEY=key))
+    doubts = production_doubts(doubtful)
+    assert len(doubts) == 2
+    assert "BOUNDARY_PROXY_FIX_X_FOR" in doubts[0] and "RATELIMIT_STORAGE_URI" in doubts[1]
+    settled = create_app(
+        app_config(
+            database_url,
+            TESTING=False,
+            ENV="production",
+            SECRET_KEY=key,
+            PROXY_FIX_X_FOR=1,
+            RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/4",
+        )
+    )
+    assert production_doubts(settled) == []
+    for app in (doubtful, settled):
+        with app.app_context():
+            db.engine.dispose()
