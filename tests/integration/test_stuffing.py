@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
