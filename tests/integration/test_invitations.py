@@ -5,6 +5,7 @@ TEST_DATABASE_URL is set)."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import threading
@@ -311,6 +312,10 @@ def test_a_manager_makes_codes_to_print_or_download_and_turns_them_on(
         follow_redirects=True,
     )
     assert 'data-required="yes"' in turned.get_data(as_text=True)
+    # Codes exist for police and health only: the others' staff are now locked out, so it says so.
+    warned = html.unescape(turned.get_data(as_text=True))
+    assert "No codes have been made yet for: Children's social care," in warned
+    assert "Police," not in warned.split("No codes have been made yet for:")[1][:300]
     assert load_round(app, round_.slug).invitations_required
 
 
