@@ -253,7 +253,16 @@ def wait_in_words(seconds: int) -> str:
 def too_many(what: str, seconds: int) -> Response:
     """The 429 page: what happened, that nothing sent was lost, and when to try again."""
     body = render_template(
-        "errors/429.html", what=what, wait=wait_in_words(seconds), survey="round" in g
+        "errors/429.html",
+        what=what,
+        wait=wait_in_words(seconds),
+        survey="round" in g,
+        # Staff signing in are not sending answers, and have no "person who sent the link".
+        signing_in=what == SIGN_IN,
+        # A refused first page made no draft, so what was on it is not kept; a refused
+        # send leaves the draft whole.
+        page_not_saved=what == NEW_DRAFTS,
+        answers_kept=what in (SUBMITS, ROUND_SUBMITS),
     )
     response = make_response(body, 429)
     response.headers["Retry-After"] = str(seconds)

@@ -146,6 +146,8 @@ def start() -> View:
     return render_template(
         "respond/start.html",
         agency=current_round().agency(agency_id) if agency_id else None,
+        # An invitation code fixes the agency: the about-you page offers no other.
+        agency_by_code=invitations.code_agency(current_round()) is not None,
         in_progress=browser.draft_code(token()) is not None,
         already_sent=browser.has_sent(token()),
         section_count=len(sections(current_questionnaire())),

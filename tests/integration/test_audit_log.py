@@ -221,6 +221,8 @@ def test_administrators_read_the_log_a_page_at_a_time_and_export_it(
     assert "121 events, page 1 of 3" in first
     assert first.count('<tr class="govuk-table__row">') == 1 + 50
     assert "sign-in" in first  # newest first
+    # On a phone each row reads as a card, every cell named by its column (no sideways scroll).
+    assert "boundary-table-stack" in first and first.count('data-label="Details"') == 50
     last = admin.get("/manage/audit?page=3").get_data(as_text=True)
     assert last.count('<tr class="govuk-table__row">') == 1 + 21
     assert "thing 0<" in last

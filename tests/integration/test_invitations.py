@@ -5,6 +5,7 @@ TEST_DATABASE_URL is set)."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import threading
@@ -105,6 +106,9 @@ def test_a_round_needing_codes_asks_for_one_and_the_code_fixes_the_agency(
 
     landed = enter_code(person, code.lower().replace("-", " "))  # typed loosely
     assert person.path == round_.url, landed[:300]
+    # The start page says the code chose the agency, not that the next page can change it.
+    assert "Your invitation code is for staff of Health" in landed
+    assert "you can change this on the next page" not in landed
     about = person.get("/about-you").get_data(as_text=True)
     assert 'value="health"' in about and 'value="police"' not in about
     # Sending another agency anyway is refused like any answer the page did not offer.
@@ -262,6 +266,8 @@ def test_a_manager_makes_codes_to_print_or_download_and_turns_them_on(
     round_ = make_round()
     page = manager.get(f"/rounds/{round_.slug}/invitations")
     assert page.status_code == 200
+    # A manager cannot open the round's admin page: the back link goes to Results instead.
+    assert '<a href="/reports" class="govuk-back-link">' in page.get_data(as_text=True)
     token = csrf_token_in(page.get_data(as_text=True))
     shown = manager.post(
         f"/rounds/{round_.slug}/invitations",
@@ -271,6 +277,8 @@ def test_a_manager_makes_codes_to_print_or_download_and_turns_them_on(
     printed = re.findall(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b", body)
     assert shown.status_code == 200 and len(set(printed)) == 12
     assert "shown once" in body
+    # Printed alone (no header, banners or footer), with the long link free to wrap on a phone.
+    assert "boundary-poster-page" in body and 'class="boundary-break-anywhere"' in body
 
     sheet = manager.post(
         f"/rounds/{round_.slug}/invitations",
@@ -304,6 +312,10 @@ def test_a_manager_makes_codes_to_print_or_download_and_turns_them_on(
         follow_redirects=True,
     )
     assert 'data-required="yes"' in turned.get_data(as_text=True)
+    # Codes exist for police and health only: the others' staff are now locked out, so it says so.
+    warned = html.unescape(turned.get_data(as_text=True))
+    assert "No codes have been made yet for: Children's social care," in warned
+    assert "Police," not in warned.split("No codes have been made yet for:")[1][:300]
     assert load_round(app, round_.slug).invitations_required
 
 

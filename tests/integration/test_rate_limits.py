@@ -94,6 +94,9 @@ def test_sign_in_is_limited_per_address_and_the_429_page_says_when_to_try_again(
         "/sign-in", data={"csrf_token": token, "email": email, "password": TEST_PASSWORD}
     )
     assert_too_many(page, "too many attempts to sign in from your network")
+    # Said to staff: why (password guessing) and whom to tell, not the respondents' wording.
+    assert "password guessing" in page.text and "invented answers" not in page.text
+    assert "tell your Boundary administrator" in page.text
     # The minute's window ends within a minute (a second more for the window's rounding).
     assert 1 <= int(page.headers["Retry-After"]) <= 61
     # Looking at the sign-in page is not an attempt; another address is not held up.
@@ -141,7 +144,9 @@ def test_new_drafts_are_limited_but_a_draft_being_answered_is_not(
     third.get("/about-you")
     refused = third.post({"agency": "health", "level": "frontline"}, follow=False)
     assert_too_many(refused, "Too many surveys have been started from your network")
-    assert "Nothing you answered has been lost" in refused.get_data(as_text=True)
+    # No draft was made, so the page says its answers were not saved (and not that they were).
+    assert "The answers on the page you just sent were not saved" in refused.text
+    assert "Nothing you answered has been lost" not in refused.text
     assert count_rows(app, Draft) == 2
 
 
@@ -191,6 +196,7 @@ def test_submissions_are_limited_per_address_and_the_refused_answers_are_kept(
         outcomes.append(person.post({}, path="/submit", action=None, follow=False))
     assert [r.status_code for r in outcomes[:2]] == [302, 302]
     assert_too_many(outcomes[2], "Too many surveys have been sent from your network")
+    assert "Nothing you answered has been lost" in outcomes[2].text
     assert count_rows(app, Submission) == 2
     assert count_rows(app, Draft) == 1  # the third person's answers wait to be sent
 

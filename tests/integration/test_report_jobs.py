@@ -166,6 +166,10 @@ def test_publishing_prepares_every_report_and_the_reader_waits_on_a_page_that_re
     assert download.status_code == 200 and download.mimetype == "application/pdf"
     flat = pdf_text(download.data)
     assert "Partnership maturity report" in flat and "Release 1 (interim)" in flat
+    # An agency's report is named "The report for <agency>", never "<agency>'s report".
+    assert "The report for Police is ready" in text(
+        client.get(f"/reports/{slug}/report?agency=police")
+    )
     police = client.get(f"/reports/{slug}/report.pdf?agency=police")
     assert "Police beside the whole partnership" in pdf_text(police.data)
     assert [r.attempts for r in stored(app, answered_round.id)] == [1, 1, 1]  # one render each
