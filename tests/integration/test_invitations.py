@@ -253,6 +253,55 @@ def test_one_code_sent_twice_at_once_stores_one_response(
     assert count_rows(app, CodesIssued, issued=1) == 1  # made once, still counted as made
 
 
+def test_no_code_row_shares_the_submission_s_transaction(
+    app: Flask, make_round: Callable[..., RoundRef], questionnaire: Questionnaire
+) -> None:
+    """The review's route from a code to its answers: the spent row, kept with its id, had
+    the submission's transaction id (on PostgreSQL, `xmin`). Now no row is kept at all; the
+    codes still unused carry only the transaction that made them."""
+    round_ = make_round()
+    [spent, *unused] = issue(app, round_.slug, "police", 3)
+    with app.app_context():
+        round_row = this_round(round_.slug)
+        draft = responses.save_draft(round_row, None, complete_answers(questionnaire, "police"))
+        assert responses.submit_draft(round_row, questionnaire, draft, spent).value == "submitted"
+        left = set(db.session.scalars(select(InvitationCode.code_hash)))
+        assert left == {invitations.code_hash(code) for code in unused}
+        if db.engine.dialect.name == "postgresql":
+            submitted = db.session.scalar(text("SELECT xmin::text FROM submissions"))
+            codes = set(db.session.scalars(text("SELECT xmin::text FROM invitation_codes")))
+            assert submitted not in codes and len(codes) == 1
+
+
+def test_codes_made_at_once_by_two_managers_are_all_counted(
+    app: Flask, make_round: Callable[..., RoundRef]
+) -> None:
+    """The first codes for an agency, made from two sessions at the same moment: the count
+    of codes made is one upsert, so neither batch is lost or refused."""
+    round_ = make_round()
+    start = threading.Barrier(2)
+    made: list[int] = []
+
+    def make(how_many: int) -> None:
+        with app.app_context():
+            round_here = db.session.get(Round, round_.id)
+            assert round_here is not None
+            start.wait()
+            try:
+                made.append(len(invitations.issue(round_here, "health", how_many)))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=make, args=(n,)) for n in (7, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(made) == [7, 9]
+    assert count_rows(app, CodesIssued, agency_id="health", issued=16) == 1
+    assert count_rows(app, InvitationCode) == 16
+
+
 def test_a_code_spent_meanwhile_sends_the_respondent_back_with_answers_kept(
     app: Flask,
     client: FlaskClient,
