@@ -3,7 +3,7 @@
 from .audit import AuditEvent, Download
 from .auth.models import SignInThrottle, User
 from .comments.models import CommentModeration
-from .invitations.models import InvitationCode
+from .invitations.models import CodesIssued, InvitationCode
 from .releases.models import Release
 from .reporting.models import StoredReport
 from .responses.models import (
@@ -37,6 +37,7 @@ from .workshops.models import (
 __all__ = [
     "AgreedLevel",
     "ArrivalWindow",
+    "CodesIssued",
     "InvitationCode",
     "Ballot",
     "RoomAnswer",

@@ -1,6 +1,6 @@
 """Issuing, checking and spending one-use invitation codes (like LimeSurvey's anonymous
 token surveys): a code lets one person of one agency send one response, and is spent in the
-transaction that stores it, leaving no trace of which code it was or when.
+transaction that stores it by deleting its row, leaving no trace of which code it was or when.
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import db
 from ..rounds.models import Round
-from .models import InvitationCode
+from .models import CodesIssued, InvitationCode
 
 # No look-alikes (no I, L, O, U, V, 0, 1): a code read off a printed slip is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
@@ -66,8 +67,27 @@ def issue(round_: Round, agency_id: str, how_many: int) -> list[str]:
             for code in codes
         ],
     )
+    count_issued(round_, agency_id, how_many)
     db.session.commit()
     return sorted(codes)
+
+
+def count_issued(round_: Round, agency_id: str, how_many: int) -> None:
+    """Add to the agency's count of codes made, in the caller's transaction.
+
+    One upsert statement, so two managers issuing at once (even the first time for an
+    agency) both count. Both databases we run on (SQLite, PostgreSQL) spell it the same."""
+    upsert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    db.session.execute(
+        upsert(CodesIssued)
+        .values(round_id=round_.id, agency_id=agency_id, issued=how_many)
+        .on_conflict_do_update(
+            index_elements=[CodesIssued.round_id, CodesIssued.agency_id],
+            set_={"issued": CodesIssued.issued + how_many},
+        )
+    )
 
 
 def unused_code_agency(round_: Round, code: str) -> str | None:
@@ -81,7 +101,6 @@ def unused_code_agency(round_: Round, code: str) -> str | None:
         select(InvitationCode.agency_id).where(
             InvitationCode.round_id == round_.id,
             InvitationCode.code_hash == code_hash(code),
-            InvitationCode.used.is_(False),
         )
     )
     return agency
@@ -90,19 +109,19 @@ def unused_code_agency(round_: Round, code: str) -> str | None:
 def spend(round_: Round, code: str | None, agency_id: str) -> None:
     """Spend the code inside the caller's transaction (the one storing the response).
 
-    One UPDATE both checks and spends it: of two sends racing with one code, the second
-    finds the hash already gone and touches no row. The caller rolls back on refusal."""
+    Spending deletes the code's row, so nothing of it survives the response: not its hash,
+    not a key, not a "used" flag whose row version carries the response's transaction id.
+    One DELETE both checks and spends it: of two sends racing with one code, the second
+    (on PostgreSQL, after waiting for the first to commit) finds no row and deletes none.
+    The caller rolls back on refusal."""
     if not code:
         raise InvitationRefused
     spent = db.session.execute(
-        update(InvitationCode)
-        .where(
+        delete(InvitationCode).where(
             InvitationCode.round_id == round_.id,
             InvitationCode.code_hash == code_hash(code),
             InvitationCode.agency_id == agency_id,
-            InvitationCode.used.is_(False),
         )
-        .values(used=True, code_hash=None)
     )
     if getattr(spent, "rowcount", 0) != 1:
         raise InvitationRefused
@@ -113,44 +132,25 @@ class AgencyCodes:
     agency_id: str
     name: str
     issued: int
-    used: int | None  # None: fewer than k used, which is not shown
-
-    @property
-    def unused(self) -> int | None:
-        return None if self.used is None else self.issued - self.used
 
 
 @dataclass(frozen=True)
 class CodeCounts:
     agencies: list[AgencyCodes]
     issued: int
-    used: int | None  # the total, shown only when at least k codes were used in all
-    k: int
 
 
-def counts(round_: Round, k: int) -> CodeCounts:
-    """Codes issued and used per agency. How many of an agency's codes were used is how many
-    of its staff answered; like every figure about a group, it is shown only from k up."""
+def counts(round_: Round) -> CodeCounts:
+    """Codes made, per agency and in all. How many were used is not counted at all: per
+    agency it is how many of its staff answered, one at a time, as they answer; a total
+    beside hidden figures gives them away by subtraction (docs/anonymity.md). Response
+    counts belong in a release, where they are protected."""
     rows = db.session.execute(
-        select(
-            InvitationCode.agency_id,
-            func.count(InvitationCode.id),
-            func.count(InvitationCode.id).filter(InvitationCode.used.is_(True)),
-        )
-        .where(InvitationCode.round_id == round_.id)
-        .group_by(InvitationCode.agency_id)
-    ).all()
-    by_agency = {agency: (int(issued), int(used)) for agency, issued, used in rows}
-    agencies = []
-    for agency in round_.agencies:
-        issued, used = by_agency.get(agency.agency_id, (0, 0))
-        agencies.append(
-            AgencyCodes(agency.agency_id, agency.name, issued, used if used >= k else None)
-        )
-    total_used = sum(used for _issued, used in by_agency.values())
-    return CodeCounts(
-        agencies=agencies,
-        issued=sum(issued for issued, _used in by_agency.values()),
-        used=total_used if total_used >= k else None,
-        k=k,
+        select(CodesIssued.agency_id, CodesIssued.issued).where(CodesIssued.round_id == round_.id)
     )
+    made: dict[str, int] = {row.agency_id: row.issued for row in rows}
+    agencies = [
+        AgencyCodes(agency.agency_id, agency.name, int(made.get(agency.agency_id, 0)))
+        for agency in round_.agencies
+    ]
+    return CodeCounts(agencies=agencies, issued=sum(int(n) for n in made.values()))

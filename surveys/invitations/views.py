@@ -30,7 +30,7 @@ from werkzeug.wrappers.response import Response as WerkzeugResponse
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
-from .. import limits
+from .. import audit, limits
 from ..auth.access import FULL_REPORT_READERS, roles_required
 from ..links import public_base
 from ..rounds.models import Round
@@ -148,18 +148,35 @@ def misses_allowed() -> bool:
     )
 
 
+OFFERED = "invitation-offered"  # session key: a code from a link, shown but not yet accepted
+
+
 @enter.route("", methods=["GET", "POST"])
 def enter_code() -> View:
+    """A code is accepted only from the form, by a POST with the CSRF token.
+
+    A link carrying `?code=` (the CSV's mail-merge links) only fills the form in: the code
+    is put in the session and the browser is sent to the bare address, so the code leaves
+    the address bar, and the respondent presses Continue to use it. A link someone else
+    made therefore cannot fix a victim's agency, or spend a code, behind their back."""
     round_: Round = g.round
     if not round_.is_open:
         return redirect(url_for("respond.start", token=round_.public_token))
     if not round_.invitations_required:
         return redirect(url_for("respond.start", token=round_.public_token))
+    if request.method == "GET" and "code" in request.args:
+        offered = service.normalise(request.args.get("code", ""))[: service.CODE_LENGTH]
+        if offered:
+            session[OFFERED] = {round_.public_token: service.pretty(offered)}
+        return redirect(url_for("invitation.enter_code", token=round_.public_token))
     form = CodeForm()
-    offered = request.args.get("code", "") if request.method == "GET" else ""
-    if offered:  # a link carrying the code: check it as if typed
-        form.code.data = offered
-    if form.validate_on_submit() or (offered and form.code.data):
+    from_link = False
+    if request.method == "GET":
+        offered = session.pop(OFFERED, {}).get(round_.public_token)
+        if offered:
+            form.code.data = offered
+            from_link = True
+    if form.validate_on_submit():
         if not misses_allowed():
             return limits.too_many(limits.INVITATION_MISSES, 60 * 60)
         code = service.normalise(form.code.data or "")
@@ -176,7 +193,7 @@ def enter_code() -> View:
         form.code.errors = [WRONG_CODE]
     elif request.args.get("spent"):
         form.code.errors = [SPENT_MEANWHILE]
-    return render_template("invitations/enter.html", form=form, round=round_)
+    return render_template("invitations/enter.html", form=form, round=round_, from_link=from_link)
 
 
 # --- issuing codes, for admins and managers --------------------------------------------------
@@ -227,11 +244,10 @@ def issue_form(round_: Round) -> IssueForm:
 
 
 def round_page(round_: Round, form: IssueForm | None = None) -> View:
-    k = int(current_app.config["MIN_CELL_SIZE"])
     return render_template(
         "invitations/round.html",
         round=round_,
-        counts=service.counts(round_, k),
+        counts=service.counts(round_),
         bursts=stuffing.bursts(round_),
         form=form or issue_form(round_),
         toggle=FlaskForm(),
@@ -250,6 +266,10 @@ def required(slug: str) -> View:
         abort(400, "The form could not be checked. Nothing was changed.")
     wanted = request.form.get("required") == "yes"
     service.set_required(round_, wanted)
+    audit.record(
+        "invitation codes required" if wanted else "invitation codes not required",
+        target=round_.slug,
+    )
     flash(
         "Respondents now need an invitation code to answer."
         if wanted
@@ -280,6 +300,13 @@ def make_codes(slug: str) -> View | Response:
         return round_page(round_, form)
     agency = round_.agency(form.agency.data)
     name = agency.name if agency else form.agency.data
+    # How many, for whom and in what form; never the codes themselves.
+    audit.record(
+        "invitation codes issued",
+        target=round_.slug,
+        detail=f"{len(codes)} for {form.agency.data}, "
+        + ("downloaded as CSV" if form.output.data == "csv" else "shown on a page"),
+    )
     link = public_base() + url_for("invitation.enter_code", token=round_.public_token)
     if form.output.data == "csv":
         rows = [[round_.name, name, code, f"{link}?code={code}"] for code in codes]

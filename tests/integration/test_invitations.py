@@ -17,9 +17,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
+from surveys.audit import AuditEvent
 from surveys.database import db
 from surveys.invitations import service as invitations
-from surveys.invitations.models import InvitationCode
+from surveys.invitations.models import CodesIssued, InvitationCode
 from surveys.invitations.service import CODE_ALPHABET, InvitationRefused
 from surveys.questionnaire import Questionnaire
 from surveys.responses import service as responses
@@ -119,8 +120,10 @@ def test_a_round_needing_codes_asks_for_one_and_the_code_fixes_the_agency(
     answer_everything(person, questionnaire, agency="health", partners=("police",))
     assert send(person).status_code == 302
     with app.app_context():
-        [row] = db.session.scalars(select(InvitationCode)).all()
-        assert row.used and row.code_hash is None  # nothing left that leads to the code
+        # The code's row is gone, in the submission's own transaction: no hash, no key, no
+        # "used" row left whose row version would carry the response's transaction id.
+        assert db.session.scalars(select(InvitationCode)).all() == []
+        assert everything_stored().count(invitations.code_hash(code)) == 0
         [submission] = db.session.scalars(select(Submission)).all()
         assert submission.agency_id == "health"
         columns = set(Submission.__table__.columns.keys())
@@ -134,14 +137,67 @@ def test_a_round_needing_codes_asks_for_one_and_the_code_fixes_the_agency(
     assert again.path.endswith("/invitation")
 
 
-def test_a_link_carrying_the_code_lets_the_respondent_straight_in(
+def everything_stored() -> str:
+    """Every value in every table of the database, as text, to search for a trace."""
+    return "\n".join(
+        repr(db.session.execute(text(f"SELECT * FROM {table.name}")).all())
+        for table in db.metadata.sorted_tables
+    )
+
+
+def test_codes_have_no_sequential_id_to_match_them_by() -> None:
+    """A copy of the table taken while codes were unused must not hold a key that later
+    rows, or the response's rows, could share: the hash itself is the only key."""
+    table = InvitationCode.__table__
+    assert [column.name for column in table.columns if column.primary_key] == ["code_hash"]
+    assert set(table.columns.keys()) == {"code_hash", "round_id", "agency_id"}
+
+
+def test_a_link_carrying_the_code_fills_the_form_in_and_only_a_post_accepts_it(
     app: Flask, client: FlaskClient, make_round: Callable[..., RoundRef]
 ) -> None:
     round_ = make_round()
     [code] = issue(app, round_.slug, "police", 1)
-    landed = client.get(f"{round_.url}/invitation?code={code}", follow_redirects=True)
+    followed = client.get(f"{round_.url}/invitation?code={code}")
+    # Straight back to the bare address: the code leaves the address bar and history entry.
+    assert followed.status_code == 302
+    assert followed.headers["Location"].endswith(f"{round_.url}/invitation")
+    form = client.get(f"{round_.url}/invitation")
+    body = form.get_data(as_text=True)
+    assert f'value="{code}"' in body and "data-from-link" in body
+    # Nothing was accepted: the journey still asks for a code, and no agency is fixed.
+    assert client.get(f"{round_.url}/about-you").headers["Location"].endswith("/invitation")
+    with client.session_transaction() as held:
+        assert not held.get("invitations")
+    # A forged POST without the CSRF token (another site's form) is refused too.
+    forged = client.post(f"{round_.url}/invitation", data={"code": code})
+    assert forged.status_code == 400
+    assert "govuk-heading-l" in forged.get_data(as_text=True)  # the GOV.UK error page
+    with client.session_transaction() as held:
+        assert not held.get("invitations")
+    # Pressing Continue on the filled-in form is what uses it.
+    landed = client.post(
+        f"{round_.url}/invitation",
+        data={"csrf_token": csrf_token_in(body), "code": code},
+        follow_redirects=True,
+    )
     assert landed.request.path == round_.url
-    assert "Start now" in landed.get_data(as_text=True) or landed.status_code == 200
+    assert "Start now" in landed.get_data(as_text=True)
+    assert client.get(f"{round_.url}/about-you").status_code == 200
+    assert count_rows(app, InvitationCode) == 1  # held, not spent, until the answers are sent
+
+
+def test_a_link_with_a_junk_code_just_shows_the_empty_form(
+    client: FlaskClient, app: Flask, make_round: Callable[..., RoundRef]
+) -> None:
+    round_ = make_round()
+    issue(app, round_.slug, "police", 1)
+    for junk in ("", "<script>x</script>", "A" * 5000):
+        followed = client.get(f"{round_.url}/invitation", query_string={"code": junk})
+        assert followed.status_code == 302
+        page = client.get(f"{round_.url}/invitation").get_data(as_text=True)
+        assert "<script>x" not in page and "A" * 9 not in page
+        assert "Enter your invitation code" in page
 
 
 def test_rounds_without_codes_are_answered_as_before(
@@ -197,7 +253,57 @@ def test_one_code_sent_twice_at_once_stores_one_response(
     assert sorted(outcomes) == ["refused", "submitted"]
     assert count_rows(app, Submission) == 1
     assert count_rows(app, Draft) == 1  # the refused answers wait for another code
-    assert count_rows(app, InvitationCode, used=True) == 1
+    assert count_rows(app, InvitationCode) == 0
+    assert count_rows(app, CodesIssued, issued=1) == 1  # made once, still counted as made
+
+
+def test_no_code_row_shares_the_submission_s_transaction(
+    app: Flask, make_round: Callable[..., RoundRef], questionnaire: Questionnaire
+) -> None:
+    """The review's route from a code to its answers: the spent row, kept with its id, had
+    the submission's transaction id (on PostgreSQL, `xmin`). Now no row is kept at all; the
+    codes still unused carry only the transaction that made them."""
+    round_ = make_round()
+    [spent, *unused] = issue(app, round_.slug, "police", 3)
+    with app.app_context():
+        round_row = this_round(round_.slug)
+        draft = responses.save_draft(round_row, None, complete_answers(questionnaire, "police"))
+        assert responses.submit_draft(round_row, questionnaire, draft, spent).value == "submitted"
+        left = set(db.session.scalars(select(InvitationCode.code_hash)))
+        assert left == {invitations.code_hash(code) for code in unused}
+        if db.engine.dialect.name == "postgresql":
+            submitted = db.session.scalar(text("SELECT xmin::text FROM submissions"))
+            codes = set(db.session.scalars(text("SELECT xmin::text FROM invitation_codes")))
+            assert submitted not in codes and len(codes) == 1
+
+
+def test_codes_made_at_once_by_two_managers_are_all_counted(
+    app: Flask, make_round: Callable[..., RoundRef]
+) -> None:
+    """The first codes for an agency, made from two sessions at the same moment: the count
+    of codes made is one upsert, so neither batch is lost or refused."""
+    round_ = make_round()
+    start = threading.Barrier(2)
+    made: list[int] = []
+
+    def make(how_many: int) -> None:
+        with app.app_context():
+            round_here = db.session.get(Round, round_.id)
+            assert round_here is not None
+            start.wait()
+            try:
+                made.append(len(invitations.issue(round_here, "health", how_many)))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=make, args=(n,)) for n in (7, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(made) == [7, 9]
+    assert count_rows(app, CodesIssued, agency_id="health", issued=16) == 1
+    assert count_rows(app, InvitationCode) == 16
 
 
 def test_a_code_spent_meanwhile_sends_the_respondent_back_with_answers_kept(
@@ -231,33 +337,46 @@ def test_a_code_spent_meanwhile_sends_the_respondent_back_with_answers_kept(
     assert count_rows(app, Submission) == 2
 
 
-def test_used_codes_per_agency_are_shown_only_from_k_up(
+def table_cells(page: str) -> dict[str, list[str]]:
+    """The codes table's rows: the row's agency (or "total") -> the figures in its cells."""
+    table = page.split('<table class="govuk-table">')[1].split("</table>")[0]
+    rows = {}
+    for row in table.split("<tr")[2:]:
+        agency = re.search(r'data-agency="([^"]+)"', row)
+        cells = re.findall(r'<td class="govuk-table__cell[^"]*">([^<]*)</td>', row)
+        rows[agency.group(1) if agency else "total"] = [cell.strip() for cell in cells]
+    return rows
+
+
+def test_the_codes_page_shows_codes_made_and_no_count_of_codes_used(
     app: Flask,
     manager: FlaskClient,
     make_round: Callable[..., RoundRef],
     questionnaire: Questionnaire,
 ) -> None:
+    """The review's example: with per-agency used counts hidden below k and a total shown,
+    a hidden agency was worked out by subtraction; and any count watched over time showed
+    single arrivals. Now no count of used (or unused) codes is shown at all."""
     round_ = make_round()
     police = issue(app, round_.slug, "police", 8)
     issue(app, round_.slug, "health", 3)
+    issue(app, round_.slug, "police", 4)  # a second batch adds to the first
+    before = manager.get(f"/rounds/{round_.slug}/invitations").get_data(as_text=True)
     k = app.config["MIN_CELL_SIZE"]
     with app.app_context():
         round_row = this_round(round_.slug)
-        for code in police[: k - 1]:
+        for code in police[: k + 1]:  # more than k used: not shown even then
             draft = responses.save_draft(round_row, None, complete_answers(questionnaire, "police"))
             responses.submit_draft(round_row, questionnaire, draft, code)
-    page = manager.get(f"/rounds/{round_.slug}/invitations").get_data(as_text=True)
-    police_row = page.split('data-agency="police"')[1].split("</tr>")[0]
-    assert ">8<" in police_row and f"fewer than {k}" in police_row
-    assert f"{k - 1}<" not in police_row
-    assert f"fewer than {k}" in page.split("data-total-used")[1][:80]
-    with app.app_context():
-        round_row = this_round(round_.slug)
-        draft = responses.save_draft(round_row, None, complete_answers(questionnaire, "police"))
-        responses.submit_draft(round_row, questionnaire, draft, police[k - 1])
-    page = manager.get(f"/rounds/{round_.slug}/invitations").get_data(as_text=True)
-    police_row = page.split('data-agency="police"')[1].split("</tr>")[0]
-    assert f">{k}<" in police_row and f">{8 - k}<" in police_row
+    assert count_rows(app, InvitationCode, agency_id="police") == 12 - (k + 1)
+    after = manager.get(f"/rounds/{round_.slug}/invitations").get_data(as_text=True)
+    rows = table_cells(after)
+    assert rows["police"] == ["12"] and rows["health"] == ["3"] and rows["total"] == ["15"]
+    assert all(len(cells) == 1 for cells in rows.values()), "one figure a row: codes made"
+    assert "Used" not in after.split("<table")[1].split("</table>")[0]
+    assert "data-no-used-counts" in after
+    # Answers arriving change nothing on the page: watching it shows no arrival.
+    assert table_cells(before) == rows
 
 
 def test_a_manager_makes_codes_to_print_or_download_and_turns_them_on(
@@ -301,7 +420,7 @@ def test_a_manager_makes_codes_to_print_or_download_and_turns_them_on(
             f"/rounds/{round_.slug}/invitations",
             data={"csrf_token": token, "output": "page", **bad},
         )
-        # The form again, with the problem at its field (and nothing made).
+        # The form again, with the problem at its field (and nothing made or logged).
         assert refused.status_code == 200 and says in refused.get_data(as_text=True), bad
         assert "govuk-error-summary" in refused.get_data(as_text=True)
     assert count_rows(app, InvitationCode) == 17
@@ -317,6 +436,30 @@ def test_a_manager_makes_codes_to_print_or_download_and_turns_them_on(
     assert "No codes have been made yet for: Children's social care," in warned
     assert "Police," not in warned.split("No codes have been made yet for:")[1][:300]
     assert load_round(app, round_.slug).invitations_required
+    manager.post(
+        f"/rounds/{round_.slug}/invitations/required",
+        data={"csrf_token": token, "required": "no"},
+    )
+    assert not load_round(app, round_.slug).invitations_required
+
+    # Each change is in the audit log, with who did it; never a code.
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.like("invitation codes%"))
+            .order_by(AuditEvent.id)
+        ).all()
+        logged = [(e.action, e.target, e.detail, e.actor) for e in events]
+    assert [(action, target, detail) for action, target, detail, _ in logged] == [
+        ("invitation codes issued", round_.slug, "12 for police, shown on a page"),
+        ("invitation codes issued", round_.slug, "5 for health, downloaded as CSV"),
+        ("invitation codes required", round_.slug, ""),
+        ("invitation codes not required", round_.slug, ""),
+    ]
+    assert all("@" in actor for *_, actor in logged)
+    dump = repr(logged)
+    codes = printed + [r["code"] for r in rows]
+    assert not any(code in dump or code.replace("-", "") in dump for code in codes)
 
 
 @pytest.mark.parametrize("role", ["agency-lead", "facilitator"])

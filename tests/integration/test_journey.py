@@ -130,7 +130,7 @@ def test_submission_columns_hold_nothing_that_identifies_a_person_or_device() ->
     }
     assert str(Submission.__table__.columns["submitted_on"].type) == "DATE"
     # Nothing else in the schema mentions a resume code except the (unsent) drafts, and
-    # unused invitation codes, whose hash is cleared when used (tests/integration/
+    # unused invitation codes, whose row is deleted when used (tests/integration/
     # test_invitations.py checks that).
     holders = {t.name for t in Submission.metadata.sorted_tables if "code_hash" in t.columns}
     assert holders == {"drafts", "invitation_codes"}

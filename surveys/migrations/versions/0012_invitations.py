@@ -29,19 +29,30 @@ def upgrade():
         )
     op.create_table(
         "invitation_codes",
-        sa.Column("id", sa.Integer(), nullable=False),
+        # The hash is the key: no sequential id to match to a code. Spending deletes the row.
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("agency_id", sa.String(length=80), nullable=False),
-        sa.Column("code_hash", sa.String(length=64), nullable=True),
-        sa.Column("used", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(
             ["round_id"],
             ["rounds.id"],
             name="fk_invitation_codes_round_id_rounds",
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_invitation_codes"),
-        sa.UniqueConstraint("code_hash", name="uq_invitation_codes_code_hash"),
+        sa.PrimaryKeyConstraint("code_hash", name="pk_invitation_codes"),
+    )
+    op.create_table(
+        "invitation_codes_issued",
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.String(length=80), nullable=False),
+        sa.Column("issued", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["rounds.id"],
+            name="fk_invitation_codes_issued_round_id_rounds",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("round_id", "agency_id", name="pk_invitation_codes_issued"),
     )
     op.create_index(
         "ix_invitation_codes_round_id", "invitation_codes", ["round_id"], unique=False
@@ -65,6 +76,7 @@ def downgrade():
     op.drop_table("arrival_windows")
     op.drop_index("ix_invitation_codes_round_id", table_name="invitation_codes")
     op.drop_table("invitation_codes")
+    op.drop_table("invitation_codes_issued")
     with op.batch_alter_table("workshop_sessions") as batch:
         batch.drop_column("phones_joined")
     with op.batch_alter_table("rounds") as batch:
