@@ -276,7 +276,7 @@ def required(slug: str) -> View:
         else "Respondents no longer need an invitation code."
     )
     # Staff of an agency with no codes cannot answer at all now: say so while it can be put right.
-    without = [a.name for a in service.counts(round_, 1).agencies if a.issued == 0]
+    without = [a.name for a in service.counts(round_).agencies if a.issued == 0]
     if wanted and without:
         flash(
             f"No codes have been made yet for: {', '.join(without)}. Their staff cannot answer "
