@@ -104,8 +104,8 @@ def last_day_windows(round_id: int, now: datetime | None = None) -> list[tuple[d
     still holds (a window's count expires a day after its first arrival)."""
     newest = window_start(now or utc_now())
     starts = [newest - WINDOW * back for back in range(int(ARRIVALS_KEPT / WINDOW))]
-    counted = [(start, limits.counter(arrivals_key(round_id, start))) for start in starts]
-    return [(start, arrivals) for start, arrivals in counted if arrivals > 0]
+    counts = limits.counters([arrivals_key(round_id, start) for start in starts])
+    return [(start, arrivals) for start, arrivals in zip(starts, counts, strict=True) if arrivals]
 
 
 def bursts(round_: Round, now: datetime | None = None) -> list[Burst]:

@@ -376,9 +376,13 @@ def test_a_count_failing_after_the_commit_still_confirms_and_stores_the_response
 
 
 def test_a_storage_that_refuses_every_count_still_confirms(
-    database_url: str, make_round: Callable[..., RoundRef], questionnaire: Questionnaire
+    database_url: str,
+    staff_on: Callable[..., FlaskClient],
+    make_round: Callable[..., RoundRef],
+    questionnaire: Questionnaire,
 ) -> None:
-    """The real storage object broken (Redis gone, nothing listening): confirmed, stored once."""
+    """The real storage object broken (Redis gone, nothing listening): confirmed, stored
+    once, and the round's page still opens, with no burst to show."""
     app = limited_app_with(
         database_url,
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
@@ -389,6 +393,8 @@ def test_a_storage_that_refuses_every_count_still_confirms(
         page = send_a_response(app, round_, questionnaire)
         assert page.status_code == 200 and "Your answers have been sent" in page.text
         assert count_rows(app, Submission) == 1
+        shown = staff_on(app, "admin").get(f"/manage/rounds/{round_.slug}")
+        assert shown.status_code == 200 and "data-stuffing-banner" not in shown.text
     finally:
         with app.app_context():
             db.session.remove()
