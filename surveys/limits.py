@@ -27,6 +27,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, make_response, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse_many
+from limits.storage import RedisClusterStorage, RedisStorage
 
 # Defaults, each per client address unless it says otherwise.
 LIMIT_SETTINGS: dict[str, Any] = {
@@ -335,3 +336,19 @@ def count(key: str, expiry_seconds: int, amount: int = 1) -> int:
     except Exception as error:
         _storage_down(error)
         return 0
+
+
+def counters(keys: list[str]) -> list[int]:
+    """Several plain counts at once: on Redis one MGET, not a round trip for each key."""
+    if not limiter().enabled:
+        return [0] * len(keys)
+    storage = limiter().storage
+    if not isinstance(storage, RedisStorage) or isinstance(storage, RedisClusterStorage):
+        return [counter(key) for key in keys]  # memory; a cluster spreads keys over slots
+    try:
+        names = [storage.prefixed_key(_key(key)) for key in keys]
+        connection: Any = storage.get_connection(True)  # a redis.Redis; typed only as a protocol
+        return [int(value or 0) for value in connection.mget(names)]
+    except Exception as error:
+        _storage_down(error)
+        return [0] * len(keys)

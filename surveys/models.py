@@ -24,7 +24,6 @@ from .responses.tallies import (
     ResponseTally,
 )
 from .rounds.models import Headcount, Round, RoundAgency, RoundLocality
-from .stuffing.models import ArrivalWindow
 from .workshops.models import (
     AgreedLevel,
     Ballot,
@@ -36,7 +35,6 @@ from .workshops.models import (
 
 __all__ = [
     "AgreedLevel",
-    "ArrivalWindow",
     "CodesIssued",
     "InvitationCode",
     "Ballot",

@@ -249,6 +249,7 @@ def round_page(round_: Round, form: IssueForm | None = None) -> View:
         round=round_,
         counts=service.counts(round_),
         bursts=stuffing.bursts(round_),
+        watching_bursts=stuffing.watching(),
         form=form or issue_form(round_),
         toggle=FlaskForm(),
     )

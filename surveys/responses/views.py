@@ -410,8 +410,10 @@ def submit() -> View:
     if result is service.SubmitResult.SUBMITTED:
         browser.mark_sent(token())
         invitations.forget(token())
-        # Only a count for the ten minutes it arrived in, after the answers are committed.
-        stuffing.count_arrival(current_round().id)
+        # Only a count for the ten minutes it arrived in, after the answers are committed,
+        # kept in the limiter's storage for a day at most; it can never fail the send.
+        round_id = current_round().id
+        stuffing.count_after_commit("arrival-not-counted", lambda: stuffing.count_arrival(round_id))
         return redirect(url_for(".done"))
     browser.forget_draft(token())
     return render_template("respond/nothing_to_send.html"), 200

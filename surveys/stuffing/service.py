@@ -1,9 +1,13 @@
 """Noticing ballot stuffing without keeping anything that could find a response.
 
 Rounds: each online response adds one to its round's count for the ten-minute window it
-arrived in (ArrivalWindow), written after the response is committed, in its own transaction.
-A window is a burst when it holds at least BURST_MIN_ARRIVALS and BURST_FACTOR times the
-round's usual count (the median of its windows that had any arrivals).
+arrived in, after the response is committed. Those counts live only in the rate limiter's
+storage (memory, or Redis in production; surveys/limits.py) and expire there within a day:
+never in the database, so no file or backup holds when anyone answered more precisely than
+the response's own day (docs/anonymity.md, "Arrival counts"). A window is a burst when it
+holds at least BURST_MIN_ARRIVALS and BURST_FACTOR times the round's usual count (the median
+of the last day's windows that had any arrivals). With the limiter off there is no storage:
+nothing is counted, and the round's page says burst detection is off.
 
 Workshops: the room counts phones that joined (chose agency and level); more first answers
 than phones means someone answered again with an old or cleared cookie. And the limiter's
@@ -16,18 +20,17 @@ from __future__ import annotations
 
 import logging
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
 
 from .. import limits
 from ..database import db
 from ..rounds.models import Round, utc_now
 from ..workshops.models import RoomResponse, WorkshopSession
-from .models import ArrivalWindow
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,10 @@ SETTINGS = {
 }
 FIRST = "first"  # the room's first answers; a statement put again is "again-<item id>"
 ROOM_COUNT_SECONDS = 2 * 24 * 60 * 60  # a workshop's counts outlive its day, then expire
+# A round's arrival counts are kept a day at most: long enough to see a burst and what is
+# usual around it, too short for any copy of the storage to say when last week's answers came.
+ARRIVALS_KEPT = timedelta(hours=24)
+ARRIVALS_KEPT_SECONDS = int(ARRIVALS_KEPT.total_seconds())
 
 
 def config(name: str) -> int:
@@ -53,27 +60,35 @@ def window_start(moment: datetime) -> datetime:
     return moment.replace(minute=minutes, second=0, microsecond=0)
 
 
+def watching() -> bool:
+    """Whether arrivals are counted: only where the limiter has a storage to keep them in."""
+    return bool(limits.limiter().enabled)
+
+
+def arrivals_key(round_id: int, starts: datetime) -> str:
+    return f"arrivals/round-{round_id}/{int(starts.replace(tzinfo=UTC).timestamp())}"
+
+
 def count_arrival(round_id: int, now: datetime | None = None) -> None:
-    """One more response reached the round in this window: a count, nothing else."""
-    starts = window_start(now or utc_now())
-    where = ArrivalWindow.round_id == round_id, ArrivalWindow.starts_at == starts
-    for _attempt in range(3):
-        try:
-            added = db.session.execute(
-                update(ArrivalWindow).where(*where).values(arrivals=ArrivalWindow.arrivals + 1)
-            )
-            if getattr(added, "rowcount", 0) == 0:
-                # PostgreSQL refuses a second opener of the window here, SQLite at commit.
-                db.session.execute(
-                    insert(ArrivalWindow).values(round_id=round_id, starts_at=starts, arrivals=1)
-                )
-            db.session.commit()
-            return
-        except IntegrityError:  # another response opened the window a moment ago
-            db.session.rollback()
-    # The answers are already committed: a count missed is a lesser harm than a person
-    # told their answers failed.
-    log.warning("An arrival was not counted", extra={"event": "arrival-not-counted"})
+    """One more response reached the round in this window: a count in the limiter's storage,
+    expiring within a day, nothing else. Storage errors are logged and swallowed there."""
+    if watching():
+        limits.count(arrivals_key(round_id, window_start(now or utc_now())), ARRIVALS_KEPT_SECONDS)
+
+
+def count_after_commit(event: str, counting: Callable[[], None]) -> None:
+    """Run a count that follows a committed answer or join, never letting it fail the page:
+    the person's answers are stored, and a count missed is a lesser harm than telling them
+    it failed. Logged by event and error type only, never with the request's content."""
+    try:
+        counting()
+    except Exception as error:  # noqa: BLE001 - whatever broke, the confirmation stands
+        db.session.rollback()
+        log.warning(
+            "A count after commit failed (%s); not counted",
+            type(error).__name__,
+            extra={"event": event},
+        )
 
 
 @dataclass(frozen=True)
@@ -81,16 +96,23 @@ class Burst:
     starts_at: datetime  # UTC
     ends_at: datetime
     arrivals: int
-    usual: float  # the round's median count in a window that had any arrivals
+    usual: float  # the median count of the last day's windows that had any arrivals
 
 
-def bursts(round_: Round) -> list[Burst]:
-    """Windows that look like stuffing, newest first."""
-    windows = db.session.execute(
-        select(ArrivalWindow.starts_at, ArrivalWindow.arrivals)
-        .where(ArrivalWindow.round_id == round_.id)
-        .order_by(ArrivalWindow.starts_at.desc())
-    ).all()
+def last_day_windows(round_id: int, now: datetime | None = None) -> list[tuple[datetime, int]]:
+    """The round's windows of the last day that had arrivals, newest first: what the storage
+    still holds (a window's count expires a day after its first arrival)."""
+    newest = window_start(now or utc_now())
+    starts = [newest - WINDOW * back for back in range(int(ARRIVALS_KEPT / WINDOW))]
+    counts = limits.counters([arrivals_key(round_id, start) for start in starts])
+    return [(start, arrivals) for start, arrivals in zip(starts, counts, strict=True) if arrivals]
+
+
+def bursts(round_: Round, now: datetime | None = None) -> list[Burst]:
+    """The last day's windows that look like stuffing, newest first."""
+    if not watching():
+        return []
+    windows = last_day_windows(round_.id, now)
     if not windows:
         return []
     usual = statistics.median(arrivals for _starts, arrivals in windows)

@@ -470,7 +470,8 @@ def about_page(workshop: WorkshopSession, q: Questionnaire) -> View:
         if form.validate():
             state = {"agency": form["agency"].data, "level": form["level"].data}
             keep_participant_state(workshop, state)
-            stuffing.phone_joined(workshop)
+            # The phone has joined whatever happens to the count: never an error page for it.
+            stuffing.count_after_commit("join-not-counted", lambda: stuffing.phone_joined(workshop))
             return redirect(url_for(".room_page", code=workshop.join_code))
     hints = [{"hint": {"text": level.hint}} for level in q.levels]
     return participant(workshop, "about", form=form, level_hints=hints)

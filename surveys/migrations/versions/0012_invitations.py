@@ -1,4 +1,4 @@
-"""Against ballot stuffing: invitation codes, arrival counts, phones joined
+"""Against ballot stuffing: invitation codes, phones joined
 
 Revision ID: 0012_invitations
 Revises: 0010
@@ -57,23 +57,9 @@ def upgrade():
     op.create_index(
         "ix_invitation_codes_round_id", "invitation_codes", ["round_id"], unique=False
     )
-    op.create_table(
-        "arrival_windows",
-        sa.Column("round_id", sa.Integer(), nullable=False),
-        sa.Column("starts_at", sa.DateTime(), nullable=False),
-        sa.Column("arrivals", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["round_id"],
-            ["rounds.id"],
-            name="fk_arrival_windows_round_id_rounds",
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("round_id", "starts_at", name="pk_arrival_windows"),
-    )
 
 
 def downgrade():
-    op.drop_table("arrival_windows")
     op.drop_index("ix_invitation_codes_round_id", table_name="invitation_codes")
     op.drop_table("invitation_codes")
     op.drop_table("invitation_codes_issued")
