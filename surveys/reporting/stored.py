@@ -82,16 +82,23 @@ def ask_for(round_: Round, agency: str | None) -> StoredReport:
     return found
 
 
-def _new(round_: Round, release: Release, agency: str | None, made_as: str) -> StoredReport:
-    row = StoredReport(
+def _row(
+    round_: Round, release: Release, agency: str | None, made_as: str, attempts: int
+) -> StoredReport:
+    """A report asked for now, not yet made."""
+    return StoredReport(
         release_id=release.id,
         round_id=round_.id,
         agency=agency or PARTNERSHIP,
         edition=made_as,
         state=ReportState.PENDING,
-        attempts=0,
+        attempts=attempts,
         requested_at=utc_now(),
     )
+
+
+def _new(round_: Round, release: Release, agency: str | None, made_as: str) -> StoredReport:
+    row = _row(round_, release, agency, made_as, attempts=0)
     db.session.add(row)
     try:
         db.session.commit()  # before the job is asked for, so the job finds it
@@ -241,15 +248,7 @@ def report_now(round_: Round, agency: str | None) -> bytes:
     with current_app.test_request_context():
         pdf = documents.render_report(round_, agency)
     if found is None:
-        found = StoredReport(
-            release_id=release.id,
-            round_id=round_.id,
-            agency=agency or PARTNERSHIP,
-            edition=made_as,
-            state=ReportState.PENDING,
-            attempts=1,
-            requested_at=utc_now(),
-        )
+        found = _row(round_, release, agency, made_as, attempts=1)
         db.session.add(found)
     _keep(found, pdf)
     return pdf
