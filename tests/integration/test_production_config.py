@@ -11,9 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from surveys import create_app
 from surveys.config import ConfigError
+from surveys.database import db
 from tests.helpers import PROJECT_ROOT, app_config
 
 GOOD_KEY = "k" * 48
@@ -43,6 +45,7 @@ def test_production_refuses_a_short_secret_key(database_url: str, tmp_path: Path
         create_app(production(database_url, SECRET_KEY="y" * 31), instance_path=tmp_path)
     app = create_app(production(database_url, SECRET_KEY="z" * 32), instance_path=tmp_path)
     assert app.config["SECRET_KEY"] == "z" * 32
+    close_connections(app)
 
 
 @pytest.mark.parametrize(
@@ -72,6 +75,14 @@ def test_the_production_cookie_is_secure_httponly_and_samesite(
     cookie = client.get_cookie("boundary_session")
     assert cookie is not None
     assert cookie.secure and cookie.http_only and cookie.same_site == "Lax"
+    close_connections(app)
+
+
+def close_connections(app: Flask) -> None:
+    """The request checked the database is set up: give its connection back and close it."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_the_command_line_says_what_to_set_without_a_traceback(tmp_path: Path) -> None:
