@@ -46,6 +46,49 @@ def database_url_for(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('database') / 'boundary-test.sqlite3'}"
 
 
+# What the PostgreSQL pass runs: a test meets the database through these fixtures (or says
+# so with the `database` marker). The rest (pure scoring, charts, a SQLite file of the test's
+# own, the CLI on a fresh folder) cannot behave differently on PostgreSQL, so `make test`
+# runs them once, in the SQLite pass, instead of paying for them twice. So do the browser
+# tests: what Chromium is sent (markup, CSP, scripts, focus) is the same page on either
+# database, and every page they visit is also read by test-client tests in both passes.
+DATABASE_FIXTURES = {"database_url"}
+ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def meets_the_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("browser") is not None:
+        return False
+    uses = set(getattr(item, "fixturenames", ()))
+    return bool(uses & DATABASE_FIXTURES) or item.get_closest_marker("database") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not ON_POSTGRES or config.getoption("--every-test"):
+        return
+    once = [item for item in items if not meets_the_database(item)]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if meets_the_database(item)]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--every-test",
+        action="store_true",
+        help="on PostgreSQL, also run the tests that never meet the database",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if ON_POSTGRES and not config.getoption("--every-test"):
+        return (
+            "PostgreSQL pass: only tests that meet the database run; the others ran in the "
+            "SQLite pass (--every-test runs them here too)"
+        )
+    return None
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database with the schema built by the Alembic migrations, once per test run."""

@@ -105,7 +105,7 @@ def empty_postgres_url() -> Iterator[str]:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.database)])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database no one has set up: a new SQLite file, or an empty PostgreSQL schema."""
     if request.param == "sqlite":
@@ -145,6 +145,7 @@ def test_demo_sets_up_a_brand_new_sqlite_database_itself(tmp_path: Path) -> None
     assert links.returncode == 0 and "/r/" in links.stdout
 
 
+@pytest.mark.database
 def test_demo_leaves_an_empty_postgresql_schema_to_its_owner(
     empty_postgres_url: str, tmp_path: Path
 ) -> None:
