@@ -11,6 +11,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 
+from . import figures
 from .rounds.models import Round
 
 
@@ -105,6 +106,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     app.add_template_filter(long_date)
+    # Every figure on a page or in a PDF is written by surveys/figures.py, as in the charts.
+    app.add_template_filter(figures.fixed)
+    app.add_template_filter(figures.signed)
+    app.add_template_filter(figures.percent)
     app.add_template_filter(date_and_time)
     app.add_template_global(fieldset)
     app.add_template_global(status_tag)

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from .. import figures
+
 __all__ = [
     "CONTESTED_FILL",
     "FRONTLINE_COLOUR",
@@ -252,28 +254,17 @@ SCORE_PLACES = 2
 def _score(value: float | None) -> float | None:
     """A mean score as published, clamped to the 1-5 scale, or None."""
     number = _finite(value)
-    return None if number is None else min(5.0, max(1.0, round(number, SCORE_PLACES)))
-
-
-def _as_percent(share: float) -> float:
-    return math.floor(share * 100 + 0.5) / 100
+    return None if number is None else min(5.0, max(1.0, figures.rounded(number, SCORE_PLACES)))
 
 
 def _share(value: float | None) -> float:
     """A share as published (a whole percent), between 0 and 1."""
     number = _finite(value)
-    return 0.0 if number is None else min(1.0, max(0.0, _as_percent(number)))
+    return 0.0 if number is None else min(1.0, max(0.0, figures.percentage_points(number)))
 
 
 def _signed(value: float) -> str:
-    text = f"{abs(value):.1f}"
-    if text == "0.0":
-        return text
-    return ("+" if value > 0 else _MINUS) + text
-
-
-def _percent(share: float) -> str:
-    return f"{math.floor(share * 100 + 0.5)}%"
+    return figures.signed(value, 1, minus=_MINUS)
 
 
 def _number(value: float) -> str:
@@ -1014,7 +1005,7 @@ def heatmap(
             fill = CONTESTED_FILL if cell.contested else _maturity_fill(cell.level)
             ink = text_colour_for(fill)
             canvas.rect(x, y, w, h, fill)
-            shown = cell.label if cell.label is not None else f"{value:.1f}"
+            shown = cell.label if cell.label is not None else figures.fixed(value, 1)
             shown = _fit(shown, w - 8, value_size, bold=True)
             if cell.contested:
                 canvas.text(
@@ -1257,7 +1248,7 @@ def distribution_chart(
         canvas.text(
             x0 + share * track,
             grid_top - 8,
-            [_percent(share)],
+            [figures.percent(share)],
             size=12,
             anchor=anchor,
             fill=SECONDARY_TEXT,
@@ -1297,7 +1288,7 @@ def distribution_chart(
                 continue
             w = share * track
             canvas.rect(cursor, bar_top, w, bar_h, fill, stroke=WHITE, stroke_width=1)
-            text = _percent(share)
+            text = figures.percent(share)
             if share >= 0.08 and _measure(text, 12) + 4 <= w:
                 canvas.text(
                     cursor + w / 2,
@@ -1315,7 +1306,7 @@ def distribution_chart(
         canvas.text(
             dk_x + dk_track + 5,
             _first_baseline(centre, 1, 12, 12),
-            [_percent(dont_know)],
+            [figures.percent(dont_know)],
             size=12,
         )
         top += height
@@ -1360,7 +1351,7 @@ def bar_chart(
     bar_h = 20.0
 
     def fmt(value: float) -> str:
-        return _percent(value) if percent else _number(value)
+        return figures.percent(value) if percent else _number(value)
 
     if percent:
         ticks = [top_value * i / 4 for i in range(5)]
@@ -1389,7 +1380,11 @@ def bar_chart(
         baseline = _first_baseline(centre, 1, 13, 13)
         value = _finite(bar.value)
         if value is not None:
-            value = _as_percent(value) if percent else round(value, SCORE_PLACES)
+            value = (
+                figures.percentage_points(value)
+                if percent
+                else figures.rounded(value, SCORE_PLACES)
+            )
         if bar.suppressed:
             canvas.hatched(x0, centre - bar_h / 2, track, bar_h)
             continue

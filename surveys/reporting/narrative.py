@@ -9,7 +9,8 @@ has changed.
 from __future__ import annotations
 
 from ..analysis.results import FRONTLINE, MANAGEMENT
-from .presentation import Report, one_decimal, percent
+from ..figures import fixed, percent
+from .presentation import Report
 
 ALPHA_LOW = 0.6  # below this a feature's statements hang together poorly
 ALPHA_SPLIT = 0.15  # management and frontline alphas this far apart read differently
@@ -60,8 +61,8 @@ def executive_summary(report: Report) -> list[str]:
         if strongest is not weakest:
             sentences.append(
                 f"The strongest feature is {strongest.feature.name.lower()} "
-                f"({one_decimal(strongest.cell.mean)} out of 5) and the weakest is "
-                f"{weakest.feature.name.lower()} ({one_decimal(weakest.cell.mean)})."
+                f"({fixed(strongest.cell.mean)} out of 5) and the weakest is "
+                f"{weakest.feature.name.lower()} ({fixed(weakest.cell.mean)})."
             )
         contested = [s.feature.name.lower() for s in summaries if s.cell.contested]
         if contested:
@@ -78,7 +79,7 @@ def executive_summary(report: Report) -> list[str]:
             who = "managers" if (gap.gap or 0) > 0 else "frontline staff"
             where = "the partnership as a whole" if label == "Whole partnership" else label
             described.append(
-                f"{feature.lower()} in {where} ({who} {abs(gap.gap or 0):.1f} points higher)"
+                f"{feature.lower()} in {where} ({who} {fixed(abs(gap.gap or 0), 1)} points higher)"
             )
         sentences.append(
             "Managers and frontline practitioners see the partnership differently. The "
@@ -96,8 +97,8 @@ def executive_summary(report: Report) -> list[str]:
         a, b, a_about_b, b_about_a, _difference = imbalances[0]
         sentences.append(
             f"Information is felt to flow one way between {a} and {b}: {a} staff rate how "
-            f"well {b} shares with them at {one_decimal(a_about_b)} out of 5, while {b} "
-            f"staff rate {a}'s sharing at {one_decimal(b_about_a)}."
+            f"well {b} shares with them at {fixed(a_about_b)} out of 5, while {b} "
+            f"staff rate {a}'s sharing at {fixed(b_about_a)}."
         )
 
     dont_know = [

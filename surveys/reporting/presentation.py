@@ -30,18 +30,6 @@ LEVEL_NAMES = {None: "All levels", MANAGEMENT: "Management", FRONTLINE: "Frontli
 SUPPRESSED = "suppressed"
 
 
-def one_decimal(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
-def signed(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{round(value * 100)}%"
-
-
 @dataclass(frozen=True)
 class Scope:
     """Whose figures a report is about, and which agencies its reader may see in detail."""
