@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -209,3 +210,12 @@ def without_redis(reason: str) -> NoReturn:
     if os.environ.get("TEST_REQUIRE_REDIS") == "1":
         pytest.fail(f"{reason}, and TEST_REQUIRE_REDIS=1 says this run must have it")
     pytest.skip(reason)
+
+
+def field_error(page: str, field: str) -> str:
+    """The error message shown at a field (govuk-frontend's error message above the input)."""
+    found = re.search(
+        rf'<p id="{field}-error" class="govuk-error-message">(.*?)</p>', page, re.DOTALL
+    )
+    assert found is not None, f"no error at {field}"
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()

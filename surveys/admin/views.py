@@ -51,6 +51,18 @@ def admins_only() -> None:
     """Every page here is for administrators."""
 
 
+# A service error names what it is about (RoundError.field, AccountError.field); the form
+# question that asks it, where the names differ.
+QUESTIONS = {"dates": "closes"}
+
+
+def question_for(form: FlaskForm, about: str) -> Any:
+    """The question of `form` where an error about `about` is shown: the question that asks
+    it, or the form's first question if it asks no such thing (headcounts have their page)."""
+    name = QUESTIONS.get(about, about)
+    return form[name] if name in form else next(iter(form))
+
+
 def zone() -> str:
     return str(current_app.config["DISPLAY_TIMEZONE"])
 
@@ -84,15 +96,7 @@ def new_round() -> View:
         try:
             round_ = create_round(spec, q, current_app.config["ROUND_LENGTH_DAYS"], zone())
         except RoundError as error:
-            message = str(error)
-            target = (
-                form.slug
-                if "slug" in message
-                else form.localities
-                if "localit" in message
-                else form.name
-            )
-            target.errors = [str(error)]
+            question_for(form, error.field).errors = [str(error)]
         else:
             record(
                 "round created",
@@ -182,17 +186,7 @@ def edit_round(slug: str) -> View:
             )
         except RoundError as error:
             db.session.rollback()
-            message = str(error)
-            target = (
-                form.agencies
-                if "agenc" in message or "round:" in message
-                else form.localities
-                if "localit" in message
-                else form.closes
-                if "date" in message
-                else form.name
-            )
-            target.errors = [message]
+            question_for(form, error.field).errors = [str(error)]
         else:
             record(
                 "round edited",
@@ -348,15 +342,7 @@ def new_user() -> View:
                 frozenset(a.id for a in q.agencies),
             )
         except AccountError as error:
-            message = str(error)
-            target = (
-                form.password
-                if "password" in message
-                else form.agency
-                if "agency" in message
-                else form.email
-            )
-            target.errors = [message]
+            question_for(form, error.field).errors = [str(error)]
         else:
             record("account created", target=user.email, detail=user.role_enum.label)
             flash(f"Account created for {user.email}.")

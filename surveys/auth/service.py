@@ -36,7 +36,13 @@ def _dummy_hash() -> str:
 
 
 class AccountError(ValueError):
-    """An account that cannot be created or changed as asked; the message says why."""
+    """An account that cannot be created or changed as asked; the message says why, and
+    `field` what it is about (email, agency, password or current_password), so that a form
+    shows it at the right question."""
+
+    def __init__(self, message: str, field: str = "email") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class TooManyAttempts(Exception):
@@ -54,7 +60,7 @@ def normalise_email(email: str) -> str:
 def check_password(password: str, email: str, name: str = "") -> None:
     problem = password_problem(password, email, name)
     if problem is not None:
-        raise AccountError(problem)
+        raise AccountError(problem, field="password")
 
 
 def create_user(
@@ -74,11 +80,11 @@ def create_user(
         raise AccountError(f"There is already an account for {email}")
     if role is Role.AGENCY_LEAD:
         if not agency_id:
-            raise AccountError("An agency lead needs an agency")
+            raise AccountError("An agency lead needs an agency", field="agency")
         if known_agencies and agency_id not in known_agencies:
-            raise AccountError(f"Unknown agency {agency_id!r}")
+            raise AccountError(f"Unknown agency {agency_id!r}", field="agency")
     elif agency_id:
-        raise AccountError("Only agency leads belong to an agency")
+        raise AccountError("Only agency leads belong to an agency", field="agency")
     check_password(password, email, name)
     user = User(
         email=email,
@@ -112,7 +118,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """The person's own change: their other sessions end (the caller signs this one in
     again under the new generation)."""
     if not check_password_hash(user.password_hash, current):
-        raise AccountError("Your current password is not right")
+        raise AccountError("Your current password is not right", field="current_password")
     check_password(new, user.email, user.name)
     user.password_hash = generate_password_hash(new)
     end_sessions(user)

@@ -101,7 +101,7 @@ def password() -> str | Response:
         try:
             change_password(user, form.current.data or "", form.new.data or "")
         except AccountError as error:
-            target = form.current if "current" in str(error) else form.new
+            target = form.current if error.field == "current_password" else form.new
             target.errors = [str(error)]
         else:
             start_session(user)  # this session goes on; every other one has ended

@@ -24,7 +24,13 @@ LOCALITY_MAX_LENGTH = 80  # a locality's name, and its id made from the name, fi
 
 
 class RoundError(ValueError):
-    """A round that cannot be created as asked; the message says what to change."""
+    """A round that cannot be created as asked; the message says what to change, and `field`
+    which part of the round it is about (name, slug, dates, agencies, localities or
+    headcounts), so that a form shows it at the right question."""
+
+    def __init__(self, message: str, field: str = "name") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -55,18 +61,21 @@ def _checked_name(name: str) -> str:
 
 def _check_dates(opens_at: datetime, closes_at: datetime) -> None:
     if closes_at <= opens_at:
-        raise RoundError("The closing date must be after the opening date")
+        raise RoundError("The closing date must be after the opening date", field="dates")
 
 
 def _checked_agencies(agency_ids: Sequence[str], questionnaire: Questionnaire) -> list[str]:
     known = {agency.id for agency in questionnaire.agencies}
     unknown = [a for a in agency_ids if a not in known]
     if unknown:
-        raise RoundError(f"Unknown agency {unknown[0]!r}; known agencies are: {', '.join(known)}")
+        raise RoundError(
+            f"Unknown agency {unknown[0]!r}; known agencies are: {', '.join(known)}",
+            field="agencies",
+        )
     if len(set(agency_ids)) != len(agency_ids):
-        raise RoundError("An agency is listed twice")
+        raise RoundError("An agency is listed twice", field="agencies")
     if not agency_ids:
-        raise RoundError("Choose at least one agency")
+        raise RoundError("Choose at least one agency", field="agencies")
     return list(agency_ids)
 
 
@@ -77,10 +86,13 @@ def _checked_localities(names: Sequence[str]) -> list[tuple[str, str]]:
         if len(name) > LOCALITY_MAX_LENGTH or len(locality_id) > LOCALITY_MAX_LENGTH:
             raise RoundError(
                 f"Each locality's name must be {LOCALITY_MAX_LENGTH} characters or fewer; "
-                f"‘{name[:40]}…’ is longer"
+                f"‘{name[:40]}…’ is longer",
+                field="localities",
             )
     if any(not loc for loc in ids) or len(set(ids)) != len(ids):
-        raise RoundError("Each locality needs a different name made of letters or digits")
+        raise RoundError(
+            "Each locality needs a different name made of letters or digits", field="localities"
+        )
     return list(zip(ids, names, strict=True))
 
 
@@ -92,14 +104,20 @@ def _check_headcounts(
     level_ids = {level.id for level in questionnaire.levels}
     for (agency_id, level_id), count in headcounts.items():
         if agency_id not in agency_ids:
-            raise RoundError(f"Headcount for {agency_id!r}, which is not an agency in this round")
+            raise RoundError(
+                f"Headcount for {agency_id!r}, which is not an agency in this round",
+                field="headcounts",
+            )
         if level_id not in level_ids:
-            raise RoundError(f"Headcount for unknown level {level_id!r}")
+            raise RoundError(f"Headcount for unknown level {level_id!r}", field="headcounts")
         if count < 0:
-            raise RoundError(f"Headcount for {agency_id} {level_id} cannot be negative")
+            raise RoundError(
+                f"Headcount for {agency_id} {level_id} cannot be negative", field="headcounts"
+            )
         if count > MAX_HEADCOUNT:
             raise RoundError(
-                f"Headcount for {agency_id} {level_id} is more than {MAX_HEADCOUNT:,} staff"
+                f"Headcount for {agency_id} {level_id} is more than {MAX_HEADCOUNT:,} staff",
+                field="headcounts",
             )
 
 
@@ -110,14 +128,16 @@ def create_round(
     if not SLUG_PATTERN.match(spec.slug):
         raise RoundError(
             f"The slug {spec.slug!r} must be lowercase letters and digits joined by hyphens, "
-            "for example 'autumn-2026'"
+            "for example 'autumn-2026'",
+            field="slug",
         )
     if len(spec.slug) > SLUG_MAX_LENGTH:
         raise RoundError(
-            f"The slug must be {SLUG_MAX_LENGTH} characters or fewer; give a shorter one"
+            f"The slug must be {SLUG_MAX_LENGTH} characters or fewer; give a shorter one",
+            field="slug",
         )
     if find_round(spec.slug) is not None:
-        raise RoundError(f"There is already a round with the slug {spec.slug!r}")
+        raise RoundError(f"There is already a round with the slug {spec.slug!r}", field="slug")
     opens_at = spec.opens_at or utc_now()
     closes_at = spec.closes_at or closing_after(opens_at, length_days, zone)
     _check_dates(opens_at, closes_at)
@@ -179,14 +199,16 @@ def update_round(
     for agency in round_.agencies:
         if agency.agency_id not in agency_ids and answered.get(agency.agency_id):
             raise RoundError(
-                f"{agency.name} cannot be taken out of the round: staff of it have answered"
+                f"{agency.name} cannot be taken out of the round: staff of it have answered",
+                field="agencies",
             )
     by_locality = _responses_by(Submission.locality_id, round_)
     kept = {loc_id for loc_id, _name in localities}
     for locality in round_.localities:
         if locality.locality_id not in kept and by_locality.get(locality.locality_id):
             raise RoundError(
-                f"The locality {locality.name} cannot be removed: people have chosen it"
+                f"The locality {locality.name} cannot be removed: people have chosen it",
+                field="localities",
             )
     names = {agency.id: agency.name for agency in questionnaire.agencies}
     round_.name = name

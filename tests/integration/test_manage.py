@@ -16,7 +16,7 @@ from sqlalchemy import select
 from surveys.auth.models import User
 from surveys.database import db
 from surveys.rounds.models import Round
-from tests.helpers import RoundRef, csrf_token_in, load_round
+from tests.helpers import RoundRef, csrf_token_in, field_error, load_round
 
 MakeRound = Callable[..., RoundRef]
 
@@ -64,18 +64,26 @@ def test_create_a_round_through_the_form(app: Flask, admin: FlaskClient) -> None
 
 
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("changes", "field", "message"),
     [
-        ({"name": ""}, "Enter a name for the round"),
-        ({"agencies": []}, "Choose at least one agency"),
-        ({"closes": ["40", "13", "2027"]}, "The last day must be a real date"),
-        ({"slug": "Bad Slug"}, "must be lowercase letters and digits"),
-        ({"localities": "North\nnorth"}, "Each locality needs a different name"),
+        ({"name": ""}, "name", "Enter a name for the round"),
+        ({"agencies": []}, "agencies", "Choose at least one agency"),
+        ({"closes": ["40", "13", "2027"]}, "closes", "The last day must be a real date"),
+        ({"slug": "Bad Slug"}, "slug", "must be lowercase letters and digits"),
+        # Refused by the rounds service, not the form: shown where the form asks it.
+        ({"localities": "North\nnorth"}, "localities", "Each locality needs a different name"),
+        ({"localities": "North\n***"}, "localities", "Each locality needs a different name"),
+        ({"slug": "taken"}, "slug", "There is already a round with the slug"),
     ],
 )
 def test_round_form_errors_show_at_the_field(
-    admin: FlaskClient, changes: dict[str, object], message: str
+    admin: FlaskClient,
+    make_round: MakeRound,
+    changes: dict[str, object],
+    field: str,
+    message: str,
 ) -> None:
+    make_round("taken")
     today = date.today()
     data = {
         "name": "A round",
@@ -89,7 +97,8 @@ def test_round_form_errors_show_at_the_field(
     response = post_form(admin, "/manage/rounds/new", data)
     body = html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
     assert response.status_code == 200  # type: ignore[attr-defined]
-    assert "There is a problem" in body and message in body
+    assert "There is a problem" in body
+    assert message in field_error(response.get_data(as_text=True), field)  # type: ignore[attr-defined]
 
 
 def test_closing_before_opening_is_refused(admin: FlaskClient) -> None:
@@ -134,8 +143,8 @@ def test_editing_a_round_keeps_agencies_that_have_answers(
         "localities": "",
     }
     refused = post_form(admin, "/manage/rounds/edited/edit", {**data, "agencies": ["health"]})
-    body = html.unescape(refused.get_data(as_text=True))  # type: ignore[attr-defined]
-    assert "Police cannot be taken out of the round: staff of it have answered" in body
+    shown = field_error(refused.get_data(as_text=True), "agencies")  # type: ignore[attr-defined]
+    assert shown == "Error: Police cannot be taken out of the round: staff of it have answered"
     done = post_form(
         admin, "/manage/rounds/edited/edit", {**data, "agencies": ["police", "housing"]}
     )
@@ -223,7 +232,17 @@ def test_add_and_deactivate_accounts(app: Flask, admin: FlaskClient) -> None:
             "password": "a long enough password",
         },
     )
-    assert "An agency lead needs an agency" in bad.get_data(as_text=True)  # type: ignore[attr-defined]
+    shown = bad.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert field_error(shown, "agency") == "Error: An agency lead needs an agency"
+    for field, changes in [
+        ("password", {"password": "password1234"}),  # refused by the accounts service
+        ("email", {"email": "admin-x@example.org"}),  # the signed-in admin's own
+    ]:
+        data = {"name": "Lee", "email": "lee@example.org", "role": "manager", "agency": ""}
+        refused = post_form(
+            admin, "/manage/users/new", {**data, "password": "a long enough password", **changes}
+        )
+        assert field_error(refused.get_data(as_text=True), field)  # type: ignore[attr-defined]
     good = post_form(
         admin,
         "/manage/users/new",

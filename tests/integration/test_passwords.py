@@ -3,8 +3,6 @@ password is set: one's own change, an administrator's new account or reset, the 
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 
 import pytest
@@ -12,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from surveys.auth.passwords import common_passwords, password_problem
-from tests.helpers import TEST_PASSWORD, csrf_token_in
+from tests.helpers import TEST_PASSWORD, csrf_token_in, field_error
 
 MakeUser = Callable[..., str]
 
@@ -35,15 +33,6 @@ ACCEPTED = [
     "my dog ate the duty rota",
     "Tr4ms & kettles 9",
 ]
-
-
-def field_error(page: str, field: str) -> str:
-    """The error message shown at a field (govuk-frontend's error message above the input)."""
-    found = re.search(
-        rf'<p id="{field}-error" class="govuk-error-message">(.*?)</p>', page, re.DOTALL
-    )
-    assert found is not None, f"no error at {field}"
-    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
 
 
 @pytest.mark.parametrize(("password", "reason"), REFUSED)
