@@ -308,10 +308,11 @@ def export_command(round_slug: str, output_format: str, earlier_slug: str | None
             changes = compare(_released_or_fail(earlier), analysis)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
+    asked = questionnaire(round_.questionnaire_version)
     if output_format == "json":
-        click.echo(json.dumps(as_json(analysis, changes), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(as_json(analysis, asked, changes), indent=2, ensure_ascii=False))
     else:
-        click.echo(as_csv(analysis, changes), nl=False)
+        click.echo(as_csv(analysis, asked, changes), nl=False)
 
 
 @click.command("demo")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from ..questionnaire import Questionnaire
+from ..questionnaire import PartnerSection, Questionnaire
 from ..rounds.models import Round
 from ..scoring.cells import (
     NO_LOCALITY,
@@ -50,7 +50,6 @@ from .results import (
 
 NOTABLE_GAP = 0.5  # scale points; with an interval that excludes zero
 ITEM_GAPS_SHOWN = 10
-THEY_SHARE, WE_SHARE = "they-share", "we-share"
 
 T = TypeVar("T")
 G = TypeVar("G")
@@ -272,8 +271,8 @@ def examine(
         gaps=gaps,
         item_gaps=_item_gaps(questionnaire, item_totals, items),
         partners=partners,
-        imbalances=_imbalances(partners),
-        sharing_perceptions=_sharing_perceptions(partners),
+        imbalances=_imbalances(partners, questionnaire.partners),
+        sharing_perceptions=_sharing_perceptions(partners, questionnaire.partners),
         reliability=_reliability(
             breakdown, questionnaire, tallies.moments, k, pattern, history, counts
         ),
@@ -526,7 +525,7 @@ def _partners(
 
 
 def _published_means(
-    partners: Iterable[PartnerResult], question: str
+    partners: Iterable[PartnerResult], question: str | None
 ) -> dict[tuple[str, str], float]:
     return {
         (p.from_agency, p.to_agency): p.mean
@@ -535,8 +534,12 @@ def _published_means(
     }
 
 
-def _imbalances(partners: Sequence[PartnerResult]) -> tuple[ImbalanceResult, ...]:
-    they_share = _published_means(partners, THEY_SHARE)
+def _imbalances(
+    partners: Sequence[PartnerResult], asked: PartnerSection
+) -> tuple[ImbalanceResult, ...]:
+    """Each pair of agencies' views of how well the other shares with it (both rate the
+    information they receive); none if the questionnaire asks no such question."""
+    they_share = _published_means(partners, asked.sharing_question("received"))
     results = []
     for (a, b), a_about_b in sorted(they_share.items()):
         b_about_a = they_share.get((b, a))
@@ -546,9 +549,12 @@ def _imbalances(partners: Sequence[PartnerResult]) -> tuple[ImbalanceResult, ...
     return tuple(results)
 
 
-def _sharing_perceptions(partners: Sequence[PartnerResult]) -> tuple[SharingPerceptionResult, ...]:
-    they_share = _published_means(partners, THEY_SHARE)
-    we_share = _published_means(partners, WE_SHARE)
+def _sharing_perceptions(
+    partners: Sequence[PartnerResult], asked: PartnerSection
+) -> tuple[SharingPerceptionResult, ...]:
+    """How well an agency's staff say they share, beside how well the receivers say it."""
+    they_share = _published_means(partners, asked.sharing_question("received"))
+    we_share = _published_means(partners, asked.sharing_question("given"))
     results = []
     for (sharer, receiver), self_rating in sorted(we_share.items()):
         experienced = they_share.get((receiver, sharer))

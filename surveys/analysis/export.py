@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
+from ..questionnaire import Questionnaire
 from ..spreadsheets import csv_text
 from .results import FRONTLINE, MANAGEMENT, ChangeResult, RoundAnalysis
 
@@ -37,8 +38,13 @@ def _records(
     return records
 
 
-def as_json(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> dict[str, Any]:
+def as_json(
+    analysis: RoundAnalysis, questionnaire: Questionnaire, changes: Sequence[ChangeResult] = ()
+) -> dict[str, Any]:
+    """`questionnaire` is the round's: it names the partner question about information
+    received, whose ratings both ways make the reciprocity table."""
     info = analysis.round
+    received = questionnaire.partners.sharing_question("received")
     main_levels = (None, MANAGEMENT, FRONTLINE)
     cells = [c for c in analysis.cells if c.locality is None]
     return {
@@ -78,7 +84,7 @@ def as_json(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> di
         ),
         "item_gaps": _records(analysis.item_gaps),
         "reciprocity": _records(
-            (p for p in analysis.partners if p.question == "they-share" and p.from_agency),
+            (p for p in analysis.partners if p.question == received and p.from_agency),
             drop=["question"],
         ),
         "partner_ratings": _records(analysis.partners),
@@ -137,9 +143,11 @@ def _flat(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
             yield statistic, value
 
 
-def as_csv(analysis: RoundAnalysis, changes: Sequence[ChangeResult] = ()) -> str:
+def as_csv(
+    analysis: RoundAnalysis, questionnaire: Questionnaire, changes: Sequence[ChangeResult] = ()
+) -> str:
     """Every figure as one row (long format): filter or pivot it in any spreadsheet."""
-    data = as_json(analysis, changes)
+    data = as_json(analysis, questionnaire, changes)
     rows: list[list[Any]] = [CSV_COLUMNS]
     rows.append(
         [

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar, cast
 
 from .model import (
     LEVEL_GROUPS,
+    SHARING_DIRECTIONS,
     Agency,
     ContextQuestion,
     Feature,
@@ -93,6 +94,16 @@ class _Table:
         if not all(isinstance(v, str) and v.strip() for v in values):
             self.fail(f"'{key}' must be a list of non-empty texts")
         return tuple(v.strip() for v in values)
+
+    def one_of(self, key: str, allowed: tuple[str, ...]) -> str | None:
+        """An optional key whose value must be one of `allowed`; None when it is absent."""
+        if key not in self.data:
+            self.read.add(key)
+            return None
+        value = self.text(key)
+        if value not in allowed:
+            self.fail(f"'{key}' must be one of {', '.join(repr(a) for a in allowed)}")
+        return value
 
     def table(self, key: str, where: str | None = None) -> _Table:
         self.read.add(key)
@@ -199,9 +210,13 @@ def _partners(root: _Table) -> PartnerSection:
         entry.fail("'max_choices' must be at least 1")
     questions = []
     for q in entry.tables("questions", _named("question")):
-        questions.append(PartnerQuestion(q.identifier(), q.text("text"), q.text("error")))
+        sharing = q.one_of("sharing", SHARING_DIRECTIONS)
+        questions.append(PartnerQuestion(q.identifier(), q.text("text"), q.text("error"), sharing))
         q.done()
     _unique(entry, "question", [q.id for q in questions])
+    for direction in SHARING_DIRECTIONS:
+        if sum(q.sharing == direction for q in questions) > 1:
+            entry.fail(f"only one question can have sharing = '{direction}'")
     section = PartnerSection(
         max_choices,
         entry.text("question"),

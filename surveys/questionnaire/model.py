@@ -58,6 +58,14 @@ class PartnerQuestion:
     id: str
     text: str
     error: str  # completes "<agency name>: ..." when the question is left unanswered
+    # Which way information flows in the question, for the reciprocity analysis: "received"
+    # (how well this agency shares with yours) or "given" (how well yours shares with it).
+    sharing: str | None = None
+
+
+# Set on partner questions in the questionnaire file, so that renaming a question keeps the
+# reciprocity analysis (which compares both agencies' views of each flow).
+SHARING_DIRECTIONS = ("received", "given")
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,10 @@ class PartnerSection:
     dont_know: str
     scale: tuple[ScalePoint, ...]
     questions: tuple[PartnerQuestion, ...]
+
+    def sharing_question(self, direction: str) -> str | None:
+        """The id of the question about information `direction` ("received" or "given")."""
+        return next((q.id for q in self.questions if q.sharing == direction), None)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..analysis.export import as_csv, as_json
 from ..analysis.results import RoundAnalysis
+from ..questionnaire import Questionnaire
 from ..spreadsheets import safe_xlsx_cell
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ SHEETS = (
 )
 
 
-def analysis_csv(analysis: RoundAnalysis) -> str:
-    return as_csv(analysis)
+def analysis_csv(analysis: RoundAnalysis, questionnaire: Questionnaire) -> str:
+    return as_csv(analysis, questionnaire)
 
 
 def _cell(value: Any) -> Any:
@@ -53,9 +54,9 @@ def append(sheet: Worksheet, row: list[Any]) -> None:
     sheet.append([safe_xlsx_cell(value) for value in row])
 
 
-def analysis_xlsx(analysis: RoundAnalysis) -> bytes:
+def analysis_xlsx(analysis: RoundAnalysis, questionnaire: Questionnaire) -> bytes:
     """One sheet per table, a header row each; suppressed figures are empty cells."""
-    data = as_json(analysis)
+    data = as_json(analysis, questionnaire)
     # openpyxl is imported here, by the one function that uses it, to keep start-up quick.
     from openpyxl import Workbook
     from openpyxl.styles import Font

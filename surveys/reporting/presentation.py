@@ -310,9 +310,10 @@ class Report:
         )
         rated = sorted({p.to_agency for p in self.analysis.partners}, key=lambda a: names.get(a, a))
         visible = {a for a, _n in agencies}
+        received = self.questionnaire.partners.sharing_question("received")
         cells = {}
         for p in self.analysis.partners:
-            if p.question != "they-share" or p.from_agency is None:
+            if p.question != received or p.from_agency is None:
                 continue
             if self.scope.visible_agencies and not ({p.from_agency, p.to_agency} & visible):
                 continue

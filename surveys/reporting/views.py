@@ -259,10 +259,12 @@ def analysis_export(slug: str, file_format: str) -> Response:
     analysis = found.analysis
     record_download(f"analysis ({file_format.upper()})", round_, found.release.number)
     if file_format == "csv":
-        body: bytes = exports.analysis_csv(analysis).encode("utf-8-sig")
+        body: bytes = exports.analysis_csv(
+            analysis, questionnaire(round_.questionnaire_version)
+        ).encode("utf-8-sig")
         mimetype = "text/csv"
     else:
-        body = exports.analysis_xlsx(analysis)
+        body = exports.analysis_xlsx(analysis, questionnaire(round_.questionnaire_version))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body,

@@ -141,7 +141,7 @@ def synthetic_responses(
             own = SHARING_FELT.get((partner, agency), 3.2) + 0.5  # we think we share well
             by_question: dict[str, int | None] = {}
             for question in questionnaire.partners.questions:
-                centre = {"they-share": felt, "we-share": own}.get(question.id, 3.4)
+                centre = {"received": felt, "given": own}.get(question.sharing or "", 3.4)
                 by_question[question.id] = (
                     None if rng.random() < 0.04 else _on_scale(centre + rng.gauss(0, 0.7))
                 )

@@ -7,16 +7,20 @@ import io
 import json
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from surveys import create_app
 from surveys.analysis.engine import Breakdown, analyse_round, compare
+from surveys.analysis.export import as_json
 from surveys.analysis.results import RoundAnalysis
 from surveys.database import db
 from surveys.library import current_questionnaire, questionnaire
-from surveys.questionnaire import Questionnaire
+from surveys.questionnaire import DEFINITIONS, Questionnaire
 from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel, FeatureScore, Submission
 from surveys.responses.service import record_submissions
@@ -24,7 +28,7 @@ from surveys.responses.synthetic import synthetic_responses
 from surveys.rounds.models import Round
 from surveys.scoring.cells import CellKey
 from surveys.scoring.suppression import derivable_small_groups
-from tests.helpers import RoundRef
+from tests.helpers import RoundRef, app_config
 
 MakeRound = Callable[..., RoundRef]
 
@@ -201,10 +205,9 @@ def test_item_agreement_and_item_gaps(
     assert analysis.item_gaps == tuple(sorted(analysis.item_gaps, key=lambda g: -abs(g.gap)))
 
 
-def test_reciprocity_shows_one_way_flows(
-    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
-) -> None:
-    make_round("flows", agencies=["police", "childrens-social-care"])
+def one_way_flows(questionnaire: Questionnaire, received: str, given: str) -> list[Any]:
+    """Social care staff feel the police share badly with them (2) and say they share well
+    (5); police staff feel social care shares well (4)."""
     people = []
     for _ in range(6):
         people.append(
@@ -213,7 +216,7 @@ def test_reciprocity_shows_one_way_flows(
                 "childrens-social-care",
                 "frontline",
                 3,
-                partner_ratings={"police": {"they-share": 2, "we-share": 5, "understand-role": 3}},
+                partner_ratings={"police": {received: 2, given: 5, "understand-role": 3}},
             )
         )
         people.append(
@@ -223,15 +226,18 @@ def test_reciprocity_shows_one_way_flows(
                 "frontline",
                 3,
                 partner_ratings={
-                    "childrens-social-care": {
-                        "they-share": 4,
-                        "we-share": 4,
-                        "understand-role": None,
-                    }
+                    "childrens-social-care": {received: 4, given: 4, "understand-role": None}
                 },
             )
         )
-    store(app, "flows", people)
+    return people
+
+
+def test_reciprocity_shows_one_way_flows(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("flows", agencies=["police", "childrens-social-care"])
+    store(app, "flows", one_way_flows(questionnaire, "they-share", "we-share"))
     analysis = analysis_of(app, "flows")
     imbalance = analysis.imbalances[0]
     assert (imbalance.agency_a, imbalance.agency_b) == ("childrens-social-care", "police")
@@ -249,6 +255,33 @@ def test_reciprocity_shows_one_way_flows(
         if p.question == "understand-role" and p.from_agency == "police"
     )
     assert understand.share_dont_know == 1.0 and understand.n == 0
+
+
+def test_reciprocity_follows_the_questionnaire_file_when_its_questions_are_renamed(
+    app: Flask, database_url: str, make_round: MakeRound, tmp_path: Path
+) -> None:
+    """Found in review: the analysis knew the partner questions by their ids, so renaming one
+    in the questionnaire file would have emptied the reciprocity tables without a word."""
+    shipped = DEFINITIONS / "cop-maturity-v1.toml"
+    text = shipped.read_text().replace('"they-share"', '"gets-from"')
+    (tmp_path / shipped.name).write_text(text.replace('"we-share"', '"gives-to"'))
+    renamed = create_app(app_config(database_url, QUESTIONNAIRE_DIR=str(tmp_path)))
+    make_round("renamed", agencies=["police", "childrens-social-care"])
+    with renamed.app_context():
+        asked = current_questionnaire()
+    assert asked.partners.sharing_question("received") == "gets-from"
+    store(renamed, "renamed", one_way_flows(asked, "gets-from", "gives-to"))
+    analysis = analysis_of(renamed, "renamed")
+    assert [i.imbalance for i in analysis.imbalances] == [pytest.approx(-2.0)]
+    assert {(p.self_rating, p.experienced) for p in analysis.sharing_perceptions} == {
+        (5.0, 4.0),
+        (4.0, 2.0),
+    }
+    reciprocity = as_json(analysis, asked)["reciprocity"]
+    assert {(r["from_agency"], r["to_agency"], r["mean"]) for r in reciprocity} == {
+        ("childrens-social-care", "police", 2.0),
+        ("police", "childrens-social-care", 4.0),
+    }
 
 
 def test_reliability_for_everyone_and_each_group(

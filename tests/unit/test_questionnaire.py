@@ -149,6 +149,18 @@ def broken(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
             "'error' is missing",
         ),
         ("max_choices = 4", "max_choices = 0", "partners", "'max_choices' must be at least 1"),
+        (
+            'sharing = "given"',
+            'sharing = "sent"',
+            "partners > question 'we-share'",
+            "'sharing' must be one of 'received', 'given'",
+        ),
+        (
+            'sharing = "given"',
+            'sharing = "received"',
+            "partners",
+            "only one question can have sharing = 'received'",
+        ),
     ],
 )
 def test_broken_file_names_file_place_and_problem(
