@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
+from ..figures import rounded
 from ..questionnaire import Questionnaire
 from ..spreadsheets import csv_text
 from .results import FRONTLINE, MANAGEMENT, ChangeResult, RoundAnalysis
@@ -17,7 +18,11 @@ DECIMALS = 4
 
 def _number(value: Any) -> Any:
     if isinstance(value, float):
-        return None if math.isnan(value) else round(value, DECIMALS)
+        if math.isnan(value):
+            return None
+        # The rounding rule of every page and PDF (surveys/figures.py), so a figure checked
+        # against the report agrees with it.
+        return rounded(value, DECIMALS) if math.isfinite(value) else value
     if isinstance(value, dict):
         return {k: _number(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

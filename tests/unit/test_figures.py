@@ -75,3 +75,13 @@ def test_no_template_writes_a_number_by_another_rule() -> None:
         if other_rules.search(line)
     ]
     assert found == []
+
+
+def test_exports_round_by_the_same_rule() -> None:
+    """The analysis exports keep four decimals, rounded as the pages and PDFs round."""
+    from surveys.analysis.export import _number
+
+    assert _number({"mean": 0.00125, "gaps": [2.00005, float("nan")]}) == {
+        "mean": 0.0013,
+        "gaps": [2.0001, None],
+    }
