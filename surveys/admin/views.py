@@ -17,6 +17,7 @@ from ..auth.service import AccountError, create_user, reset_password, set_active
 from ..database import db
 from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg
+from ..refusals import show_at_question
 from ..releases.service import (
     ReleaseRefused,
     ensure_final_release,
@@ -51,16 +52,8 @@ def admins_only() -> None:
     """Every page here is for administrators."""
 
 
-# A service error names what it is about (RoundError.field, AccountError.field); the form
-# question that asks it, where the names differ.
-QUESTIONS = {"dates": "closes"}
-
-
-def question_for(form: FlaskForm, about: str) -> Any:
-    """The question of `form` where an error about `about` is shown: the question that asks
-    it, or the form's first question if it asks no such thing (headcounts have their page)."""
-    name = QUESTIONS.get(about, about)
-    return form[name] if name in form else next(iter(form))
+# A round's dates are asked as its first and last days.
+ROUND_QUESTIONS = {"dates": "closes"}
 
 
 def zone() -> str:
@@ -96,7 +89,7 @@ def new_round() -> View:
         try:
             round_ = create_round(spec, q, current_app.config["ROUND_LENGTH_DAYS"], zone())
         except RoundError as error:
-            question_for(form, error.field).errors = [str(error)]
+            show_at_question(form, error, "name", ROUND_QUESTIONS)
         else:
             record(
                 "round created",
@@ -186,7 +179,7 @@ def edit_round(slug: str) -> View:
             )
         except RoundError as error:
             db.session.rollback()
-            question_for(form, error.field).errors = [str(error)]
+            show_at_question(form, error, "name", ROUND_QUESTIONS)
         else:
             record(
                 "round edited",
@@ -342,7 +335,7 @@ def new_user() -> View:
                 frozenset(a.id for a in q.agencies),
             )
         except AccountError as error:
-            question_for(form, error.field).errors = [str(error)]
+            show_at_question(form, error, "email")
         else:
             record("account created", target=user.email, detail=user.role_enum.label)
             flash(f"Account created for {user.email}.")

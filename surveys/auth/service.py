@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import db
+from ..refusals import Refused
 from ..rounds.models import utc_now
 from . import throttle
 from .models import Role, User
@@ -35,14 +36,12 @@ def _dummy_hash() -> str:
     return generate_password_hash("not a password of anyone's")
 
 
-class AccountError(ValueError):
-    """An account that cannot be created or changed as asked; the message says why, and
-    `field` what it is about (email, agency, password or current_password), so that a form
-    shows it at the right question."""
+class AccountError(Refused):
+    """An account that cannot be created or changed as asked; `field` is email, agency,
+    password or current_password."""
 
     def __init__(self, message: str, field: str = "email") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 class TooManyAttempts(Exception):

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import db
+from ..refusals import Refused
 from ..rounds.models import Round
 from .models import CodesIssued, InvitationCode
 
@@ -22,8 +23,8 @@ CODE_LENGTH = 8  # 29**8, about 500 billion: guessing one, at the limiter's pace
 MOST_AT_ONCE = 5000
 
 
-class InvitationError(ValueError):
-    """Codes that cannot be issued as asked; the message says why."""
+class InvitationError(Refused):
+    """Codes that cannot be issued as asked; the message says why, `field` about what."""
 
 
 class InvitationRefused(Exception):
@@ -54,9 +55,9 @@ def set_required(round_: Round, required: bool) -> None:
 def issue(round_: Round, agency_id: str, how_many: int) -> list[str]:
     """New codes for an agency's staff, returned once: only their hashes are kept."""
     if round_.agency(agency_id) is None:
-        raise InvitationError("Choose an agency taking part in this round")
+        raise InvitationError("Choose an agency taking part in this round", "agency")
     if not 1 <= how_many <= MOST_AT_ONCE:
-        raise InvitationError(f"Issue between 1 and {MOST_AT_ONCE:,} codes at a time")
+        raise InvitationError(f"Issue between 1 and {MOST_AT_ONCE:,} codes at a time", "how_many")
     codes: set[str] = set()
     while len(codes) < how_many:
         codes.add(new_code())

@@ -33,6 +33,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 from .. import audit, limits
 from ..auth.access import FULL_REPORT_READERS, roles_required
 from ..links import public_base
+from ..refusals import show_at_question
 from ..rounds.models import Round
 from ..rounds.pages import round_or_404
 from ..rounds.service import find_round_by_token
@@ -297,7 +298,7 @@ def make_codes(slug: str) -> View | Response:
             round_, form.agency.data, int(form.how_many.data.strip().replace(",", ""))
         )
     except service.InvitationError as error:
-        form.agency.errors = [str(error)]
+        show_at_question(form, error, "agency")
         return round_page(round_, form)
     agency = round_.agency(form.agency.data)
     name = agency.name if agency else form.agency.data

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..database import db
 from ..questionnaire import Questionnaire
+from ..refusals import Refused
 from ..responses.models import Submission
 from .calendar import closing_after
 from .models import Headcount, Round, RoundAgency, RoundLocality, utc_now
@@ -23,14 +24,12 @@ MAX_HEADCOUNT = 1_000_000
 LOCALITY_MAX_LENGTH = 80  # a locality's name, and its id made from the name, fit their columns
 
 
-class RoundError(ValueError):
-    """A round that cannot be created as asked; the message says what to change, and `field`
-    which part of the round it is about (name, slug, dates, agencies, localities or
-    headcounts), so that a form shows it at the right question."""
+class RoundError(Refused):
+    """A round that cannot be created or changed as asked; `field` is name, slug, dates,
+    agencies, localities or headcounts."""
 
     def __init__(self, message: str, field: str = "name") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import db
 from ..questionnaire import Item, Questionnaire
+from ..refusals import Refused
 from ..responses.answers import CompletedResponse
 from ..responses.models import Channel
 from ..responses.service import new_submission_ids, record_submissions, today
@@ -45,8 +46,9 @@ CODE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
 CODE_LENGTH = 6
 
 
-class WorkshopError(ValueError):
-    """A move the facilitator cannot make now; the message says why."""
+class WorkshopError(Refused):
+    """A move the facilitator cannot make now; the message says why, and `field` which
+    question of a form it is about (None for the console's buttons)."""
 
 
 def normalise_code(text: str) -> str:
@@ -85,21 +87,24 @@ def create_session(
 ) -> WorkshopSession:
     title = spec.title.strip()
     if not title:
-        raise WorkshopError("Give the workshop a title")
+        raise WorkshopError("Give the workshop a title", "title")
     known = [f.id for f in questionnaire.features]
     features = [f for f in known if f in spec.feature_ids]
     if not features:
-        raise WorkshopError("Choose at least one feature to cover")
+        raise WorkshopError("Choose at least one feature to cover", "features")
     if spec.counts_towards_round:
         if spec.round is None:
-            raise WorkshopError("Answers can only count towards a round if a round is linked")
+            raise WorkshopError(
+                "Answers can only count towards a round if a round is linked", "counts"
+            )
         if spec.mode is not Mode.FULL or features != known:
             raise WorkshopError(
                 "Only answers to the whole questionnaire (every feature, every statement) can "
-                "count towards the round, like a response to the survey"
+                "count towards the round, like a response to the survey",
+                "counts",
             )
         if not spec.round.is_open:
-            raise WorkshopError("Answers can only count towards a round that is open")
+            raise WorkshopError("Answers can only count towards a round that is open", "counts")
     session = WorkshopSession(
         title=title,
         held_on=spec.held_on,
@@ -407,13 +412,13 @@ def add_action(
     """Capture an action; `agencies` are the ids an owner may be (the round's, or all)."""
     text = text.strip()
     if not text:
-        raise WorkshopError("Describe the action")
+        raise WorkshopError("Describe the action", "text")
     if len(text) > 1000:
-        raise WorkshopError("Keep the action to 1,000 characters or fewer")
+        raise WorkshopError("Keep the action to 1,000 characters or fewer", "text")
     if feature_id and feature_id not in session.feature_ids:
-        raise WorkshopError("That feature is not part of this workshop")
+        raise WorkshopError("That feature is not part of this workshop", "feature")
     if owner_agency and agencies and owner_agency not in agencies:
-        raise WorkshopError("Choose an agency taking part, or ‘Not decided’")
+        raise WorkshopError("Choose an agency taking part, or ‘Not decided’", "owner")
     action = WorkshopAction(
         session_id=session.id,
         round_id=session.round_id,

@@ -32,6 +32,7 @@ from ..database import db
 from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg, shown_address
 from ..questionnaire import Questionnaire
+from ..refusals import show_at_question
 from ..releases.service import Published, published
 from ..reporting.documents import workshop_report
 from ..responses.answers import DONT_KNOW
@@ -164,7 +165,7 @@ def new_session() -> View:
                 user.id if user else None,
             )
         except service.WorkshopError as error:
-            form.counts.errors = [str(error)]  # the only rule the form cannot check itself
+            show_at_question(form, error, "counts")
         else:
             record(
                 "workshop created",
@@ -324,7 +325,7 @@ def capture_action(workshop: WorkshopSession, q: Questionnaire) -> View:
                 [agency for agency, _name in agencies],
             )
         except service.WorkshopError as error:
-            actions.text.errors = [str(error)]
+            show_at_question(actions, error, "text")
         else:
             record("workshop action added", target=f"workshop {workshop.id}")
             return moved(workshop)

@@ -32,7 +32,14 @@ from surveys.workshops.models import (
     WorkshopSession,
 )
 from surveys.workshops.room import RoomFigures, figures
-from tests.helpers import RoundRef, WorkshopRef, count_rows, csrf_token_in, publish
+from tests.helpers import (
+    RoundRef,
+    WorkshopRef,
+    count_rows,
+    csrf_token_in,
+    field_error,
+    publish,
+)
 
 HIDDEN = re.compile(r"<input[^>]*type=\"hidden\"[^>]*>")
 RADIO_NAMES = re.compile(r'class="govuk-radios__input" id="[^"]+" name="([^"]+)"')
@@ -435,7 +442,8 @@ def test_set_up_form_errors_are_shown_at_the_field(facilitator: FlaskClient) -> 
         return facilitator.post("/workshops/new", data={"csrf_token": token, **data})
 
     response = set_up(title="Counted", mode="full", counts="y")
-    assert "Answers can only count towards a round if a round is linked" in text_of(response)
+    at_counts = field_error(response.get_data(as_text=True), "counts")
+    assert "Answers can only count towards a round if a round is linked" in at_counts
 
     # A title of spaces is no title, and the mistake is shown at the title.
     response = set_up(title="   ", mode="pulse")
@@ -777,6 +785,11 @@ def test_facilitator_mistakes_are_explained(
 
     page = add(text="  ")
     assert "There is a problem" in page and "Describe the action" in page
+    shown = facilitator.post(
+        f"{workshop.console}/action",
+        data={"csrf_token": token, "action-text": "Meet", "action-owner": "mi5"},
+    )
+    assert field_error(shown.get_data(as_text=True), "action-owner")
     assert "Error: North cluster" in page  # the page title says so, as on every form
     page = add(text="Meet the school nurses", due=["31", "2", "2027"])
     assert "The due date must be a real date" in page
