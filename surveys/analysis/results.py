@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-MANAGEMENT, FRONTLINE = "management", "frontline"
+# The level groups, defined by the questionnaire, under the names the analysis's readers use.
+from ..questionnaire import FRONTLINE as FRONTLINE
+from ..questionnaire import MANAGEMENT as MANAGEMENT
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ Imports neither Flask nor SQLAlchemy, so scoring and tests can use it on its own
 
 from .loader import DEFINITIONS, QuestionnaireError, load_library, load_questionnaire
 from .model import (
+    FRONTLINE,
     LEVEL_GROUPS,
+    MANAGEMENT,
     Agency,
     ContextQuestion,
     Feature,
@@ -23,7 +25,9 @@ from .model import (
 
 __all__ = [
     "DEFINITIONS",
+    "FRONTLINE",
     "LEVEL_GROUPS",
+    "MANAGEMENT",
     "Agency",
     "ContextQuestion",
     "Feature",

@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 LevelGroup = Literal["management", "frontline"]
+# The two sides the paper found experience a partnership differently; a questionnaire's
+# levels (strategic, operational, frontline...) each belong to one.
+MANAGEMENT, FRONTLINE = "management", "frontline"
 LEVEL_GROUPS: tuple[LevelGroup, ...] = ("management", "frontline")
 
 

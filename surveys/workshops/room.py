@@ -31,12 +31,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..database import db
+from ..questionnaire import FRONTLINE as FRONTLINE  # the level groups, as the room's sides
+from ..questionnaire import MANAGEMENT as MANAGEMENT
 from ..questionnaire import Item, Questionnaire
 from ..scoring.distribution import ItemDistribution
 from ..scoring.respondent import feature_result
 from .models import RoomAnswer, RoomResponse, WorkshopSession
 
-MANAGEMENT, FRONTLINE = "management", "frontline"
 SIDES = (MANAGEMENT, FRONTLINE)
 FIRST, AGAIN = 1, 2  # a first answer, and an answer to a statement put to the room again
 
