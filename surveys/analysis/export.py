@@ -80,7 +80,7 @@ def as_json(
             (c for c in cells if c.level not in main_levels), drop=["locality"]
         ),
         "locality_cells": _records(
-            (c for c in analysis.cells if c.locality is not None), drop=["agency", "level"]
+            (c for c in analysis.cells if c.locality is not None), drop=["agency"]
         ),
         "items": _records(analysis.items),
         "gaps": _records((g for g in analysis.gaps if g.locality is None), drop=["locality"]),

@@ -341,6 +341,24 @@ def test_tallies_agree_with_the_stored_answers(
             assert analysis.cell(feature.id, locality="north").mean == pytest.approx(north)
 
 
+def test_locality_cells_say_whose_level_they_are(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    """Found in review: the export left out `level`, so each locality and feature came three
+    times (everyone, managers, frontline) with nothing to tell the rows apart."""
+    make_round("places", localities=("North", "South"))
+    store(
+        app,
+        "places",
+        synthetic_responses(questionnaire, 200, seed=3, localities=["north", "south"]),
+    )
+    rows = as_json(analysis_of(app, "places"), questionnaire)["locality_cells"]
+    keys = [(r["locality"], r["feature"], r["level"]) for r in rows]
+    assert len(keys) == len(set(keys))
+    assert {level for _place, _feature, level in keys} == {None, "management", "frontline"}
+    assert {"agency"}.isdisjoint(rows[0])
+
+
 def test_comparing_two_rounds(
     app: Flask, make_round: MakeRound, questionnaire: Questionnaire
 ) -> None:
