@@ -186,8 +186,12 @@ def record_submissions(
     if not responses:
         return []
     submission_ids = new_submission_ids(len(responses))
+    # A None ("don't know", no locality) is sent as NULL rather than left out of the row:
+    # left out, every run of rows with a different set of columns was an INSERT of its
+    # own (7 statements for one response's answers); the columns have no default to lose.
+    bulk = {"render_nulls": True}
     db.session.execute(
-        insert(Submission),
+        insert(Submission).execution_options(**bulk),
         [
             {
                 "id": submission_id,
@@ -242,6 +246,6 @@ def record_submissions(
         (Comment, comments),
     ):
         if rows:
-            db.session.execute(insert(model), rows)
+            db.session.execute(insert(model).execution_options(**bulk), rows)
     add_to_tallies(round_, questionnaire, responses, channel.value)
     return submission_ids

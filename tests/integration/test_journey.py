@@ -569,6 +569,40 @@ def test_a_saved_page_reads_its_round_once(
     assert any(statement.startswith("UPDATE drafts") for statement in statements)
 
 
+def test_a_response_with_dont_knows_is_sent_in_one_insert_per_table(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    """Answers with and without a value (don't know) go in together, the don't-knows as
+    NULL, and the send reads its round once."""
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire)
+    first = questionnaire.features[0]
+    person.get(f"/section/{first.id}?change=1")
+    unsure = {**feature_answers(questionnaire, first.id, "4"), first.items[0].id: "dk"}
+    person.post(unsure)
+    assert person.path.endswith("/check")
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = person.post({}, path="/submit", action=None, follow=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert page.status_code == 302 and page.headers["Location"].endswith("/done")
+    assert sum(statement.startswith("INSERT INTO answers") for statement in statements) == 1
+    assert sum("FROM rounds" in statement for statement in statements) == 1
+    with app.app_context():
+        stored = {answer.item_id: answer.value for answer in db.session.scalars(select(Answer))}
+    assert len(stored) == len(questionnaire.items)
+    assert stored[first.items[0].id] is None
+    assert stored[first.items[1].id] == 4
+
+
 def test_drafts_of_a_closed_round_are_deleted(
     app: Flask, make_round: MakeRound, respondent_for: RespondentFor
 ) -> None:
