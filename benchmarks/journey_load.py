@@ -70,6 +70,7 @@ from .workshop_load import (
 )
 
 CLIENTS = 32
+WARM_JOURNEYS = 4 * WORKERS  # before measuring: enough at once that every worker gets some
 THREADS = 16  # per worker, as the README's gunicorn command
 CONFIRMED = "Your answers have been sent"
 INPUT = re.compile(r"<input[^>]*>")
@@ -346,9 +347,8 @@ def bare_page_load(url: str, clients: int, journeys: int) -> Served:
     port = free_port()
     app = "benchmarks.bare_page:create_app()"
     with gunicorn(url, port, workers=WORKERS, threads=THREADS, ready_path=PATH, app=app) as server:
-        warm = Phone(port)
-        for _ in range(2 * len(JOURNEY_METHODS)):  # both workers' templates loaded
-            warm.request("GET", PATH)
+        with ThreadPoolExecutor(max_workers=WARM_JOURNEYS) as pool:  # every worker's templates
+            list(pool.map(lambda _n: Phone(port).request("GET", PATH), range(8 * WARM_JOURNEYS)))
         pids = server_pids(server)
         before = cpu_seconds(pids)
         latencies: list[float] = []
@@ -381,10 +381,13 @@ def run(name: str, url: str, schema: str, clients: int, journeys: int) -> dict[s
     render = bare_render_seconds(url, token)
     render_afresh = bare_render_seconds(url, token, afresh=True)
     label = secrets.token_hex(4)
+    warm = range(1, WARM_JOURNEYS + 1)
     port = free_port()
     with gunicorn(url, port, workers=WORKERS, threads=THREADS, ready_path="/") as server:
-        # One journey first, so both workers have loaded their templates before measuring.
-        complete_journey(port, token, -1, f"{label}-warm")
+        # Journeys first, at once, so every worker has compiled its templates before measuring
+        # (with one, the other worker compiled them in the measured run).
+        with ThreadPoolExecutor(max_workers=WARM_JOURNEYS) as pool:
+            list(pool.map(lambda n: complete_journey(port, token, -n, f"{label}-warm"), warm))
         pids = server_pids(server)
         before = cpu_seconds(pids)
         began = time.perf_counter()
@@ -407,7 +410,7 @@ def run(name: str, url: str, schema: str, clients: int, journeys: int) -> dict[s
         spent = cpu_seconds(pids) - before
     bare = bare_page_load(url, clients, journeys)
     total, counts = stored_journeys(url, round_id, label)
-    found = tally(results, total - 1, counts)  # the warm-up journey is the one unmarked
+    found = tally(results, total - WARM_JOURNEYS, counts)  # the warm-up ones are unmarked
     latencies = [t for j in results for t in j.latencies]
     sends = [t for j in results for t in j.send_latencies]
     requests = sum(j.requests for j in results)
