@@ -12,8 +12,15 @@ included) sent back as a browser would, on a new connection each time.
 It prints the server's CPU time per complete submission (gunicorn's processes, read from
 /proc before and after) and per request, beside the CPU time of rendering the same feature
 page template in a bare Flask request context, measured in the same run (the ratio is the
-target: at most 2); p50 and p99 latency per request; and the journeys confirmed, stored, lost
-and stored twice (both must be 0). `--sqlite` runs the same load on SQLite as well.
+target: at most 2); p50 and p99 latency per request, and of the send alone; and the journeys
+confirmed, stored, lost and stored twice (both must be 0). `--sqlite` runs the same load on
+SQLite as well.
+
+Then, under the same gunicorn settings, the same clients make the same number of requests,
+in the same order of pages and forms, of benchmarks/bare_page.py: the feature page rendered
+with no database, and a form that writes nothing. Its CPU per request and its p50 and p99
+are what any page of this size costs on this machine (32 clients, the load generator and
+the server sharing its cores); the journeys' figures are printed beside them.
 Nothing here is a test: it measures. tests/integration/test_faults.py reuses its journeys.
 """
 
@@ -63,6 +70,7 @@ from .workshop_load import (
 )
 
 CLIENTS = 32
+WARM_JOURNEYS = 4 * WORKERS  # before measuring: enough at once that every worker gets some
 THREADS = 16  # per worker, as the README's gunicorn command
 CONFIRMED = "Your answers have been sent"
 INPUT = re.compile(r"<input[^>]*>")
@@ -99,6 +107,7 @@ class Journey:
     confirmed: bool = False
     requests: int = 0
     latencies: list[float] = field(default_factory=list)
+    send_latencies: list[float] = field(default_factory=list)  # also in latencies
     server_errors: list[str] = field(default_factory=list)  # every 5xx, with its page title
     retried: int = 0
     sending: threading.Event | None = None  # set as the answers are sent (a fault test waits)
@@ -129,6 +138,8 @@ class Browser(Phone):
                 time.sleep(0.2)
                 continue
             self.journey.latencies.append(time.perf_counter() - started)
+            if path.endswith("/submit"):
+                self.journey.send_latencies.append(self.journey.latencies[-1])
             self.journey.requests += 1
             if status >= 500:
                 title = re.search(r"<title>([^<]*)</title>", page)
@@ -309,15 +320,74 @@ def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
     return [server.pid, *worker_pids(server)]
 
 
+# The methods of a journey's 20 requests in order (see complete_journey): 11 pages, 9 forms.
+JOURNEY_METHODS = ["GET", "GET", "POST", *["GET", "POST"] * 7, "GET"]
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the server spent and how fast it answered, for one load."""
+
+    cpu_seconds: float
+    requests: int
+    latencies: list[float]
+    failures: list[str]
+
+    @property
+    def cpu_per_request(self) -> float:
+        return self.cpu_seconds / max(self.requests, 1)
+
+
+def bare_page_load(url: str, clients: int, journeys: int) -> Served:
+    """The same clients, connections and mix of requests against benchmarks/bare_page.py
+    (the feature page rendered with no database; a POST that writes nothing) under the
+    same gunicorn settings: the CPU and latency any page of this size costs here."""
+    from .bare_page import PATH
+
+    port = free_port()
+    app = "benchmarks.bare_page:create_app()"
+    with gunicorn(url, port, workers=WORKERS, threads=THREADS, ready_path=PATH, app=app) as server:
+        with ThreadPoolExecutor(max_workers=WARM_JOURNEYS) as pool:  # every worker's templates
+            list(pool.map(lambda _n: Phone(port).request("GET", PATH), range(8 * WARM_JOURNEYS)))
+        pids = server_pids(server)
+        before = cpu_seconds(pids)
+        latencies: list[float] = []
+        failures: list[str] = []
+        lock = threading.Lock()
+
+        def one(_number: int) -> None:
+            phone, spent = Phone(port), []
+            for method in JOURNEY_METHODS:
+                started = time.perf_counter()
+                try:
+                    status, _page, _ = phone.request(method, PATH, {} if method == "POST" else None)
+                except (OSError, http.client.HTTPException) as error:
+                    failures.append(f"{method} {PATH}: {error}")
+                    continue
+                spent.append(time.perf_counter() - started)
+                if status != (302 if method == "POST" else 200):
+                    failures.append(f"{method} {PATH}: {status}")
+            with lock:
+                latencies.extend(spent)
+
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            list(pool.map(one, range(journeys)))
+        spent = cpu_seconds(pids) - before
+    return Served(spent, len(latencies), latencies, failures)
+
+
 def run(name: str, url: str, schema: str, clients: int, journeys: int) -> dict[str, str]:
     round_id, token = open_round(url, schema)
     render = bare_render_seconds(url, token)
     render_afresh = bare_render_seconds(url, token, afresh=True)
     label = secrets.token_hex(4)
+    warm = range(1, WARM_JOURNEYS + 1)
     port = free_port()
     with gunicorn(url, port, workers=WORKERS, threads=THREADS, ready_path="/") as server:
-        # One journey first, so both workers have loaded their templates before measuring.
-        complete_journey(port, token, -1, f"{label}-warm")
+        # Journeys first, at once, so every worker has compiled its templates before measuring
+        # (with one, the other worker compiled them in the measured run).
+        with ThreadPoolExecutor(max_workers=WARM_JOURNEYS) as pool:
+            list(pool.map(lambda n: complete_journey(port, token, -n, f"{label}-warm"), warm))
         pids = server_pids(server)
         before = cpu_seconds(pids)
         began = time.perf_counter()
@@ -338,12 +408,14 @@ def run(name: str, url: str, schema: str, clients: int, journeys: int) -> dict[s
             list(pool.map(one, range(journeys)))
         elapsed = time.perf_counter() - began
         spent = cpu_seconds(pids) - before
+    bare = bare_page_load(url, clients, journeys)
     total, counts = stored_journeys(url, round_id, label)
-    found = tally(results, total - 1, counts)  # the warm-up journey is the one unmarked
+    found = tally(results, total - WARM_JOURNEYS, counts)  # the warm-up ones are unmarked
     latencies = [t for j in results for t in j.latencies]
+    sends = [t for j in results for t in j.send_latencies]
     requests = sum(j.requests for j in results)
     errors = [e for j in results for e in j.server_errors]
-    for failure in (failures + errors)[:5]:
+    for failure in (failures + errors + bare.failures)[:5]:
         print(f"  {name}: {failure}", file=sys.stderr)
     per_request = spent / max(requests, 1)
     return {
@@ -360,9 +432,18 @@ def run(name: str, url: str, schema: str, clients: int, journeys: int) -> dict[s
         "ratio per request": f"{per_request / render:.2f}",
         "bare render, radios afresh": f"{render_afresh * 1000:.2f} ms",
         "ratio to that": f"{per_request / render_afresh:.2f}",
+        "bare page served: CPU/request": f"{bare.cpu_per_request * 1000:.2f} ms",
+        "ratio to the served page": f"{per_request / bare.cpu_per_request:.2f}",
         "latency p50": f"{percentile(latencies, 50) * 1000:.0f} ms",
         "latency p99": f"{percentile(latencies, 99) * 1000:.0f} ms",
-        "_ok": str(not failures and not errors and not found.lost and not found.twice),
+        "sending only: p50 / p99": (
+            f"{percentile(sends, 50) * 1000:.0f} / {percentile(sends, 99) * 1000:.0f} ms"
+        ),
+        "bare page served: p50": f"{percentile(bare.latencies, 50) * 1000:.0f} ms",
+        "bare page served: p99": f"{percentile(bare.latencies, 99) * 1000:.0f} ms",
+        "_ok": str(
+            not failures and not errors and not found.lost and not found.twice and not bare.failures
+        ),
     }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from ..database import db, durable, forget_deleted_pages, retry_when_locked
 from ..invitations.service import InvitationRefused
@@ -73,18 +73,32 @@ def find_draft(round_: Round, code: str) -> Draft | None:
 
 def save_draft(round_: Round, code: str | None, answers: DraftAnswers) -> str:
     """Keep answers so far; returns the resume code (a new one for a new draft)."""
+    round_id = round_.id  # read once: a retry's rollback would expire it
 
     def write() -> str:
-        kept = code
-        draft = find_draft(round_, kept) if kept else None
-        if draft is None:
-            kept = new_resume_code()
-            draft = Draft(round_id=round_.id, code_hash=code_hash(kept), answers={})
-            db.session.add(draft)
-        draft.answers = dict(answers)  # a new object, so SQLAlchemy sees the JSON change
-        draft.updated_on = today()
+        if code is not None:
+            # One UPDATE finds and rewrites the draft (every page of the journey saves it):
+            # no SELECT first, and no ORM bookkeeping of an object the commit expires anyway.
+            saved = db.session.execute(
+                update(Draft)
+                .where(Draft.round_id == round_id, Draft.code_hash == code_hash(code))
+                .values(answers=dict(answers), updated_on=today())
+                .execution_options(synchronize_session=False)
+            )
+            if saved.rowcount:  # type: ignore[attr-defined]  # a CursorResult's, for an UPDATE
+                db.session.commit()
+                return code
+        # No draft yet, or it was sent from another device or forgotten: a new code.
+        kept = new_resume_code()
+        db.session.add(
+            Draft(
+                round_id=round_id,
+                code_hash=code_hash(kept),
+                answers=dict(answers),
+                updated_on=today(),
+            )
+        )
         db.session.commit()
-        assert kept is not None
         return kept
 
     return retry_when_locked(write)
@@ -172,8 +186,12 @@ def record_submissions(
     if not responses:
         return []
     submission_ids = new_submission_ids(len(responses))
+    # A None ("don't know", no locality) is sent as NULL rather than left out of the row:
+    # left out, every run of rows with a different set of columns was an INSERT of its
+    # own (7 statements for one response's answers); the columns have no default to lose.
+    bulk = {"render_nulls": True}
     db.session.execute(
-        insert(Submission),
+        insert(Submission).execution_options(**bulk),
         [
             {
                 "id": submission_id,
@@ -228,6 +246,6 @@ def record_submissions(
         (Comment, comments),
     ):
         if rows:
-            db.session.execute(insert(model), rows)
+            db.session.execute(insert(model).execution_options(**bulk), rows)
     add_to_tallies(round_, questionnaire, responses, channel.value)
     return submission_ids

@@ -62,13 +62,17 @@ def load_round(_endpoint: str | None, values: dict[str, Any] | None) -> None:
             "or ask the person who sent it to you for a new one.",
         )
     g.round = round_
+    # Read now, while loaded: every save commits, and a commit expires the round's
+    # attributes, so reading them again for the links of a redirect would query it again.
+    g.round_token, g.round_id = round_.public_token, round_.id
     g.questionnaire = questionnaire(round_.questionnaire_version)
 
 
 @blueprint.url_defaults
 def add_token(_endpoint: str, values: dict[str, Any]) -> None:
     if "token" not in values and "round" in g:
-        values["token"] = g.round.public_token
+        # The invitation pages load their round without the token kept aside.
+        values["token"] = g.get("round_token") or g.round.public_token
 
 
 @blueprint.before_request
@@ -106,7 +110,8 @@ def current_questionnaire() -> Questionnaire:
 
 
 def token() -> str:
-    return current_round().public_token
+    round_token: str = g.round_token
+    return round_token
 
 
 class AlreadySent(Exception):
@@ -412,7 +417,7 @@ def submit() -> View:
         invitations.forget(token())
         # Only a count for the ten minutes it arrived in, after the answers are committed,
         # kept in the limiter's storage for a day at most; it can never fail the send.
-        round_id = current_round().id
+        round_id: int = g.round_id
         stuffing.count_after_commit("arrival-not-counted", lambda: stuffing.count_arrival(round_id))
         return redirect(url_for(".done"))
     browser.forget_draft(token())

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, event, select
 
 from surveys.database import db
 from surveys.questionnaire import Questionnaire
@@ -501,6 +501,106 @@ def test_drafts_hold_answers_only(
         stored = json.dumps(draft.answers)
     # The CSRF token carries a time of day; neither it nor the round token is kept.
     assert "csrf_token" not in stored and person.round.token not in stored
+
+
+def test_each_page_rewrites_the_one_draft_in_place(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    first = questionnaire.features[0]
+    person.post(feature_answers(questionnaire, first.id, "3"))
+    person.get(f"/section/{first.id}")
+    person.post(feature_answers(questionnaire, first.id, "5"))  # changed its mind
+    with app.app_context():
+        draft = db.session.scalars(select(Draft)).one()  # one row, not one per page
+        assert draft.answers["about"]["agency"] == "police"
+        assert {draft.answers["items"][item.id] for item in first.items} == {"5"}
+
+
+def test_a_draft_gone_elsewhere_is_saved_under_a_new_code(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    from surveys.responses import service
+    from surveys.rounds.service import find_round_by_token
+
+    round_ = make_round()
+    with app.app_context():
+        live = find_round_by_token(round_.token)
+        assert live is not None
+        code = service.save_draft(live, None, {"about": {"agency": "police"}})
+        assert service.save_draft(live, code, {"about": {"agency": "health"}}) == code
+        db.session.execute(delete(Draft))  # sent from another device meanwhile
+        db.session.commit()
+        other = service.save_draft(live, code, {"about": {"agency": "education"}})
+        assert other != code
+        draft = service.find_draft(live, other)
+        assert draft is not None and draft.answers == {"about": {"agency": "education"}}
+        assert service.find_draft(live, code) is None
+
+
+def test_a_saved_page_reads_its_round_once(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    """Saving commits, and a commit expires the round: the redirect's links must not send
+    for it again (every page of every journey did)."""
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    first = questionnaire.features[0]
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = person.post(feature_answers(questionnaire, first.id, "4"), follow=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert page.status_code == 302
+    assert page.headers["Location"].endswith(
+        f"{person.round.url}/section/{questionnaire.features[1].id}"
+    )
+    assert sum("FROM rounds" in statement for statement in statements) == 1
+    assert any(statement.startswith("UPDATE drafts") for statement in statements)
+
+
+def test_a_response_with_dont_knows_is_sent_in_one_insert_per_table(
+    app: Flask, make_round: MakeRound, respondent_for: RespondentFor, questionnaire: Questionnaire
+) -> None:
+    """Answers with and without a value (don't know) go in together, the don't-knows as
+    NULL, and the send reads its round once."""
+    person = respondent_for(make_round())
+    answer_everything(person, questionnaire)
+    first = questionnaire.features[0]
+    person.get(f"/section/{first.id}?change=1")
+    unsure = {**feature_answers(questionnaire, first.id, "4"), first.items[0].id: "dk"}
+    person.post(unsure)
+    assert person.path.endswith("/check")
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = person.post({}, path="/submit", action=None, follow=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert page.status_code == 302 and page.headers["Location"].endswith("/done")
+    assert sum(statement.startswith("INSERT INTO answers") for statement in statements) == 1
+    assert sum("FROM rounds" in statement for statement in statements) == 1
+    with app.app_context():
+        stored = {answer.item_id: answer.value for answer in db.session.scalars(select(Answer))}
+    assert len(stored) == len(questionnaire.items)
+    assert stored[first.items[0].id] is None
+    assert stored[first.items[1].id] == 4
 
 
 def test_drafts_of_a_closed_round_are_deleted(
