@@ -6,11 +6,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import jinja2
 from flask import Flask, current_app, request, url_for
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from jinja2.runtime import Context
 from markupsafe import Markup
 
 from . import figures
@@ -91,28 +89,6 @@ def navigation() -> list[dict[str, Any]]:
     ]
 
 
-class Template(jinja2.Template):
-    """Jinja's template, with `{% import %}` and `{% from ... import %}` made cheaper.
-
-    Every import looks for globals the importing template has and the imported one lacks
-    (`set - ChainMap.keys()`, one Python-level lookup per global). The GOV.UK macros import
-    each other inside every macro call, so a survey page made some 40 imports and this
-    check was about a sixth of its rendering CPU (benchmarks/journey_load.py). The same set
-    difference taken in C gives the same answer in a fraction of the time.
-    """
-
-    def _get_default_module(self, ctx: Context | None = None) -> jinja2.environment.TemplateModule:
-        if self.environment.is_async:
-            raise RuntimeError("Module is not available in async mode.")
-        if ctx is not None:
-            keys = ctx.globals_keys.difference(self.globals)
-            if keys:  # as Jinja does: a module of its own, not cached, seeing those globals
-                return self.make_module({key: ctx.parent[key] for key in keys})
-        if self._module is None:
-            self._module = self.make_module()
-        return self._module
-
-
 def init_app(app: Flask) -> None:
     assert app.template_folder is not None
     app.jinja_loader = ChoiceLoader(
@@ -126,8 +102,6 @@ def init_app(app: Flask) -> None:
             ),
         ]
     )
-    app.jinja_env.template_class = Template
-    app.jinja_env.cache.clear()  # type: ignore[union-attr]  # nothing loaded the stock way
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
