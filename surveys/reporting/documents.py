@@ -243,7 +243,7 @@ def report_format(templates: str, static: str) -> str:
         Path(templates) / "pdf" / "report.html",
         Path(templates) / "pdf" / "_macros.html",
         Path(static) / "css" / "report.css",
-        Path(__file__).with_name("charts.py"),
+        *sorted(Path(__file__).with_name("charts").glob("*.py")),
         Path(__file__).with_name("presentation.py"),
         Path(__file__).with_name("narrative.py"),
         Path(__file__).with_name("documents.py"),
