@@ -20,16 +20,9 @@ from .numbers import _n
 from .text import _esc, _first_baseline, _measure
 
 SVG_NS = "http://www.w3.org/2000/svg"
-
-
 FONT_FAMILY = "sans-serif"  # WeasyPrint resolves it through fontconfig; browsers use their default
-
-
 WIDTH = 700.0  # viewBox width of every chart (the heatmap widens only when it must)
-
-
 _CHART_ID = re.compile(r"[A-Za-z0-9-]+")
-
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom
 

@@ -3,40 +3,21 @@
 from __future__ import annotations
 
 TEXT_COLOUR = "#0b0c0c"
-
-
 WHITE = "#ffffff"
-
-
 SECONDARY_TEXT = "#505a5f"  # 7:1 on white
-
-
 GRID_COLOUR = "#dee0e2"
-
-
 BORDER_COLOUR = "#b1b4b6"
-
-
 SUPPRESSED_FILL = "#f3f2f1"
-
-
 HATCH_COLOUR = "#b1b4b6"
-
-
 MANAGEMENT_COLOUR = "#1d70b8"  # GOV.UK blue
-
 
 # GOV.UK orange (#f47738) is only 2.8:1 against white; this darker orange keeps the hue and
 # reaches the 3:1 WCAG asks of graphical objects.
 FRONTLINE_COLOUR = "#d45500"
-
-
 PARTNERSHIP_COLOUR = "#0b0c0c"
-
 
 # Maturity levels 1 (Fragmented) .. 5 (Embedded): sequential yellow-green-blue, light to dark.
 MATURITY_FILLS: tuple[str, ...] = ("#edf8b1", "#7fcdbb", "#1d91c0", "#225ea8", "#0c2c84")
-
 
 MATURITY_LEVEL_NAMES: tuple[str, ...] = (
     "Fragmented",
@@ -46,17 +27,11 @@ MATURITY_LEVEL_NAMES: tuple[str, ...] = (
     "Embedded",
 )
 
-
 CONTESTED_FILL = "#d6c9e6"  # light purple: outside the sequential palette on purpose
-
-
 NEUTRAL_FILL = "#f3f2f1"  # a value with no maturity level
-
 
 # Answers 1..5: disagree in orange on the left, 'neither' grey, agree in blue on the right.
 SCALE_FILLS: tuple[str, ...] = ("#b35806", "#fdb863", "#dee0e2", "#92c5de", "#0571b0")
-
-
 DONT_KNOW_FILL = "#8e979c"
 
 

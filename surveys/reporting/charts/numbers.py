@@ -7,8 +7,6 @@ import math
 from ... import figures
 
 _MINUS = "\u2212"
-
-
 _DASH = "\u2013"
 
 

@@ -8,10 +8,7 @@ from collections.abc import Sequence
 from markupsafe import escape
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 _ELLIPSIS = "\u2026"
-
 
 # Advance widths (in em) of DejaVu Sans, the widest common sans-serif and WeasyPrint's usual
 # 'sans-serif', rounded up to 0.05: estimates made with it are safe for narrower fonts too.
@@ -32,13 +29,8 @@ _WIDTH_GROUPS = (
     (1.00, "mW%@\u2026"),
 )
 
-
 _CHAR_WIDTHS = {ch: width for width, chars in _WIDTH_GROUPS for ch in chars}
-
-
 _DEFAULT_CHAR_WIDTH = 0.7
-
-
 _BOLD_FACTOR = 1.1
 
 
