@@ -56,6 +56,7 @@ static/dist/boundary.css: node_modules/.package-lock.json static/src/boundary.sc
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the import rules of docs/architecture.md
 
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy

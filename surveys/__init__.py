@@ -30,7 +30,18 @@ def create_app(
     )
     load_config(app, test_config)
 
-    from . import cli, database, errors, form_input, jobs, library, logs, security, templating
+    from . import (
+        cli,
+        database,
+        errors,
+        form_input,
+        jobs,
+        library,
+        logs,
+        models,  # noqa: F401  (every table on Base.metadata; database/ sits below them)
+        security,
+        templating,
+    )
     from .admin import deletion
     from .admin import views as manage
     from .auth import access

@@ -138,8 +138,6 @@ def forget_deleted_pages(wait_ms: int = CHECKPOINT_WAIT_MS) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from . import models  # noqa: F401  (registers every table on Base.metadata)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
 

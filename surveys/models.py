@@ -23,13 +23,13 @@ from .responses.tallies import (
     PartnerTally,
     ResponseTally,
 )
+from .rounds.actions import WorkshopAction
 from .rounds.models import Headcount, Round, RoundAgency, RoundLocality
 from .workshops.models import (
     AgreedLevel,
     Ballot,
     RoomAnswer,
     RoomResponse,
-    WorkshopAction,
     WorkshopSession,
 )
 

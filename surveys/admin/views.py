@@ -25,6 +25,7 @@ from ..releases.service import (
     publish_release,
     releases_of,
 )
+from ..responses.counts import answered_in
 from ..responses.models import Submission
 from ..rounds.calendar import closing_after, end_of_day, local_date, start_of_day
 from ..rounds.models import Round, RoundStateError, utc_now
@@ -176,6 +177,7 @@ def edit_round(slug: str) -> View:
                 end_of_day(form.closes.data, zone()),
                 list(form.agencies.data or []),
                 (form.localities.data or "").splitlines(),
+                answered_in(round_),
             )
         except RoundError as error:
             db.session.rollback()

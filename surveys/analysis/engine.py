@@ -30,6 +30,7 @@ from ..scoring.reliability import ItemMoments, reliability
 from ..scoring.respondent import MIN_ANSWERED_SHARE
 from ..scoring.statistics import Summary, hedges_g, welch_difference
 from ..scoring.suppression import Earlier, Relation, exposures, protect
+from .facts import RoundFacts
 from .queries import LevelMoments, RoundTallies, load_tallies, score_distribution
 from .results import (
     FRONTLINE,
@@ -185,17 +186,17 @@ def _add_int(a: int, b: int) -> int:
 
 
 def analyse_round(round_: Round, questionnaire: Questionnaire, min_cell_size: int) -> RoundAnalysis:
-    return analyse(round_, questionnaire, min_cell_size, load_tallies(round_.id))
+    return analyse(RoundFacts.of(round_), questionnaire, min_cell_size, load_tallies(round_.id))
 
 
 def analyse(
-    round_: Round, questionnaire: Questionnaire, k: int, tallies: RoundTallies
+    round_: RoundFacts, questionnaire: Questionnaire, k: int, tallies: RoundTallies
 ) -> RoundAnalysis:
     return examine(round_, questionnaire, k, tallies).analysis
 
 
 def examine(
-    round_: Round,
+    round_: RoundFacts,
     questionnaire: Questionnaire,
     k: int,
     tallies: RoundTallies,
@@ -206,7 +207,7 @@ def examine(
     counts: Counts = {}
     breakdown = _breakdown(round_, questionnaire, tallies)
     # Answers from an agency later removed from the round still count, under their id.
-    names = {a.agency_id: a.name for a in round_.agencies}
+    names = dict(round_.agencies)
     agency_names = {agency: names.get(agency, agency) for agency in breakdown.agencies}
     respondents = breakdown.gather(tallies.respondents, tallies.respondents_by_locality, _add_int)
     everyone = [*breakdown.keys, *breakdown.hidden]
@@ -265,7 +266,7 @@ def examine(
         min_cell_size=k,
         features=tuple((f.id, f.name) for f in questionnaire.features),
         agencies=tuple(agency_names.items()),
-        localities=tuple((loc.locality_id, loc.name) for loc in round_.localities),
+        localities=round_.localities,
         cells=tuple(cells),
         items=items,
         gaps=gaps,
@@ -737,7 +738,7 @@ def _cell_summary(cell: CellResult | None) -> Summary | None:
 
 
 def moved_groups(
-    round_: Round,
+    round_: RoundFacts,
     questionnaire: Questionnaire,
     k: int,
     tallies: RoundTallies,
@@ -769,7 +770,7 @@ def moved_groups(
 
 
 def response_counts(
-    round_: Round, questionnaire: Questionnaire, k: int, tallies: RoundTallies
+    round_: RoundFacts, questionnaire: Questionnaire, k: int, tallies: RoundTallies
 ) -> tuple[ResponseResult, ...]:
     """How many have answered so far, protected on its own: all a reader sees of an open
     round before its first release."""
@@ -778,7 +779,9 @@ def response_counts(
     return _responses(breakdown, tallies, respondents, breakdown.protect(respondents, k))
 
 
-def _breakdown(round_: Round, questionnaire: Questionnaire, tallies: RoundTallies) -> Breakdown:
-    agencies = [a.agency_id for a in round_.agencies]
+def _breakdown(
+    round_: RoundFacts, questionnaire: Questionnaire, tallies: RoundTallies
+) -> Breakdown:
+    agencies = [agency for agency, _name in round_.agencies]
     agencies += sorted({agency for agency, _level in tallies.respondents} - set(agencies))
-    return Breakdown(agencies, questionnaire, [loc.locality_id for loc in round_.localities])
+    return Breakdown(agencies, questionnaire, [locality for locality, _name in round_.localities])

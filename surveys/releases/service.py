@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..analysis.engine import Counts, examine, moved_groups, response_counts
+from ..analysis.facts import RoundFacts
 from ..analysis.queries import load_tallies
 from ..analysis.results import ReleaseInfo, ResponseResult, RoundAnalysis
 from ..database import db, forget_deleted_pages
@@ -73,10 +74,10 @@ def publish_release(round_: Round, now: datetime | None = None) -> Release:
     if kind == INTERIM:
         if not sum(tallies.respondents.values()):
             raise ReleaseRefused("There are no responses to publish yet.")
-        moved = moved_groups(round_, q, k, tallies, history)
+        moved = moved_groups(RoundFacts.of(round_), q, k, tallies, history)
         if moved:
             raise ReleaseRefused(_refusal(round_, q, k, earlier, moved))
-    examined = examine(round_, q, k, tallies, history)
+    examined = examine(RoundFacts.of(round_), q, k, tallies, history)
     number = earlier[-1].number + 1 if earlier else 1
     analysis = replace(
         examined.analysis,
@@ -304,7 +305,10 @@ def live_response_counts(round_: Round) -> tuple[ResponseResult, ...]:
     """Responses so far by agency and level, protected: the one figure that moves."""
     k = int(current_app.config["MIN_CELL_SIZE"])
     counts = response_counts(
-        round_, questionnaire(round_.questionnaire_version), k, load_tallies(round_.id)
+        RoundFacts.of(round_),
+        questionnaire(round_.questionnaire_version),
+        k,
+        load_tallies(round_.id),
     )
     return tuple(r for r in counts if r.locality is None)
 

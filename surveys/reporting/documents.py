@@ -21,15 +21,14 @@ from markupsafe import Markup
 from ..library import questionnaire
 from ..releases.comments import PublishedComment
 from ..releases.service import Published, published
+from ..rounds.actions import WorkshopAction, actions_for_round
 from ..rounds.models import Round, utc_now
 from ..rounds.service import previous_round
-from ..workshops.models import WorkshopAction
-from ..workshops.presentation import RoomView
-from ..workshops.service import actions_for_round
 from .narrative import executive_summary
 from .presentation import Report, Scope
 
 if TYPE_CHECKING:
+    from ..workshops.presentation import RoomView  # for the type checker: no runtime import
     from .typesetting import Typeset
 
 # WeasyPrint and pikepdf (.typesetting, .assembly) take about half a second to import, so they
@@ -244,7 +243,7 @@ def report_format(templates: str, static: str) -> str:
         Path(templates) / "pdf" / "report.html",
         Path(templates) / "pdf" / "_macros.html",
         Path(static) / "css" / "report.css",
-        Path(__file__).with_name("charts.py"),
+        *sorted(Path(__file__).with_name("charts").glob("*.py")),
         Path(__file__).with_name("presentation.py"),
         Path(__file__).with_name("narrative.py"),
         Path(__file__).with_name("documents.py"),

@@ -24,19 +24,39 @@ def _list(names: list[str]) -> str:
 
 
 def executive_summary(report: Report) -> list[str]:
-    analysis, q = report.analysis, report.questionnaire
-    sentences: list[str] = []
-    responses = {(r.agency, r.level, r.locality): r for r in analysis.responses}
-    scope = (report.scope.agency, None, report.scope.locality)
-    everyone = responses.get(scope)
+    """The summary's sentences in reading order; only one when too few have answered."""
+    who = _who_answered(report)
+    if who is None:
+        return [_too_few(report)]
+    sentences = [who, *_where_it_stands(report), _gaps(report)]
+    for sentence in (
+        _one_way(report),
+        _dont_know(report),
+        _change(report),
+        _read_with_care(report),
+    ):
+        if sentence:
+            sentences.append(sentence)
+    return sentences
+
+
+def _too_few(report: Report) -> str:
+    return (
+        f"Too few people have answered for {report.scope_label.lower()} to show results "
+        f"without risking that someone could be identified: Boundary shows no figure for a "
+        f"group of fewer than {report.analysis.min_cell_size} people."
+    )
+
+
+def _who_answered(report: Report) -> str | None:
+    """How many answered, and of how many asked; None when the total is not shown."""
+    responses = {(r.agency, r.level, r.locality): r for r in report.analysis.responses}
+    agency, locality = report.scope.agency, report.scope.locality
+    everyone = responses.get((agency, None, locality))
     if everyone is None or everyone.suppressed or not everyone.respondents:
-        return [
-            f"Too few people have answered for {report.scope_label.lower()} to show results "
-            f"without risking that someone could be identified: Boundary shows no figure for a "
-            f"group of fewer than {analysis.min_cell_size} people."
-        ]
-    managers = responses.get((report.scope.agency, MANAGEMENT, report.scope.locality))
-    frontline = responses.get((report.scope.agency, FRONTLINE, report.scope.locality))
+        return None
+    managers = responses.get((agency, MANAGEMENT, locality))
+    frontline = responses.get((agency, FRONTLINE, locality))
     text = f"{everyone.respondents} people answered"
     if everyone.rate is not None:
         text += f", {percent(everyone.rate)} of the staff asked"
@@ -44,66 +64,80 @@ def executive_summary(report: Report) -> list[str]:
         text += (
             f": {managers.respondents} managers and {frontline.respondents} frontline practitioners"
         )
-    sentences.append(text + ".")
+    return text + "."
 
+
+def _where_it_stands(report: Report) -> list[str]:
+    """Each feature's maturity level, the strongest and weakest, and split views."""
     summaries = [s for s in report.feature_summaries() if s.cell.mean is not None]
-    if summaries:
-        by_level: dict[str, list[str]] = {}
-        for s in summaries:
-            by_level.setdefault(s.level_name, []).append(s.feature.name.lower())
-        parts = [
-            f"{_list(names)} {'is' if len(names) == 1 else 'are'} {level.lower()}"
-            for level, names in by_level.items()
-        ]
-        sentences.append(f"For {report.scope_label.lower()}, {'; '.join(parts)}.")
-        strongest = max(summaries, key=lambda s: s.cell.mean or 0)
-        weakest = min(summaries, key=lambda s: s.cell.mean or 0)
-        if strongest is not weakest:
-            sentences.append(
-                f"The strongest feature is {strongest.feature.name.lower()} "
-                f"({fixed(strongest.cell.mean)} out of 5) and the weakest is "
-                f"{weakest.feature.name.lower()} ({fixed(weakest.cell.mean)})."
-            )
-        contested = [s.feature.name.lower() for s in summaries if s.cell.contested]
-        if contested:
-            sentences.append(
-                f"Views on {_list(contested)} are split: at least a quarter of people are "
-                "clearly positive and at least a quarter clearly negative, so the average "
-                "hides two different experiences."
-            )
-
-    notable = [(label, feature, g) for label, feature, g in report.gaps() if g.notable]
-    if notable:
-        described = []
-        for label, feature, gap in notable[:4]:
-            who = "managers" if (gap.gap or 0) > 0 else "frontline staff"
-            where = "the partnership as a whole" if label == "Whole partnership" else label
-            described.append(
-                f"{feature.lower()} in {where} ({who} {fixed(abs(gap.gap or 0), 1)} points higher)"
-            )
+    if not summaries:
+        return []
+    by_level: dict[str, list[str]] = {}
+    for s in summaries:
+        by_level.setdefault(s.level_name, []).append(s.feature.name.lower())
+    parts = [
+        f"{_list(names)} {'is' if len(names) == 1 else 'are'} {level.lower()}"
+        for level, names in by_level.items()
+    ]
+    sentences = [f"For {report.scope_label.lower()}, {'; '.join(parts)}."]
+    strongest = max(summaries, key=lambda s: s.cell.mean or 0)
+    weakest = min(summaries, key=lambda s: s.cell.mean or 0)
+    if strongest is not weakest:
         sentences.append(
-            "Managers and frontline practitioners see the partnership differently. The "
-            f"largest notable gaps are on {_list(described)}."
+            f"The strongest feature is {strongest.feature.name.lower()} "
+            f"({fixed(strongest.cell.mean)} out of 5) and the weakest is "
+            f"{weakest.feature.name.lower()} ({fixed(weakest.cell.mean)})."
         )
-    else:
+    contested = [s.feature.name.lower() for s in summaries if s.cell.contested]
+    if contested:
         sentences.append(
+            f"Views on {_list(contested)} are split: at least a quarter of people are "
+            "clearly positive and at least a quarter clearly negative, so the average "
+            "hides two different experiences."
+        )
+    return sentences
+
+
+def _gaps(report: Report) -> str:
+    """The largest notable gaps between managers and frontline, or that there are none."""
+    notable = [(label, feature, g) for label, feature, g in report.gaps() if g.notable]
+    if not notable:
+        return (
             "No gap between managers and frontline practitioners is large and certain enough "
             "to count as notable (half a point or more, with an interval that excludes no "
             "difference)."
         )
-
-    imbalances = report.imbalances()
-    if imbalances and abs(imbalances[0][4]) >= 0.5:
-        a, b, a_about_b, b_about_a, _difference = imbalances[0]
-        sentences.append(
-            f"Information is felt to flow one way between {a} and {b}: {a} staff rate how "
-            f"well {b} shares with them at {fixed(a_about_b)} out of 5, while {b} "
-            f"staff rate {a}'s sharing at {fixed(b_about_a)}."
+    described = []
+    for label, feature, gap in notable[:4]:
+        who = "managers" if (gap.gap or 0) > 0 else "frontline staff"
+        where = "the partnership as a whole" if label == "Whole partnership" else label
+        described.append(
+            f"{feature.lower()} in {where} ({who} {fixed(abs(gap.gap or 0), 1)} points higher)"
         )
+    return (
+        "Managers and frontline practitioners see the partnership differently. The "
+        f"largest notable gaps are on {_list(described)}."
+    )
 
+
+def _one_way(report: Report) -> str | None:
+    """The largest imbalance in how two agencies rate each other's sharing, if half a point."""
+    imbalances = report.imbalances()
+    if not (imbalances and abs(imbalances[0][4]) >= 0.5):
+        return None
+    a, b, a_about_b, b_about_a, _difference = imbalances[0]
+    return (
+        f"Information is felt to flow one way between {a} and {b}: {a} staff rate how "
+        f"well {b} shares with them at {fixed(a_about_b)} out of 5, while {b} "
+        f"staff rate {a}'s sharing at {fixed(b_about_a)}."
+    )
+
+
+def _dont_know(report: Report) -> str | None:
+    """The agency answering "don't know" most often, when that is often."""
     dont_know = [
         (report.group_label(r.agency), r.share_dont_know)
-        for r in analysis.responses
+        for r in report.analysis.responses
         if r.level is None
         and r.locality is None
         and r.agency
@@ -112,13 +146,19 @@ def executive_summary(report: Report) -> list[str]:
         and r.share_dont_know >= DONT_KNOW_HIGH
         and report.scope.may_see(r.agency)
     ]
-    if dont_know:
-        name, share = max(dont_know, key=lambda pair: pair[1] or 0)
-        sentences.append(
-            f"Staff of {name} answered ‘don't know’ to {percent(share)} of statements: a sign "
-            "that parts of the partnership's work are hidden from them."
-        )
+    if not dont_know:
+        return None
+    name, share = max(dont_know, key=lambda pair: pair[1] or 0)
+    return (
+        f"Staff of {name} answered ‘don't know’ to {percent(share)} of statements: a sign "
+        "that parts of the partnership's work are hidden from them."
+    )
 
+
+def _change(report: Report) -> str | None:
+    """Features that clearly (beyond chance) improved or fell back since the earlier round."""
+    if not report.compared_with:
+        return None
     changes = [
         (feature, c)
         for _label, feature, c in report.changes_for_scope()
@@ -129,31 +169,31 @@ def executive_summary(report: Report) -> list[str]:
         and c.ci_high is not None
         and (c.ci_low > 0 or c.ci_high < 0)
     ]
-    if report.compared_with and changes:
-        up = [f.lower() for f, c in changes if (c.change or 0) > 0]
-        down = [f.lower() for f, c in changes if (c.change or 0) < 0]
-        parts = []
-        if up:
-            parts.append(f"{_list(up)} improved")
-        if down:
-            parts.append(f"{_list(down)} fell back")
-        sentences.append(f"Since {report.compared_with}, {' and '.join(parts)}.")
-    elif report.compared_with:
-        sentences.append(
-            f"No feature changed clearly (beyond chance) since {report.compared_with}."
-        )
+    if not changes:
+        return f"No feature changed clearly (beyond chance) since {report.compared_with}."
+    up = [f.lower() for f, c in changes if (c.change or 0) > 0]
+    down = [f.lower() for f, c in changes if (c.change or 0) < 0]
+    parts = []
+    if up:
+        parts.append(f"{_list(up)} improved")
+    if down:
+        parts.append(f"{_list(down)} fell back")
+    return f"Since {report.compared_with}, {' and '.join(parts)}."
 
+
+def _read_with_care(report: Report) -> str | None:
+    """Features whose statements hang together poorly for everyone."""
     everyone_alpha = {
-        r.feature: r for r in analysis.reliability if r.group is None and not r.suppressed
+        r.feature: r for r in report.analysis.reliability if r.group is None and not r.suppressed
     }
     low = [
         f.name.lower()
-        for f in q.features
+        for f in report.questionnaire.features
         if (r := everyone_alpha.get(f.id)) and r.alpha is not None and r.alpha < ALPHA_LOW
     ]
-    if low:
-        sentences.append(
-            f"Read {_list(low)} with care: its statements do not hang together well "
-            f"(Cronbach's alpha below {ALPHA_LOW})."
-        )
-    return sentences
+    if not low:
+        return None
+    return (
+        f"Read {_list(low)} with care: its statements do not hang together well "
+        f"(Cronbach's alpha below {ALPHA_LOW})."
+    )

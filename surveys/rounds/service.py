@@ -8,12 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..database import db
 from ..questionnaire import Questionnaire
 from ..refusals import Refused
-from ..responses.models import Submission
 from .calendar import closing_after
 from .models import Headcount, Round, RoundAgency, RoundLocality, utc_now
 
@@ -171,13 +170,13 @@ def create_round(
     return round_
 
 
-def _responses_by(column: object, round_: Round) -> dict[str, int]:
-    rows = db.session.execute(
-        select(column, func.count())  # type: ignore[call-overload]
-        .where(Submission.round_id == round_.id)
-        .group_by(column)
-    ).all()
-    return {key: int(n) for key, n in rows if key is not None}
+@dataclass(frozen=True)
+class Answered:
+    """How many responses a round has from each agency and each locality: an agency or a
+    locality people have answered for stays in the round (counted by responses/, below)."""
+
+    by_agency: Mapping[str, int]
+    by_locality: Mapping[str, int]
 
 
 def update_round(
@@ -188,23 +187,22 @@ def update_round(
     closes_at: datetime,
     agency_ids: Sequence[str],
     locality_names: Sequence[str],
+    answered: Answered,
 ) -> None:
     """Change a round's name, dates, agencies and localities; answers already given stay."""
     name = _checked_name(name)
     _check_dates(opens_at, closes_at)
     agency_ids = _checked_agencies(agency_ids, questionnaire)
     localities = _checked_localities(locality_names)
-    answered = _responses_by(Submission.agency_id, round_)
     for agency in round_.agencies:
-        if agency.agency_id not in agency_ids and answered.get(agency.agency_id):
+        if agency.agency_id not in agency_ids and answered.by_agency.get(agency.agency_id):
             raise RoundError(
                 f"{agency.name} cannot be taken out of the round: staff of it have answered",
                 field="agencies",
             )
-    by_locality = _responses_by(Submission.locality_id, round_)
     kept = {loc_id for loc_id, _name in localities}
     for locality in round_.localities:
-        if locality.locality_id not in kept and by_locality.get(locality.locality_id):
+        if locality.locality_id not in kept and answered.by_locality.get(locality.locality_id):
             raise RoundError(
                 f"The locality {locality.name} cannot be removed: people have chosen it",
                 field="localities",

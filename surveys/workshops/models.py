@@ -15,6 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base
 from ..responses.models import SubmissionId
+
+# A room's actions are kept with the round (its report lists them); still named from here.
+from ..rounds.actions import ActionStatus as ActionStatus
+from ..rounds.actions import WorkshopAction as WorkshopAction
 from ..rounds.models import Round, utc_now
 
 
@@ -136,37 +140,3 @@ class AgreedLevel(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("workshop_sessions.id", ondelete="CASCADE"))
     feature_id: Mapped[str] = mapped_column(String(80))
     level_id: Mapped[str] = mapped_column(String(80))
-
-
-class ActionStatus(enum.StrEnum):
-    AGREED = "agreed"
-    IN_PROGRESS = "in-progress"
-    DONE = "done"
-    DROPPED = "dropped"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("-", " ").capitalize()
-
-
-class WorkshopAction(Base):
-    """An action the room agreed: what, for which feature, whose, by when."""
-
-    __tablename__ = "workshop_actions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("workshop_sessions.id", ondelete="CASCADE"))
-    round_id: Mapped[int | None] = mapped_column(
-        ForeignKey("rounds.id", ondelete="SET NULL"), index=True
-    )
-    text: Mapped[str] = mapped_column(Text)
-    feature_id: Mapped[str | None] = mapped_column(String(80))
-    owner_agency: Mapped[str | None] = mapped_column(String(80))
-    due_on: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.AGREED.value)
-
-    session: Mapped[WorkshopSession] = relationship(back_populates="actions")
-
-    @property
-    def status_label(self) -> str:
-        return ActionStatus(self.status).label

@@ -26,6 +26,7 @@ from ..refusals import Refused
 from ..responses.answers import CompletedResponse
 from ..responses.models import Channel
 from ..responses.service import new_submission_ids, record_submissions, today
+from ..rounds.actions import actions_for_round as actions_for_round
 from ..rounds.models import Round, utc_now
 from . import room
 from .models import (
@@ -453,13 +454,3 @@ def end(session: WorkshopSession) -> None:
     # would otherwise wait on us while we waited on its ballot.
     db.session.execute(delete(Ballot).where(Ballot.session_id == session.id))
     db.session.commit()
-
-
-def actions_for_round(round_id: int) -> list[WorkshopAction]:
-    return list(
-        db.session.scalars(
-            select(WorkshopAction)
-            .where(WorkshopAction.round_id == round_id)
-            .order_by(WorkshopAction.due_on.is_(None), WorkshopAction.due_on, WorkshopAction.id)
-        )
-    )

@@ -910,7 +910,7 @@ def test_descriptions_summarise_the_chart() -> None:
 def test_rects_of_one_style_share_a_path_only_where_nothing_between_them_is_covered() -> None:
     """Joining rects into one <path> draws them all where the first was drawn: that is only
     allowed when nothing drawn in between overlaps the later rect."""
-    canvas = charts._Canvas("join")
+    canvas = charts.canvas._Canvas("join")
     canvas.rect(0, 0, 10, 10, "#111111")
     canvas.rect(20, 0, 10, 10, "#222222")
     canvas.rect(40, 0, 10, 10, "#111111")  # clear of the grey one: joins the first
