@@ -288,8 +288,10 @@ def gunicorn(
     threads: int = THREADS,
     ready_path: str = "/join",
     settings: Mapping[str, str] | None = None,
+    app: str = "app:create_app()",
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """gunicorn serving the app on `url` at `port` (gthread), until the block ends.
+    """gunicorn serving the app on `url` at `port` (gthread), until the block ends; `app`
+    is gunicorn's name for it (a test may serve an app of its own, built on this one).
 
     Yields the master process: its children are the workers (see `worker_pids`)."""
     binary = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
@@ -322,7 +324,7 @@ def gunicorn(
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "app:create_app()",
+            app,
         ],
         cwd=PROJECT,
         env=environment,
