@@ -119,8 +119,8 @@ def test_a_stale_copy_is_never_served_and_is_deleted_once_superseded(
     app: Flask, facilitator: FlaskClient, workshop: WorkshopRef
 ) -> None:
     """The suite's default makes the report in the request that asks, so each step shows
-    what is served; a changed action status (which leaves the room's version alone), a new
-    action and a new answer each make a new copy, and the old one goes."""
+    what is served: a changed action status (which leaves the room's version alone) and a
+    new action each make a new copy, and the old one goes."""
     first = facilitator.get(f"{workshop.console}/report.pdf")
     assert "Agreed" in pdf_text(first.data) and "In progress" not in pdf_text(first.data)
     [made] = reports_of(app, workshop)
