@@ -282,3 +282,17 @@ def test_on_redis_the_report_is_queued_once_and_a_worker_makes_it(
     assert download.status_code == 200
     assert "Shared chronology for every strategy meeting" in pdf_text(download.data)
     assert on_redis.queue.count == 0 and made == [workshop.id]  # served, not made again
+
+
+def test_an_answer_in_the_live_room_makes_the_stored_copy_stale(
+    app: Flask, facilitator: FlaskClient, workshop: WorkshopRef
+) -> None:
+    from tests.integration.test_workshops import room_of
+
+    assert facilitator.get(f"{workshop.console}/report.pdf").status_code == 200
+    [before] = reports_of(app, workshop)
+    room_of(app, workshop, [("police", "frontline")])  # one phone joins and answers
+    again = facilitator.get(f"{workshop.console}/report.pdf")
+    assert again.status_code == 200 and "Harbour cluster" in pdf_text(again.data)
+    [after] = reports_of(app, workshop)
+    assert after.edition != before.edition  # made again, the old copy gone
