@@ -290,8 +290,9 @@ def gunicorn(
     settings: Mapping[str, str] | None = None,
     app: str = "app:create_app()",
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """gunicorn serving the app on `url` at `port` (gthread), until the block ends.
-    `app`: another application to serve the same way (a benchmark's baseline).
+    """gunicorn serving the app on `url` at `port` (gthread), until the block ends; `app`
+    is gunicorn's name for it: another application served the same way (a benchmark's
+    baseline, or a test's app built on this one).
 
     Yields the master process: its children are the workers (see `worker_pids`)."""
     binary = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"

@@ -222,8 +222,8 @@ def _front(
 
 
 def workshop_report(room: RoomView) -> bytes:
-    """A workshop's results, agreed levels, before-and-after votes and actions. Made afresh
-    each time: it is short, and its actions' statuses change after the day."""
+    """A workshop's results, agreed levels, before-and-after votes and actions. Typeset by
+    a job and stored while nothing it shows changes (surveys/workshops/report.py)."""
     q = room.questionnaire
     return render_pdf(
         "pdf/workshop.html",

@@ -8,14 +8,19 @@ never typesets: it serves the stored PDF, or says the report is being prepared.
 A job that fails is tried again (see surveys/jobs.py); when every attempt has failed, or the
 report has waited longer than every attempt could take, the reader is told so and may ask
 again.
+
+A workshop's report is made the same way (surveys/workshops/report.py): the generic steps
+here (asking for a job once, noticing one given up, trying again, typesetting and keeping
+the PDF) take the stored row and the job to run, whatever the report is of.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask, current_app, has_request_context
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
@@ -27,6 +32,7 @@ from . import documents
 from .models import ReportState, StoredReport
 
 PARTNERSHIP = ""  # the agency column of the partnership's report
+JOB = f"{__name__}.prepare"
 
 
 def edition(round_: Round, agency: str | None) -> str:
@@ -43,9 +49,18 @@ def job_id(release_id: int, agency: str | None, made_as: str) -> str:
     return f"report-{release_id}-{agency or 'partnership'}-{made_as}"
 
 
+def job_of(row: StoredReport) -> str:
+    """The id of the job that makes this stored report: the same each time it is asked for."""
+    if row.workshop_id is not None:
+        return f"workshop-report-{row.workshop_id}-{row.edition}"
+    assert row.release_id is not None
+    return job_id(row.release_id, row.agency, row.edition)
+
+
 def _find(release_id: int, agency: str | None, made_as: str) -> StoredReport | None:
     return db.session.scalar(
         select(StoredReport).where(
+            StoredReport.workshop_id.is_(None),
             StoredReport.release_id == release_id,
             StoredReport.agency == (agency or PARTNERSHIP),
             StoredReport.edition == made_as,
@@ -71,8 +86,17 @@ def ask_for(round_: Round, agency: str | None) -> StoredReport:
     made_as = edition(round_, agency)
     found = _find(release.id, agency, made_as)
     if found is None:
-        found = _new(round_, release, agency, made_as)
-    elif found.state == ReportState.PENDING and _given_up(found):
+        return created(
+            _row(round_, release, agency, made_as, attempts=0),
+            lambda: _find(release.id, agency, made_as),
+            JOB,
+        )
+    return as_it_stands(found)
+
+
+def as_it_stands(found: StoredReport) -> StoredReport:
+    """The stored report, failed if nothing will finish it any more."""
+    if found.state == ReportState.PENDING and _given_up(found):
         found.state, found.finished_at = ReportState.FAILED, utc_now()
         found.problem = found.problem or (
             f"It was not ready after {_patience(found)} seconds: the job that typesets it "
@@ -97,17 +121,20 @@ def _row(
     )
 
 
-def _new(round_: Round, release: Release, agency: str | None, made_as: str) -> StoredReport:
-    row = _row(round_, release, agency, made_as, attempts=0)
+def created(
+    row: StoredReport, find: Callable[[], StoredReport | None], function: str
+) -> StoredReport:
+    """A report asked for now, stored as pending, and the job `function` asked to make it;
+    or the one another request stored a moment before (`find`), whose job is asked for."""
     db.session.add(row)
     try:
         db.session.commit()  # before the job is asked for, so the job finds it
     except IntegrityError:  # another request asked for it at the same moment
         db.session.rollback()
-        found = _find(release.id, agency, made_as)
+        found = find()
         assert found is not None
         return found
-    _submit(row)
+    _submit(row, function)
     db.session.refresh(row)  # the job may already have made it (REPORT_JOBS = "on-request")
     return row
 
@@ -122,7 +149,7 @@ def _patience(row: StoredReport) -> int:
 def _given_up(row: StoredReport) -> bool:
     if utc_now() - row.requested_at > timedelta(seconds=_patience(row)):
         return True
-    return jobs.runner().gave_up(job_id(row.release_id, row.agency, row.edition))
+    return jobs.runner().gave_up(job_of(row))
 
 
 def try_again(round_: Round, agency: str | None) -> None:
@@ -133,6 +160,11 @@ def try_again(round_: Round, agency: str | None) -> None:
     if found is None or found.state != ReportState.FAILED:
         ask_for(round_, agency)
         return
+    ask_again(found, JOB)
+
+
+def ask_again(found: StoredReport, function: str) -> None:
+    """A failed report pending again, and its job `function` asked for."""
     # Only the request that moves it from failed to pending asks for the job: one render.
     moved = db.session.execute(
         update(StoredReport)
@@ -141,16 +173,14 @@ def try_again(round_: Round, agency: str | None) -> None:
     )
     db.session.commit()
     if moved.rowcount == 1:  # type: ignore[attr-defined]
-        _submit(found)
+        _submit(found, function)
 
 
-def _submit(row: StoredReport) -> None:
+def _submit(row: StoredReport, function: str) -> None:
     """Ask for the job that makes the report; if the queue cannot be reached, the report
     has failed, and says so."""
     try:
-        jobs.runner().submit(
-            job_id(row.release_id, row.agency, row.edition), f"{__name__}.prepare", row.id
-        )
+        jobs.runner().submit(job_of(row), function, row.id)
     except jobs.JobsUnavailable as error:
         db.session.execute(
             update(StoredReport)
@@ -174,7 +204,7 @@ def prepare(report_id: int) -> None:
     """The job: typeset one stored report and keep it. Done once: a report already made, or
     no longer wanted (its release or edition superseded), is left alone."""
     row = db.session.get(StoredReport, report_id)
-    if row is None or row.state == ReportState.READY:
+    if row is None or row.state == ReportState.READY or row.workshop_id is not None:
         return
     round_ = db.session.get(Round, row.round_id)
     release = db.session.get(Release, row.release_id)
@@ -185,16 +215,29 @@ def prepare(report_id: int) -> None:
         or release.number != round_.latest_release
         or edition(round_, agency) != row.edition
     ):
-        db.session.delete(row)  # out of date before it was made: nobody would be sent it
-        db.session.commit()
+        out_of_date(row)
         return
+    # In turn, in this process: a job never starts typesetting processes of its own,
+    # which could outlive it if it were killed (REPORT_PROCESSES is for the CLI).
+    pdf = typeset(row, lambda: documents.render_report(round_, agency, processes=1))
+    _keep(row, pdf)
+
+
+def out_of_date(row: StoredReport) -> None:
+    """A report out of date before it was made: nobody would be sent it."""
+    db.session.delete(row)
+    db.session.commit()
+
+
+def typeset(row: StoredReport, render: Callable[[], bytes]) -> bytes:
+    """One attempt at a stored report, counted; if it fails, why is recorded for the reader
+    (failed, if this was the last attempt) and the error raised for the job runner."""
+    report_id = row.id
     row.attempts += 1
     db.session.commit()
     try:
         with current_app.test_request_context():
-            # In turn, in this process: a job never starts typesetting processes of its own,
-            # which could outlive it if it were killed (REPORT_PROCESSES is for the CLI).
-            pdf = documents.render_report(round_, agency, processes=1)
+            return render()
     except Exception as error:
         db.session.rollback()
         last = jobs.last_attempt()
@@ -209,23 +252,29 @@ def prepare(report_id: int) -> None:
         )
         db.session.commit()
         raise
-    _keep(row, pdf)
 
 
 def _keep(row: StoredReport, pdf: bytes) -> None:
-    row.pdf, row.state, row.problem, row.finished_at = pdf, ReportState.READY, None, utc_now()
-    db.session.flush()  # a new row gets its id, which the next statement keeps
     # Earlier releases' and editions' copies of this report are never served again, and may
     # hold a comment since withdrawn: they go.
-    db.session.execute(
-        delete(StoredReport).where(
-            StoredReport.round_id == row.round_id,
-            StoredReport.agency == row.agency,
-            StoredReport.id != row.id,
+    keep(
+        row,
+        pdf,
+        StoredReport.workshop_id.is_(None)
+        & (StoredReport.round_id == row.round_id)
+        & (StoredReport.agency == row.agency)
+        & (
             (StoredReport.release_id != row.release_id)
-            | (StoredReport.state != ReportState.PENDING),
-        )
+            | (StoredReport.state != ReportState.PENDING)
+        ),
     )
+
+
+def keep(row: StoredReport, pdf: bytes, superseded: ColumnElement[bool]) -> None:
+    """The report made: its PDF stored, and the copies it supersedes deleted."""
+    row.pdf, row.state, row.problem, row.finished_at = pdf, ReportState.READY, None, utc_now()
+    db.session.flush()  # a new row gets its id, which the next statement keeps
+    db.session.execute(delete(StoredReport).where(superseded, StoredReport.id != row.id))
     db.session.commit()
 
 
@@ -271,9 +320,14 @@ def _on_published(app: Flask, round_: Round, release: Release) -> None:
 
 
 def _forget_reports(app: Flask, round_: Round) -> None:
-    """A comment taken down: every stored PDF of the round may hold it. They go in the
-    take-down's own commit and are typeset again when next asked for."""
-    db.session.execute(delete(StoredReport).where(StoredReport.round_id == round_.id))
+    """A comment taken down: every stored PDF of the round's releases may hold it. They go
+    in the take-down's own commit and are typeset again when next asked for. (A workshop's
+    report shows no comments: it stays.)"""
+    db.session.execute(
+        delete(StoredReport).where(
+            StoredReport.round_id == round_.id, StoredReport.workshop_id.is_(None)
+        )
+    )
 
 
 def init_app(app: Flask) -> None:

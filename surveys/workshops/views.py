@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -33,17 +32,18 @@ from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg, shown_address
 from ..questionnaire import Questionnaire
 from ..refusals import show_at_question
-from ..releases.service import Published, published
-from ..reporting.documents import workshop_report
+from ..reporting import stored
+from ..reporting.models import ReportState
 from ..responses.answers import DONT_KNOW
 from ..rounds.models import Round
 from ..rounds.service import find_round
 from ..spreadsheets import csv_text
 from ..stuffing import service as stuffing
+from . import report as stored_report
 from . import room, service
 from .forms import ActionForm, JoinForm, about_form, action_form, answers_form, new_session_form
 from .models import ActionStatus, Mode, SessionState, WorkshopAction, WorkshopSession
-from .presentation import RoomView
+from .report import min_cell_size, room_view, survey_release
 
 facilitate = Blueprint("workshops", __name__, url_prefix="/workshops")
 join = Blueprint("join", __name__)
@@ -51,26 +51,7 @@ join = Blueprint("join", __name__)
 View = str | WerkzeugResponse | tuple[str, int]
 POLL_SECONDS = 1.5  # the console and projector: a new answer shows within 2 s
 STATUS_POLL_SECONDS = 5  # a waiting phone: hundreds of them, and nothing there is urgent
-
-
-def min_cell_size() -> int:
-    return int(current_app.config["MIN_CELL_SIZE"])
-
-
-def survey_release(workshop: WorkshopSession) -> Published | None:
-    """The linked round's latest release, shown beside the room's figures. It never moves
-    with a response, nor with the room's own answers when they count towards the round:
-    those enter the round's figures at its next release."""
-    return published(workshop.round) if workshop.round is not None else None
-
-
-def room_view(workshop: WorkshopSession) -> RoomView:
-    """The room's figures, beside the linked round's published results where allowed."""
-    q = questionnaire(workshop.questionnaire_version)
-    release = survey_release(workshop)
-    survey = release.analysis if release else None
-    figures = room.figures(workshop, service.statements(workshop, q), q, min_cell_size())
-    return RoomView(workshop, q, figures, survey)
+REFRESH_SECONDS = 3  # the report's page, while the report is being prepared
 
 
 def short_url(workshop: WorkshopSession) -> str:
@@ -381,10 +362,12 @@ def actions_csv(workshop_id: int) -> Response:
 
 
 @facilitate.get("/<int:workshop_id>/report.pdf")
-def report(workshop_id: int) -> Response:
+def report(workshop_id: int) -> Response | WerkzeugResponse:
+    """The stored report; until it is ready, the page that says how it is coming along."""
     workshop = workshop_or_404(workshop_id)
-    view = room_view(workshop)
-    document = workshop_report(view)
+    found = stored_report.ask_for(workshop)
+    if found.state != ReportState.READY:
+        return redirect(url_for(".report_page", workshop_id=workshop.id))
     release = survey_release(workshop)
     record_download(
         f"workshop report (PDF): {workshop.title}",
@@ -392,10 +375,37 @@ def report(workshop_id: int) -> Response:
         release.release.number if release else None,
     )
     return Response(
-        document,
+        stored.pdf_of(found),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="workshop-{workshop.id}.pdf"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="workshop-{workshop.id}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )
+
+
+@facilitate.get("/<int:workshop_id>/report")
+def report_page(workshop_id: int) -> tuple[str, int]:
+    """The report being prepared (the page looks again every few seconds, by itself), ready
+    to download, or failed, with a button to try again."""
+    workshop = workshop_or_404(workshop_id)
+    found = stored_report.ask_for(workshop)
+    page = render_template(
+        "workshops/report.html",
+        workshop=workshop,
+        report=found,
+        refresh_seconds=REFRESH_SECONDS,
+    )
+    # 202 while the job works; 503 once it has failed (the facilitator may try again).
+    status = {ReportState.READY: 200, ReportState.FAILED: 503}.get(ReportState(found.state), 202)
+    return page, status
+
+
+@facilitate.post("/<int:workshop_id>/report")
+def try_report_again(workshop_id: int) -> WerkzeugResponse:
+    workshop = workshop_or_404(workshop_id)
+    stored_report.try_again(workshop)
+    return redirect(url_for(".report_page", workshop_id=workshop.id))
 
 
 # --- participants ----------------------------------------------------------------------------

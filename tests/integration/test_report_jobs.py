@@ -2,10 +2,11 @@
 surveys/reporting/stored.py).
 
 The embedded default runs the jobs in a thread of the web process; with BOUNDARY_REDIS_URL,
-on an RQ queue worked by `flask --app app worker`. The Redis tests use database 6 of the
-Redis at 127.0.0.1:6379 (only that one, flushed before and after) and a real RQ worker: in
-this process (SimpleWorker, burst mode) where a test swaps the typesetter for one that fails
-or hangs, and the documented command in a subprocess where a work horse is killed.
+on an RQ queue worked by `flask --app app worker`. The Redis tests use database 6 (or
+TEST_REDIS_URL) of the Redis at 127.0.0.1:6379 (only that one, flushed before and after)
+and a real RQ worker: in this process (SimpleWorker, burst mode) where a test swaps the
+typesetter for one that fails or hangs, and the documented command in a subprocess where a
+work horse is killed.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ from surveys.responses.service import record_submissions
 from surveys.rounds.models import Round
 from tests.helpers import PROJECT_ROOT, RoundRef, csrf_token_in, pdf_text, publish, without_redis
 
-REDIS_URL = "redis://127.0.0.1:6379/6"  # this suite's own Redis database: never another
+# This suite's own Redis database, never another; TEST_REDIS_URL names another where several
+# runs share one Redis.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
 AGENCIES = ["police", "childrens-social-care"]
 WAIT = 180  # seconds a test waits for a background job at most, on a loaded machine
 real_render = documents.render_report
@@ -301,6 +304,7 @@ def queue_only_the_partnerships(app: Flask, runner: jobs.OnRedis, round_: RoundR
     """The agencies' reports are not the test's: only the partnership's job is left queued."""
     runner.queue.empty()  # type: ignore[no-untyped-call]
     row = partnership(app, round_)
+    assert row.release_id is not None
     runner.submit(
         job_id(row.release_id, None, row.edition), "surveys.reporting.stored.prepare", row.id
     )
@@ -341,6 +345,7 @@ def test_on_redis_a_release_queues_each_report_once_and_a_worker_makes_them(
     assert manager.get(f"/reports/{answered_round.slug}/report").status_code == 202
     assert manager.get(f"/reports/{answered_round.slug}/report.pdf").status_code == 302
     partnership = next(r for r in stored(app, answered_round.id) if r.agency == "")
+    assert partnership.release_id is not None
     same = job_id(partnership.release_id, None, partnership.edition)
     on_redis.submit(same, "surveys.reporting.stored.prepare", partnership.id)
     assert on_redis.queue.count == 1 + len(AGENCIES)
