@@ -462,7 +462,7 @@ def report_command(round_slug: str, output: Path, agency_id: str | None) -> None
     round_ = _round_or_fail(round_slug)
     if agency_id and round_.agency(agency_id) is None:
         raise click.ClickException(f"{agency_id!r} is not an agency in '{round_.name}'")
-    _released_or_fail(round_)  # before its first release there is no report to write
+    shown = _released_or_fail(round_)  # before its first release there is no report
     from .reporting.stored import report_now  # WeasyPrint and pikepdf: only for a PDF
 
     pdf = report_now(round_, agency_id)  # typeset here, now, unless already stored
@@ -470,12 +470,10 @@ def report_command(round_slug: str, output: Path, agency_id: str | None) -> None
         output.write_bytes(pdf)
     except OSError as error:
         raise click.ClickException(f"{output}: cannot be written ({error.strerror})") from None
-    release = latest_release(round_)
     record(
         "report written",
         target=f"{f'{agency_id} ' if agency_id else ''}report (PDF)",
-        detail=f"round {round_.slug}, release {release.number if release else '?'}, "
-        f"to {output.resolve()}",
+        detail=f"round {round_.slug}, release {shown.release.number}, to {output.resolve()}",
     )
     click.echo(f"Wrote {output} ({len(pdf) // 1024} KB).")
 
