@@ -21,9 +21,11 @@ virtual environment, so two versions are compared on the same packages.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -107,8 +109,9 @@ def main() -> None:
                 timings[label].append(wall)
                 cpu[label].append(used)
                 if label in RENDERS:  # the next report is rendered again, not read back
-                    for cached in Path(folder, "reports").glob("*.pdf"):
-                        cached.unlink()
+                    with contextlib.closing(sqlite3.connect(f"{folder}/boundary.sqlite3")) as db:
+                        db.execute("DELETE FROM stored_reports")
+                        db.commit()
     baseline = min(timings[COMMANDS[0][0]])
     load = os.getloadavg()[0]
     bytecode = "compiled each time" if arguments.compile_each_time else "bytecode kept"
