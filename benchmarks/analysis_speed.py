@@ -22,12 +22,11 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-import flask_migrate
 from sqlalchemy import text
 
 from surveys import create_app
 from surveys.analysis.engine import analyse_round
-from surveys.database import db
+from surveys.database import db, upgrade
 from surveys.library import current_questionnaire
 from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
@@ -68,7 +67,7 @@ def main() -> None:
             {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"}, instance_path=Path(folder)
         )
         with app.app_context():
-            flask_migrate.upgrade()
+            upgrade()
             questionnaire = current_questionnaire()
             print(f"database: {db.engine.dialect.name}; best of {REPEATS} runs each\n")
             print(

@@ -22,13 +22,12 @@ from functools import partial
 from pathlib import Path
 from unittest import mock
 
-import flask_migrate
 from sqlalchemy import select, update
 
 from surveys import create_app
 from surveys.auth.models import Role
 from surveys.auth.service import create_user
-from surveys.database import db
+from surveys.database import db, upgrade
 from surveys.library import current_questionnaire
 from surveys.paging import page_of
 from surveys.releases.service import publish_release
@@ -73,7 +72,7 @@ def main() -> None:
             instance_path=Path(folder),
         )
         with app.app_context():
-            flask_migrate.upgrade(directory=str(Path(app.root_path) / "migrations"))
+            upgrade()
             q = current_questionnaire()
             round_ = create_round(RoundSpec(name="Talkative", slug="talkative"), q, 30)
             item = q.features[1].items[0].id

@@ -28,13 +28,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import flask_migrate
 from flask import Flask
 from sqlalchemy import delete, update
 
 from surveys import create_app
 from surveys.analysis.engine import analyse_round
-from surveys.database import db
+from surveys.database import db, upgrade
 from surveys.library import current_questionnaire
 from surveys.releases.models import Release
 from surveys.releases.service import ReleaseCache, publish_release, published
@@ -158,7 +157,7 @@ def main() -> None:
             {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"}, instance_path=Path(folder)
         )
         with app.app_context():
-            flask_migrate.upgrade()
+            upgrade()
             runs = f"best of {REPEATS} runs each (reads: {REPEATS * 20})"
             print(f"database: {db.engine.dialect.name}; {runs}")
             print("ratios: releases against the cold analysis, reads against the cached analysis\n")

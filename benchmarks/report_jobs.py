@@ -19,11 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import flask_migrate
 from sqlalchemy import delete, func, select, update
 
 from surveys import create_app, jobs
-from surveys.database import db
+from surveys.database import db, upgrade
 from surveys.releases.models import Release
 from surveys.releases.service import publish_release
 from surveys.reporting.documents import render_report
@@ -56,7 +55,7 @@ def main() -> None:
             instance_path=Path(folder),
         )
         with app.app_context():
-            flask_migrate.upgrade()
+            upgrade()
             result = app.test_cli_runner().invoke(args=["demo"])
             assert result.exit_code == 0, result.output
         app.config["REPORT_JOBS"] = "background"

@@ -34,13 +34,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import flask_migrate
 from flask import current_app
 from pypdf import PdfReader
 from sqlalchemy import delete
 
 from surveys import create_app
-from surveys.database import db
+from surveys.database import db, upgrade
 from surveys.reporting.documents import render_report
 from surveys.reporting.models import StoredReport
 from surveys.reporting.stored import report_now
@@ -73,7 +72,7 @@ def demo_round(folder: str, build: bool, processes: int = 2) -> Iterator[Round]:
     )
     with app.app_context(), app.test_request_context():
         if build:
-            flask_migrate.upgrade()
+            upgrade()
             result = app.test_cli_runner().invoke(args=["demo"])
             assert result.exit_code == 0, result.output
         round_ = find_round("demo")

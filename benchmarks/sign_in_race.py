@@ -22,7 +22,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import flask_migrate
 from flask import Flask
 from sqlalchemy import text
 from werkzeug.security import check_password_hash
@@ -30,7 +29,7 @@ from werkzeug.security import check_password_hash
 from surveys import create_app
 from surveys.auth import service
 from surveys.auth.models import Role
-from surveys.database import db
+from surveys.database import db, upgrade
 
 EMAIL = "race@example.org"
 PASSWORD = "correct horse battery staple"
@@ -72,7 +71,7 @@ def main() -> None:
             instance_path=Path(folder),
         )
         with app.app_context():
-            flask_migrate.upgrade()
+            upgrade()
             db.session.execute(text(f"DROP TABLE IF EXISTS {OLD_TABLE}"))
             db.session.execute(text(f"CREATE TABLE {OLD_TABLE} (email VARCHAR(254))"))
             db.session.execute(text("DELETE FROM sign_in_throttles"))

@@ -1,10 +1,10 @@
 """What staff did, for the partnership's audit: every sign-in, download, decision and change.
 
 `record(action, target=..., detail=...)` is the one way in: it takes the signed-in account
-from Flask-Login (or says "command line" when no one is signed in because a command is
-running). An event names who, what, on what and when; it never holds respondent data: no
-answers, no comment text, no respondent addresses. Callers pass names and ids, never words
-a respondent wrote.
+from Flask-Login, or, when a `flask --app app ...` command acts, says so with the operating
+system account that ran it: "command line (OS user deploy)". An event names who, what, on
+what and when; it never holds respondent data: no answers, no comment text, no respondent
+addresses. Callers pass names and ids, never words a respondent wrote.
 
 Downloads of results are also kept in their own table (/manage/downloads lists them with
 the release they came from); each one is an audit event too.
@@ -12,6 +12,8 @@ the release they came from); each one is an audit event too.
 
 from __future__ import annotations
 
+import getpass
+import os
 from datetime import datetime
 
 from flask import has_request_context
@@ -56,6 +58,27 @@ class Download(Base):
     what: Mapped[str] = mapped_column(String(300))
 
 
+def operating_system_user() -> str:
+    """The account a command runs as: whoever holds the server's shell, never a respondent.
+
+    The effective user's name from the system's user database (what `sudo` or a cron job
+    runs as), not $USER, which anyone can set; failing that, what getpass finds."""
+    try:
+        import pwd  # Unix only
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        pass
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no name for this user id at all (e.g. in a container)
+        return "unknown"
+
+
+def command_line_actor() -> str:
+    return f"{COMMAND_LINE} (OS user {operating_system_user()})"
+
+
 def _clip(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
@@ -67,11 +90,14 @@ def record(action: str, *, target: str = "", detail: str = "", commit: bool = Tr
     refused change is not recorded as done); pass commit=False to let your own commit
     carry the event with the change."""
     user = signed_in_user() if has_request_context() else None
-    actor = user.email if user is not None else NOBODY if has_request_context() else COMMAND_LINE
+    if user is not None:
+        actor = user.email
+    else:
+        actor = NOBODY if has_request_context() else command_line_actor()
     event = AuditEvent(
         at=utc_now(),
         user_id=user.id if user is not None else None,
-        actor=actor,
+        actor=_clip(actor, 254),
         action=_clip(action, 80),
         target=_clip(target, 300),
         detail=_clip(detail, 500),

@@ -23,8 +23,11 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
-from .database import db, forget_deleted_pages
+from .audit import record
+from .database import db, forget_deleted_pages, is_locked
+from .database_setup import schema_state
 
 CHECKPOINT_WAIT_MS = 2_000  # how long a backup waits for readers to leave the log
 PG_DUMP = 'pg_dump --format=custom --file=boundary.dump "$DATABASE_URL"'
@@ -154,7 +157,19 @@ def backup_command(path: Path | None) -> None:
         written = back_up(path or default_backup_path())
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Backed up the database to {written} ({written.stat().st_size // 1024} KB).")
+    size = f"{written.stat().st_size // 1024} KB"
+    click.echo(f"Backed up the database to {written} ({size}).")
+    try:
+        record("database backed up", target=str(written), detail=size)
+    except OperationalError as error:
+        # The copy is made whatever a long write is doing meanwhile; its audit line is not.
+        if not is_locked(error):
+            raise
+        db.session.rollback()
+        click.echo(
+            "Note: a writer kept the database locked, so this backup is not in the audit log.",
+            err=True,
+        )
 
 
 @click.command("restore")
@@ -186,5 +201,9 @@ def restore_command(path: Path, typed: str | None) -> None:
         saved = restore(path)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
+    if schema_state().ready:  # an older backup may have no audit table until `db upgrade`
+        record(
+            "database restored", target=str(path.resolve()), detail=f"the one replaced is {saved}"
+        )
     click.echo(f"Restored {database} from {path}. The database as it was is in {saved}.")
     click.echo("If the backup is from an earlier version, run: flask --app app db upgrade")

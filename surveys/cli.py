@@ -16,19 +16,20 @@ from sqlalchemy import select
 
 from .analysis.engine import compare
 from .analysis.export import as_csv, as_json
-from .analysis.results import ChangeResult, RoundAnalysis
+from .analysis.results import ChangeResult
+from .audit import record
 from .auth.models import Role
 from .auth.service import AccountError, create_user
 from .database import db, forget_deleted_pages
 from .library import current_questionnaire, questionnaire
 from .releases.service import (
+    Published,
     ReleaseRefused,
     ensure_final_release,
     latest_release,
     publish_release,
-    released_analysis,
+    published,
 )
-from .reporting.stored import report_now
 from .responses.importing import ImportFailed, describe, parse_responses, read_csv_text
 from .responses.models import Channel, ImportRecord
 from .responses.service import forget_unsent_drafts, record_submissions, round_choices, today
@@ -175,6 +176,13 @@ def create_round_command(
         )
     except RoundError as error:
         raise click.ClickException(str(error)) from None
+    record(
+        "round created",
+        target=round_.slug,
+        detail=f"{round_.opens_at:%Y-%m-%d} to {round_.closes_at:%Y-%m-%d}, "
+        f"agencies: {', '.join(a.agency_id for a in round_.agencies)}, "
+        f"localities: {len(round_.localities)}, headcounts: {len(spec.headcounts)}",
+    )
     click.echo(f"Created round '{round_.name}' ({round_.slug}), {round_.state().value}.")
     _echo_links(round_)
 
@@ -186,14 +194,14 @@ def _round_or_fail(slug: str) -> Round:
     return round_
 
 
-def _released_or_fail(round_: Round) -> RoundAnalysis:
-    analysis = released_analysis(round_)
-    if analysis is None:
+def _released_or_fail(round_: Round) -> Published:
+    found = published(round_)
+    if found is None:
         raise click.ClickException(
             f"'{round_.name}' has no published results yet: they are published when it "
             f"closes, or now with: flask --app app publish-release {round_.slug}"
         )
-    return analysis
+    return found
 
 
 @click.command("publish-release")
@@ -205,7 +213,9 @@ def publish_release_command(round_slug: str) -> None:
     try:
         release = publish_release(round_)
     except ReleaseRefused as refusal:
+        record("release refused", target=round_.slug, detail=str(refusal))
         raise click.ClickException(str(refusal)) from None
+    record("release published", target=round_.slug, detail=f"release {release.number}")
     click.echo(
         f"Published release {release.number} ({release.kind}) of '{round_.name}': "
         "readers now see these figures until the next release."
@@ -276,6 +286,11 @@ def import_responses_command(round_slug: str, csv_file: Path, again: bool) -> No
             )
         )
     db.session.commit()
+    record(
+        "responses imported",
+        target=round_.slug,
+        detail=f"{len(responses)} responses from {csv_file.name}{' (again)' if again else ''}",
+    )
     click.echo(f"Imported {len(responses)} responses into '{round_.name}'.")
     state = round_.state()
     if round_.is_demo or state is not RoundState.OPEN:
@@ -300,14 +315,22 @@ def import_responses_command(round_slug: str, csv_file: Path, again: bool) -> No
 def export_command(round_slug: str, output_format: str, earlier_slug: str | None) -> None:
     """Print a round's whole analysis, with small groups suppressed."""
     round_ = _round_or_fail(round_slug)
-    analysis = _released_or_fail(round_)
+    shown = _released_or_fail(round_)
+    analysis = shown.analysis
     changes: tuple[ChangeResult, ...] = ()
+    compared = ""
     if earlier_slug:
         earlier = _round_or_fail(earlier_slug)
         try:
-            changes = compare(_released_or_fail(earlier), analysis)
+            changes = compare(_released_or_fail(earlier).analysis, analysis)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
+        compared = f", compared with round {earlier.slug}"
+    record(
+        "export",
+        target=f"analysis ({output_format.upper()})",
+        detail=f"round {round_.slug}, release {shown.release.number}{compared}",
+    )
     asked = questionnaire(round_.questionnaire_version)
     if output_format == "json":
         click.echo(json.dumps(as_json(analysis, asked, changes), indent=2, ensure_ascii=False))
@@ -420,6 +443,7 @@ def create_user_command(email: str, role: str, name: str, agency_id: str | None)
         )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
+    record("account created", target=user.email, detail=user.role_enum.label)
     click.echo(f"Created the {user.role_enum.label.lower()} account {user.email}.")
 
 
@@ -439,11 +463,19 @@ def report_command(round_slug: str, output: Path, agency_id: str | None) -> None
     round_ = _round_or_fail(round_slug)
     if agency_id and round_.agency(agency_id) is None:
         raise click.ClickException(f"{agency_id!r} is not an agency in '{round_.name}'")
+    shown = _released_or_fail(round_)  # before its first release there is no report
+    from .reporting.stored import report_now  # WeasyPrint and pikepdf: only for a PDF
+
     pdf = report_now(round_, agency_id)  # typeset here, now, unless already stored
     try:
         output.write_bytes(pdf)
     except OSError as error:
         raise click.ClickException(f"{output}: cannot be written ({error.strerror})") from None
+    record(
+        "report written",
+        target=f"{f'{agency_id} ' if agency_id else ''}report (PDF)",
+        detail=f"round {round_.slug}, release {shown.release.number}, to {output.resolve()}",
+    )
     click.echo(f"Wrote {output} ({len(pdf) // 1024} KB).")
 
 
@@ -462,8 +494,17 @@ def forget_drafts_command(older_than: int | None) -> None:
 
     closed = [r for r in db.session.scalars(select(Round)) if r.state() is RoundState.CLOSED]
     for round_ in closed:
-        ensure_final_release(round_)  # a closed round's results are published once
+        before = latest_release(round_)
+        final = ensure_final_release(round_)  # a closed round's results are published once
+        if final is not None and (before is None or final.id != before.id):
+            record("release published", target=round_.slug, detail=f"release {final.number}, final")
     deleted = sum(forget_unsent_drafts(round_) for round_ in closed)
+    if deleted:
+        record(
+            "drafts.forget",
+            target="closed rounds",
+            detail=f"{deleted} unsent drafts of {len(closed)} closed rounds deleted",
+        )
     click.echo(f"Deleted {deleted} unsent drafts from {len(closed)} closed rounds.")
     days = older_than or draft_retention_days()
     if days:

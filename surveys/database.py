@@ -5,16 +5,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask
-from flask_migrate import Migrate, upgrade
+import click
+from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -41,7 +44,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True)  # batch mode: SQLite cannot ALTER most things
 
 
 @event.listens_for(Engine, "connect")
@@ -84,6 +86,20 @@ def durable() -> None:
     connection = db.session.connection()
     connection.exec_driver_sql("PRAGMA synchronous=FULL")
     connection.connection.info[DURABLE] = True  # kept with the pooled connection
+
+
+def upsert(table: Any) -> postgresql.Insert | sqlite.Insert:
+    """INSERT ... ON CONFLICT for the database in use (both spell it the same way).
+
+    The dialect's module is imported here, when the statement is made: importing the
+    PostgreSQL one at start-up cost every command about 40 ms on SQLite, for nothing."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def is_locked(error: OperationalError) -> bool:
@@ -139,7 +155,53 @@ def forget_deleted_pages(wait_ms: int = CHECKPOINT_WAIT_MS) -> bool:
 
 def init_app(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    app.cli.add_command(MigrationCommands())
+
+
+# Migrations: Flask-Migrate, and Alembic under it, are imported only when migrations run.
+# Importing them took about 70 ms (Alembic, Mako, every database dialect's DDL) that every
+# other command and every web worker paid for nothing.
+
+
+def set_up_migrations(app: Flask) -> None:
+    """Flask-Migrate's configuration for `app`, made the first time migrations are needed."""
+    if "migrate" in app.extensions:
+        return
+    from flask_migrate import Migrate
+
+    # batch mode: SQLite cannot ALTER most things
+    Migrate(render_as_batch=True).init_app(app, db, directory=str(MIGRATIONS))
+
+
+def upgrade(revision: str = "head") -> None:
+    """Bring the database of the current app up to `revision` (Flask-Migrate's upgrade)."""
+    set_up_migrations(current_app)
+    from flask_migrate import upgrade as migrate_up
+
+    migrate_up(directory=str(MIGRATIONS), revision=revision)
+
+
+class MigrationCommands(click.Group):
+    """`flask --app app db ...`: Flask-Migrate's command group, loaded when it is run.
+
+    Listed by `flask --help` like any command; running it (even `db --help`) sets up
+    Flask-Migrate and hands the command line to Flask-Migrate's own group."""
+
+    def __init__(self) -> None:
+        super().__init__("db", help="Perform database migrations (Flask-Migrate).")
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        set_up_migrations(current_app)  # also puts Flask-Migrate's group in this one's place
+        from flask_migrate.cli import db as flask_migrate_group
+
+        group: click.Group = flask_migrate_group
+        return group.make_context(info_name, args, parent=parent, **extra)
 
 
 def migrate_from_nothing(schema: str) -> None:

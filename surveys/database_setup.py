@@ -13,18 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app, render_template, request
 from flask.cli import with_appcontext
-from flask_migrate import upgrade as upgrade
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import ServiceUnavailable
 
 from .database import MIGRATIONS as MIGRATIONS
 from .database import db
+from .database import upgrade as upgrade
 from .instance_folder import sqlite_folder, unwritable
+from .schema_versions import applied, shipped
 
 SET_UP = "flask --app app db upgrade"
 
@@ -68,18 +67,11 @@ class SchemaState:
         )
 
 
-@functools.cache
-def _migrations() -> tuple[frozenset[str], frozenset[str]]:
-    """The migrations' heads and every revision, read once per process."""
-    scripts = ScriptDirectory(str(MIGRATIONS))
-    return frozenset(scripts.get_heads()), frozenset(r.revision for r in scripts.walk_revisions())
-
-
 def schema_state() -> SchemaState:
     """Ask the database (one short read) where it stands. Inside an app context."""
-    heads, known = _migrations()
+    heads, known = shipped()
     with db.engine.connect() as connection:
-        current = frozenset(MigrationContext.configure(connection).get_current_heads())
+        current = applied(connection)
         empty = not current and not inspect(connection).get_table_names()
     return SchemaState(current=current, heads=heads, known=known, empty=empty)
 
@@ -90,7 +82,7 @@ def set_up_if_new(state: SchemaState) -> bool:
     else is left to the person, who is told the command instead. True if it was set up."""
     if state.current or not state.empty or db.engine.dialect.name != "sqlite":
         return False
-    upgrade(directory=str(MIGRATIONS))
+    upgrade()
     return True
 
 

@@ -24,6 +24,7 @@ from flask import Flask, current_app, request
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from .audit import record
 from .auth.models import Role, User
 from .auth.service import create_user, normalise_email
 from .database import db
@@ -99,7 +100,13 @@ def demo_admin_command(reset: bool) -> None:
             "(For a new one-time password: flask --app app demo-admin --reset)"
         )
         return
+    created = user is None
     user, password, expires = issue(user)
+    record(  # never the password
+        "account created" if created else "one-time password issued",
+        target=user.email,
+        detail="demo administrator",
+    )
     zone = current_app.config["DISPLAY_TIMEZONE"]
     until = expires.astimezone(ZoneInfo(zone)).strftime("%H:%M on %d %B")
     click.echo(f"Sign in at {base}/sign-in as {EMAIL}")

@@ -8,52 +8,36 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from flask import Blueprint, Response, current_app, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .database import MIGRATIONS, db
+from .database import db
 from .logs import scrub
+from .schema_versions import applied, shipped
 
 blueprint = Blueprint("health", __name__)
 
 SET_UP = "flask --app app db upgrade"
 
 
-@functools.cache
-def migration_heads() -> frozenset[str]:
-    """The revisions the code expects: read once per process (they change with a release)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
-
-
 def database_state() -> tuple[bool, str]:
     """(ready, reason). Never raises: an unreachable database is an answer, not an error."""
-    expected = migration_heads()
+    expected, _known = shipped()  # the revisions the code expects
     try:
         with db.engine.connect() as connection:
-            has_versions = db.engine.dialect.has_table(connection, "alembic_version")
-            applied = (
-                set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
-                if has_versions
-                else set()
-            )
+            at = applied(connection)
     except SQLAlchemyError as error:
         # The probe is public: the driver's words (host, port, user) go to the log only.
         cause = scrub(str(getattr(error, "orig", None) or error))
         current_app.logger.warning("Not ready: the database cannot be reached: %s", cause)
         return False, "The database cannot be reached (the log says why)"
-    if not applied:
+    if not at:
         return False, f"The database has not been set up: run {SET_UP}"
-    if applied != expected:
+    if at != expected:
         return False, (
-            f"The database is at migration {', '.join(sorted(applied))} but this version of "
+            f"The database is at migration {', '.join(sorted(at))} but this version of "
             f"Boundary needs {', '.join(sorted(expected))}: run {SET_UP}"
         )
     return True, "The database answers and is up to date"

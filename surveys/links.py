@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import segno
 from flask import current_app, request
 from markupsafe import Markup
 
@@ -19,5 +18,7 @@ def shown_address(url: str) -> str:
 
 def qr_svg(link: str, label: str) -> Markup:
     """A QR code as inline SVG that scales to its box; no style attributes (CSP)."""
+    import segno  # only pages that show a code need it (its SVG writer pulls in xml.sax)
+
     code = segno.make(link, error="m")
     return Markup(code.svg_inline(dark="#0b0c0c", omitsize=True, title=label))

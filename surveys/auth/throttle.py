@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Table, and_, case, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import db
+from ..database import db, upsert
 from ..rounds.models import utc_now
 from .models import SignInThrottle
 
@@ -79,11 +78,9 @@ def _table() -> Table:
 
 
 def _ensure_rows(keys: list[str]) -> None:
-    dialect = db.engine.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for key in keys:
         db.session.execute(
-            insert(_table())
+            upsert(_table())
             .values(key=key, failures=0, last_failure_at=None, blocked_until=None)
             .on_conflict_do_nothing(index_elements=["key"])
         )

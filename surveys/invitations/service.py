@@ -10,9 +10,8 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import db
+from ..database import db, upsert
 from ..refusals import Refused
 from ..rounds.models import Round
 from .models import CodesIssued, InvitationCode
@@ -78,9 +77,6 @@ def count_issued(round_: Round, agency_id: str, how_many: int) -> None:
 
     One upsert statement, so two managers issuing at once (even the first time for an
     agency) both count. Both databases we run on (SQLite, PostgreSQL) spell it the same."""
-    upsert = (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
     db.session.execute(
         upsert(CodesIssued)
         .values(round_id=round_.id, agency_id=agency_id, issued=how_many)

@@ -16,10 +16,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ForeignKey, SmallInteger, String, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import Base, db
+from ..database import Base, db, upsert
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round
 from ..scoring.respondent import item_score
@@ -144,9 +143,7 @@ def _add(
     """Add counts to a tally table: insert new keys, increase existing ones."""
     if not counts:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model)
+    statement = upsert(model)
     statement = statement.on_conflict_do_update(
         index_elements=["round_id", *keys],
         set_={c: getattr(model, c) + getattr(statement.excluded, c) for c in counters},

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 
-from surveys.database import db
+from surveys.database import MIGRATIONS, db
+from surveys.schema_versions import UnreadableMigration, applied, shipped
 
 
 def test_models_and_migrations_agree(app: Flask) -> None:
@@ -62,3 +67,33 @@ def test_workshop_reports_migrate_up_and_down(database_url: str) -> None:
                 with db.engine.begin() as connection:
                     connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             db.engine.dispose()
+
+
+def test_the_migrations_read_without_alembic_are_alembics(app: Flask) -> None:
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    heads, known = shipped()
+    assert heads == frozenset(scripts.get_heads())
+    assert known == frozenset(script.revision for script in scripts.walk_revisions())
+    with app.app_context(), db.engine.connect() as connection:
+        assert applied(connection) == frozenset(
+            MigrationContext.configure(connection).get_current_heads()
+        )
+        assert applied(connection) == heads  # the test database is migrated to the head
+
+
+def test_branches_and_merges_are_read_as_alembic_writes_them(tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for name, header in {
+        "a": 'revision = "a"\ndown_revision = None',
+        "b": 'revision = "b"\ndown_revision = "a"',
+        "c": 'revision: str = "c"\ndown_revision: str | None = "a"',  # a branch
+        "d": 'revision = "d"\ndown_revision = ("b", "c")',  # merged
+        "e": "revision = 'e'\ndown_revision = 'a'",  # a second head
+    }.items():
+        (versions / f"{name}_step.py").write_text(f'"""Step {name}."""\n\n{header}\n')
+    heads, known = shipped(tmp_path)
+    assert heads == {"d", "e"} and known == set("abcde")
+    (versions / "f_broken.py").write_text("down_revision = 'e'\n")
+    with pytest.raises(UnreadableMigration, match="f_broken.py"):
+        shipped.__wrapped__(tmp_path)
