@@ -218,6 +218,38 @@ def test_phone_journey_with_javascript_is_accessible(
     assert count_rows(app, PartnerRating) == 6
 
 
+def test_the_timeout_warning_lets_a_respondent_keep_their_answers(
+    live_server: str,
+    visit: Callable[..., Visit],
+    make_round: Callable[..., RoundRef],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The GOV.UK timeout warning: a dialog before the idle limit, whose button extends it."""
+    from surveys.responses import browser as kept_by_browser
+
+    # Three seconds of quiet before the two-minute warning, instead of 58 minutes.
+    monkeypatch.setattr(kept_by_browser, "IDLE_LIMIT_SECONDS", kept_by_browser.WARNING_SECONDS + 3)
+    round_ = make_round()
+    tab = visit()
+    page = tab.page
+    page.goto(live_server + round_.url + "/about-you")
+    page.get_by_label("Police").check()
+    page.get_by_label("Frontline practitioner").check()
+    press(page, "Save and continue")
+    warning = page.get_by_role("dialog", name="Do you need more time?")
+    expect(warning).to_be_visible(timeout=10000)
+    expect(page.get_by_role("button", name="Keep my answers")).to_be_focused()
+    tab.check_accessibility("04c-timeout-warning")
+    # A real request, which the server answers 204 only when it has restarted the limit.
+    with page.expect_response(lambda r: r.url.endswith("/still-here")) as extended:
+        page.keyboard.press("Enter")
+    assert extended.value.status == 204
+    expect(warning).to_be_hidden()
+    page.goto(live_server + round_.url + "/about-you")
+    expect(page.get_by_label("Police")).to_be_checked()
+    assert tab.problems == []
+
+
 def test_phone_journey_without_javascript_with_save_and_resume(
     app: Flask,
     live_server: str,
