@@ -320,6 +320,8 @@ def test_error_pages_are_accessible(live_server: str, visit: Callable[..., Visit
     tab.check_accessibility("09-not-found")
     tab.page.goto(live_server + "/privacy")
     tab.check_accessibility("10-privacy")
+    tab.page.goto(live_server + "/accessibility")
+    tab.check_accessibility("10b-accessibility-statement")
     assert tab.problems == [] or all("404" in p for p in tab.problems)
 
 
