@@ -30,7 +30,18 @@ def create_app(
     )
     load_config(app, test_config)
 
-    from . import cli, database, errors, form_input, jobs, library, logs, security, templating
+    from . import (
+        cli,
+        database,
+        delivery,
+        errors,
+        form_input,
+        jobs,
+        library,
+        logs,
+        security,
+        templating,
+    )
     from .admin import deletion
     from .admin import views as manage
     from .auth import access
@@ -48,6 +59,7 @@ def create_app(
     from .site import views as site
     from .workshops import views as workshops
 
+    delivery.init_app(app)  # first, so its after-request steps see the finished response
     logs.init_app(app)
     library.init_app(app)
     proxy_and_database_settings(app)  # read by the database's set-up, so before it

@@ -16,6 +16,7 @@ from werkzeug.wrappers.response import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
+from ..delivery import not_compressed
 from ..invitations import views as invitations
 from ..invitations.service import InvitationRefused
 from ..library import questionnaire
@@ -489,6 +490,7 @@ def still_here() -> View:
 
 
 @blueprint.get("/saved")
+@not_compressed  # the resume code: see surveys/delivery.py on BREACH
 def saved() -> View:
     code = browser.code_just_saved(token())
     if code is None:  # shown once: a reload or the next person sees the start page
