@@ -56,8 +56,11 @@ function watch (dialog) {
     dialog.close()
     start(Number(dialog.dataset.idleLimitSeconds))
   })
-  // Escape closes a modal dialog without asking the server: treat it as "not now".
-  dialog.addEventListener('cancel', (event) => event.preventDefault())
+  // Escape would close the dialog without telling the server: take it as "keep my answers".
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault()
+    form.requestSubmit()
+  })
 
   start(Number(dialog.dataset.secondsLeft))
 }
