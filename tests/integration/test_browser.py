@@ -265,6 +265,12 @@ def test_the_timeout_warning_lets_a_respondent_keep_their_answers(
         page.keyboard.press("Enter")
     assert extended.value.status == 204
     expect(warning).to_be_hidden()
+    # The limit restarts, the warning comes again; Escape keeps the answers too.
+    expect(warning).to_be_visible(timeout=10000)
+    with page.expect_response(lambda r: r.url.endswith("/still-here")) as extended:
+        page.keyboard.press("Escape")
+    assert extended.value.status == 204
+    expect(warning).to_be_hidden()
     page.goto(live_server + round_.url + "/about-you")
     expect(page.get_by_label("Police")).to_be_checked()
     assert tab.problems == []
