@@ -33,6 +33,7 @@ def create_app(
     from . import (
         cli,
         database,
+        delivery,
         errors,
         form_input,
         jobs,
@@ -59,6 +60,7 @@ def create_app(
     from .site import views as site
     from .workshops import views as workshops
 
+    delivery.init_app(app)  # first, so its after-request steps see the finished response
     logs.init_app(app)
     library.init_app(app)
     proxy_and_database_settings(app)  # read by the database's set-up, so before it

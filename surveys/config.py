@@ -24,6 +24,10 @@ class ConfigError(Exception):
 
 class Defaults:
     PARTNERSHIP_NAME = "Safeguarding Children Partnership"
+    # Where people report an accessibility problem (the accessibility statement); an email
+    # address of the partnership's business unit. None: the statement says to ask whoever
+    # sent the survey link.
+    ACCESSIBILITY_CONTACT: str | None = None
     CURRENT_QUESTIONNAIRE = "cop-maturity-v1"
     QUESTIONNAIRE_DIR: str | None = None  # None: the definitions shipped in the package
     MIN_CELL_SIZE = 5

@@ -32,6 +32,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from .. import audit, limits
 from ..auth.access import FULL_REPORT_READERS, roles_required
+from ..delivery import not_compressed
 from ..links import public_base
 from ..refusals import show_at_question
 from ..rounds.models import Round
@@ -288,6 +289,7 @@ def required(slug: str) -> View:
 
 
 @issue.post("")
+@not_compressed  # the new codes, on a page or in a CSV: see surveys/delivery.py on BREACH
 def make_codes(slug: str) -> View | Response:
     round_ = round_or_404(slug)
     form = issue_form(round_)

@@ -89,6 +89,20 @@ def is_complete(questionnaire: Questionnaire, key: str, answers: DraftAnswers) -
     return feature is not None and all(items.get(item.id) for item in feature.items)
 
 
+def answered_sections(questionnaire: Questionnaire, answers: DraftAnswers) -> list[Section]:
+    """The sections with at least one answer given: what is lost if the draft is lost."""
+    about = answers.get("about", {})
+    items = answers.get("items", {})
+    comments = answers.get("comments", {})
+    given = {ABOUT_YOU} if any(about.values()) else set()
+    for feature in questionnaire.features:
+        if comments.get(feature.id) or any(items.get(item.id) for item in feature.items):
+            given.add(feature.id)
+    if answers.get("partners"):
+        given.add(PARTNERS)
+    return [s for s in sections(questionnaire) if s.key in given]
+
+
 def next_section(questionnaire: Questionnaire, answers: DraftAnswers) -> Section:
     """The first section still to do, or the check page when everything is answered."""
     return next(

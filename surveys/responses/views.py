@@ -16,6 +16,7 @@ from werkzeug.wrappers.response import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
+from ..delivery import not_compressed
 from ..invitations import views as invitations
 from ..invitations.service import InvitationRefused
 from ..library import questionnaire
@@ -37,6 +38,7 @@ from .journey import (
     CHECK,
     PARTNERS,
     DraftAnswers,
+    answered_sections,
     chosen_partners,
     next_section,
     rating_key,
@@ -92,11 +94,45 @@ def invitation_needed() -> Response | None:
     return invitations.gate(current_round())
 
 
+# Pages that must work whatever became of the draft: they never carry on with one.
+NOT_HELD_UP_BY_AN_EXPIRED_DRAFT = {"respond.resume", "respond.new_response", "respond.still_here"}
+
+
+@blueprint.before_request
+def draft_left_idle() -> tuple[str, int] | None:
+    """The first page after the idle limit says what was cleared, instead of carrying on.
+
+    On a POST, what that page held is not saved either: it would start a new draft that
+    looks whole but lacks every earlier section.
+    """
+    if request.endpoint in NOT_HELD_UP_BY_AN_EXPIRED_DRAFT:
+        return None
+    code = browser.expire_idle_draft(token())
+    if code is None:
+        return None
+    draft = service.find_draft(current_round(), code)
+    cleared = answered_sections(current_questionnaire(), dict(draft.answers) if draft else {})
+    return render_template(
+        "respond/expired.html",
+        cleared=cleared,
+        sent_a_page=request.method == "POST",
+        minutes=browser.IDLE_LIMIT_SECONDS // 60,
+        form=FlaskForm(),
+    ), 200
+
+
 @blueprint.context_processor
 def journey_context() -> dict[str, Any]:
     if "round" not in g:  # an error page for a link that named no round
         return {}
-    return {"round": g.round, "questionnaire": g.questionnaire}
+    return {
+        "round": g.round,
+        "questionnaire": g.questionnaire,
+        # The timeout notice and warning (base.html) show while a draft is held.
+        "idle_seconds_left": browser.seconds_left(token()),
+        "idle_limit_seconds": browser.IDLE_LIMIT_SECONDS,
+        "idle_warning_seconds": browser.WARNING_SECONDS,
+    }
 
 
 def current_round() -> Round:
@@ -441,7 +477,25 @@ def new_response() -> View:
     return redirect(url_for(".start"))
 
 
+@blueprint.post("/still-here")
+def still_here() -> View:
+    """The timeout warning's button: a real request, so the idle limit counts from now.
+
+    With JavaScript it is sent in the background (204); without, it leads back to the page.
+    """
+    kept = browser.still_here(token())
+    if request.accept_mimetypes.best == "application/json":
+        # 409: nothing held any more; the page reloads and says what was cleared.
+        return ("", 204) if kept else ("", 409)
+    back = request.form.get("next", "")
+    here = url_for(".start")
+    if not (back == here or back.startswith(here + "/")) or "//" in back:
+        back = here  # only ever back into this survey
+    return redirect(back)
+
+
 @blueprint.get("/saved")
+@not_compressed  # the resume code: see surveys/delivery.py on BREACH
 def saved() -> View:
     code = browser.code_just_saved(token())
     if code is None:  # shown once: a reload or the next person sees the start page

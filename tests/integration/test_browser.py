@@ -7,9 +7,12 @@ or critical accessibility violation, or any Content Security Policy violation, f
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,9 +21,14 @@ from werkzeug.serving import make_server
 
 from surveys import create_app
 from surveys.database import db
+from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
-from surveys.responses.models import PartnerRating, Submission
-from surveys.workshops.models import RoomResponse
+from surveys.responses.models import Channel, PartnerRating, Submission
+from surveys.responses.service import record_submissions
+from surveys.responses.synthetic import synthetic_responses
+from surveys.rounds.service import find_round
+from surveys.workshops.models import RoomResponse, WorkshopSession
+from surveys.workshops.service import reveal
 from tests.helpers import (
     PROJECT_ROOT,
     TEST_PASSWORD,
@@ -28,6 +36,7 @@ from tests.helpers import (
     WorkshopRef,
     app_config,
     count_rows,
+    publish,
 )
 
 pytestmark = pytest.mark.browser
@@ -44,6 +53,9 @@ CHROMIUM_FLAGS = [
 ]
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PROJECTORS: list[ViewportSize] = [{"width": 1280, "height": 720}, {"width": 1920, "height": 1080}]
+ACCESSIBILITY_DOC = PROJECT_ROOT / "docs" / "accessibility.md"
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts"
 
 if CHROMIUM is None:
@@ -91,6 +103,7 @@ class Visit:
         self.page = page
         self.javascript = javascript
         self.problems: list[str] = []
+        self.moderate: dict[str, set[str]] = {}  # axe rule id: the pages it was seen on
         page.on("console", self._console)
 
     def _console(self, message: ConsoleMessage) -> None:
@@ -114,6 +127,13 @@ class Visit:
             if v["impact"] in ("serious", "critical")
         ]
         assert serious == [], f"{name}: {json.dumps(serious, indent=1)}"
+        for v in results["violations"]:
+            self.moderate.setdefault(v["id"], set()).add(name)
+
+    def page_width(self) -> int:
+        """How wide the document is: wider than the window means the page scrolls sideways."""
+        width: int = self.page.evaluate("() => document.scrollingElement.scrollWidth")
+        return width
 
 
 @pytest.fixture
@@ -218,6 +238,44 @@ def test_phone_journey_with_javascript_is_accessible(
     assert count_rows(app, PartnerRating) == 6
 
 
+def test_the_timeout_warning_lets_a_respondent_keep_their_answers(
+    live_server: str,
+    visit: Callable[..., Visit],
+    make_round: Callable[..., RoundRef],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The GOV.UK timeout warning: a dialog before the idle limit, whose button extends it."""
+    from surveys.responses import browser as kept_by_browser
+
+    # Three seconds of quiet before the two-minute warning, instead of 58 minutes.
+    monkeypatch.setattr(kept_by_browser, "IDLE_LIMIT_SECONDS", kept_by_browser.WARNING_SECONDS + 3)
+    round_ = make_round()
+    tab = visit()
+    page = tab.page
+    page.goto(live_server + round_.url + "/about-you")
+    page.get_by_label("Police").check()
+    page.get_by_label("Frontline practitioner").check()
+    press(page, "Save and continue")
+    warning = page.get_by_role("dialog", name="Do you need more time?")
+    expect(warning).to_be_visible(timeout=10000)
+    expect(page.get_by_role("button", name="Keep my answers")).to_be_focused()
+    tab.check_accessibility("04c-timeout-warning")
+    # A real request, which the server answers 204 only when it has restarted the limit.
+    with page.expect_response(lambda r: r.url.endswith("/still-here")) as extended:
+        page.keyboard.press("Enter")
+    assert extended.value.status == 204
+    expect(warning).to_be_hidden()
+    # The limit restarts, the warning comes again; Escape keeps the answers too.
+    expect(warning).to_be_visible(timeout=10000)
+    with page.expect_response(lambda r: r.url.endswith("/still-here")) as extended:
+        page.keyboard.press("Escape")
+    assert extended.value.status == 204
+    expect(warning).to_be_hidden()
+    page.goto(live_server + round_.url + "/about-you")
+    expect(page.get_by_label("Police")).to_be_checked()
+    assert tab.problems == []
+
+
 def test_phone_journey_without_javascript_with_save_and_resume(
     app: Flask,
     live_server: str,
@@ -268,7 +326,181 @@ def test_error_pages_are_accessible(live_server: str, visit: Callable[..., Visit
     tab.check_accessibility("09-not-found")
     tab.page.goto(live_server + "/privacy")
     tab.check_accessibility("10-privacy")
+    tab.page.goto(live_server + "/accessibility")
+    tab.check_accessibility("10b-accessibility-statement")
     assert tab.problems == [] or all("404" in p for p in tab.problems)
+
+
+def explained_moderate_rules() -> set[str]:
+    """The axe rules docs/accessibility.md lists as known, each with its reason."""
+    return set(re.findall(r"^\| `([a-z0-9-]+)` \|", ACCESSIBILITY_DOC.read_text(), re.M))
+
+
+def test_every_staff_and_workshop_page_type_is_accessible_on_a_phone_and_a_desktop(
+    app: Flask,
+    live_server: str,
+    browser: Browser,
+    make_round: Callable[..., RoundRef],
+    make_user: Callable[..., str],
+    make_workshop: Callable[..., WorkshopRef],
+) -> None:
+    """One load of each page type per screen size, scanned with axe-core.
+
+    Staff tables must scroll inside the page, never the page sideways (on a phone the
+    Deactivate button would be off-screen).
+    """
+    make_round("scanned", agencies=["police", "health", "education"])
+    with app.app_context():
+        live = find_round("scanned")
+        assert live is not None
+        people = synthetic_responses(
+            current_questionnaire(), 60, agencies=["police", "health", "education"]
+        )
+        record_submissions(live, current_questionnaire(), people, Channel.IMPORT, date.today())
+        db.session.commit()
+    publish(app, "scanned")
+    workshop = make_workshop(title="Scanned room", round_slug="scanned")
+    admin = make_user("admin")
+    # Long addresses, as real ones are: the accounts table must still fit a phone.
+    for agency in ("childrens-social-care", "education"):
+        make_user("agency-lead", agency=agency)
+    feature = current_questionnaire_feature(app)
+    staff_pages = {
+        "dashboard": "/reports/scanned",
+        "feature": f"/reports/scanned/features/{feature}",
+        "rounds": "/manage/rounds",
+        "round": "/manage/rounds/scanned",
+        "users": "/manage/users",
+        "links": "/manage/rounds/scanned/links",
+        "poster": "/manage/rounds/scanned/poster/police",
+        "workshops": "/workshops",
+        "console": workshop.console,
+    }
+    must_not_scroll_sideways = {"dashboard", "users", "console"}
+    widths: dict[str, int] = {}
+    moderate: dict[str, set[str]] = {}
+
+    def seen(tab: Visit) -> None:
+        for rule, pages in tab.moderate.items():
+            moderate.setdefault(rule, set()).update(pages)
+
+    started = time.monotonic()
+    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        context = browser.new_context(viewport=viewport)
+        try:
+            tab = Visit(context.new_page(), javascript=True)
+            page = tab.page
+            page.goto(live_server + "/sign-in")
+            tab.check_accessibility(f"30-{size}-sign-in")
+            page.get_by_label("Email address").fill(admin)
+            page.get_by_role("textbox", name="Password").fill(TEST_PASSWORD)
+            press(page, "Sign in")
+            for name, path in staff_pages.items():
+                page.goto(live_server + path)
+                tab.check_accessibility(f"31-{size}-{name}")
+                if size == "phone" and name in must_not_scroll_sideways:
+                    widths[name] = tab.page_width()
+                if size == "phone" and name == "users":
+                    deactivate = page.get_by_role("button", name=re.compile("^Deactivate"))
+                    box = deactivate.last.bounding_box()
+                    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+            phone = Visit(context.new_page(), javascript=True)
+            phone.page.goto(live_server + "/join")
+            phone.check_accessibility(f"32-{size}-join")
+            phone.page.goto(live_server + workshop.room)
+            phone.check_accessibility(f"33-{size}-room-about-you")
+            phone.page.get_by_label("Police").check()
+            phone.page.get_by_label("Frontline practitioner").check()
+            press(phone.page, "Continue")
+            phone.check_accessibility(f"34-{size}-room-answer")
+            assert tab.problems == [] and phone.problems == []
+            seen(tab)
+            seen(phone)
+        finally:
+            context.close()
+
+    with app.app_context():
+        held = db.session.get(WorkshopSession, workshop.id)
+        assert held is not None
+        reveal(held, True)
+        db.session.commit()
+    for viewport in PROJECTORS:
+        context = browser.new_context(viewport=viewport)
+        try:
+            screen = Visit(context.new_page(), javascript=True)
+            screen.page.goto(live_server + "/sign-in")
+            screen.page.get_by_label("Email address").fill(admin)
+            screen.page.get_by_role("textbox", name="Password").fill(TEST_PASSWORD)
+            press(screen.page, "Sign in")
+            screen.page.goto(live_server + workshop.console + "/projector")
+            screen.check_accessibility(f"35-projector-{viewport['width']}x{viewport['height']}")
+            assert screen.problems == []
+            seen(screen)
+        finally:
+            context.close()
+    too_wide = {name: width for name, width in widths.items() if width > PHONE["width"]}
+    assert len(widths) == 3 and too_wide == {}, f"pages wider than a phone: {too_wide}"
+    unexplained = {rule: sorted(pages) for rule, pages in moderate.items()}
+    for rule in explained_moderate_rules():
+        unexplained.pop(rule, None)
+    assert unexplained == {}, f"list these in docs/accessibility.md with a reason: {unexplained}"
+    print(
+        f"\nscanned {2 * (len(staff_pages) + 4) + len(PROJECTORS)} pages in "
+        f"{time.monotonic() - started:.1f} s; moderate rules seen: {sorted(moderate)}"
+    )
+
+
+def current_questionnaire_feature(app: Flask) -> str:
+    with app.app_context():
+        return current_questionnaire().features[1].id
+
+
+def keyboard_to(page: Page, button: str) -> None:
+    """Tab through the page, as someone without a mouse would, answering what is asked.
+
+    Space picks the first choice of each unanswered group of radios (and the first box of
+    a list of boxes left empty); Enter on the named button or link goes on.
+    """
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        focused: dict[str, Any] = page.evaluate(
+            """() => {
+                const e = document.activeElement
+                const picked = e.name ? `input[name="${e.name}"]:checked` : null
+                return {
+                    type: e.type || '',
+                    text: (e.innerText || e.value || '').trim(),
+                    answered: picked !== null && document.querySelector(picked) !== null,
+                }
+            }"""
+        )
+        if focused["type"] in ("radio", "checkbox") and not focused["answered"]:
+            page.keyboard.press("Space")
+        elif focused["text"] == button:
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            return
+    raise AssertionError(f"no way to reach {button!r} with the keyboard")
+
+
+def test_the_whole_survey_can_be_completed_with_the_keyboard_alone(
+    app: Flask,
+    live_server: str,
+    visit: Callable[..., Visit],
+    make_round: Callable[..., RoundRef],
+    questionnaire: Questionnaire,
+) -> None:
+    round_ = make_round()
+    page = visit().page
+    page.goto(live_server + round_.url)
+    keyboard_to(page, "Start now")
+    for _ in range(len(questionnaire.features) + 3):  # about you, features, partners, ratings
+        keyboard_to(page, "Save and continue")
+        if page.url.endswith("/check"):
+            break
+    keyboard_to(page, "Send my answers")
+    expect(page.get_by_role("heading", name="Your answers have been sent")).to_be_visible()
+    assert count_rows(app, Submission) == 1
 
 
 def test_a_workshop_room_shows_answers_live_on_the_projector(

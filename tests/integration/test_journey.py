@@ -475,7 +475,40 @@ def test_after_sending_the_start_page_offers_a_new_response(
     assert count_rows(app, Submission) == 2
 
 
-def test_an_idle_browser_forgets_its_draft(
+def test_an_idle_browser_forgets_its_draft_and_says_so_on_the_next_page(
+    app: Flask,
+    make_round: MakeRound,
+    respondent_for: RespondentFor,
+    questionnaire: Questionnaire,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from surveys.responses import browser
+
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    first, second = questionnaire.features[:2]
+    person.post(feature_answers(questionnaire, first.id, "4"))
+    later = browser.now() + browser.IDLE_LIMIT_SECONDS + 5
+    monkeypatch.setattr(browser, "now", lambda: later)
+
+    # "Save and continue" on the third page does not carry on with a draft lacking the rest.
+    person.post(feature_answers(questionnaire, second.id, "2"))
+    told = person.text()
+    assert "Your answers were cleared from this device" in told
+    assert "Nothing happened on this survey for 60 minutes" in told
+    cleared = told[told.index("were cleared:") : told.index("</ul>", told.index("were cleared:"))]
+    assert "About you" in cleared and first.name in cleared and second.name not in cleared
+    assert "The answers on the page you just sent were not saved either" in told
+    assert "carry on with your resume code" in told
+    assert count_rows(app, Draft) == 1  # no new draft holding only the third page
+
+    # Told once; then the survey starts afresh, and the old draft cannot be reached from here.
+    assert "Start now" in person.get("").get_data(as_text=True)
+    assert 'value="police" checked' not in person.get("/about-you").get_data(as_text=True)
+
+
+def test_start_again_after_the_idle_limit_begins_an_empty_draft(
     make_round: MakeRound,
     respondent_for: RespondentFor,
     questionnaire: Questionnaire,
@@ -488,7 +521,98 @@ def test_an_idle_browser_forgets_its_draft(
     person.post({"agency": "police", "level": "frontline"})
     later = browser.now() + browser.IDLE_LIMIT_SECONDS + 5
     monkeypatch.setattr(browser, "now", lambda: later)
-    assert "Start now" in person.get("").get_data(as_text=True)
+    person.get(f"/section/{questionnaire.features[0].id}")
+    assert "About you" in person.text() and "just sent" not in person.text()
+    person.post({}, path="/new", action=None)
+    assert "Start now" in person.text()
+    assert person.get("/check").request.path.endswith("/about-you")
+
+
+def test_a_draft_saved_with_a_code_survives_the_idle_limit(
+    make_round: MakeRound,
+    respondent_for: RespondentFor,
+    questionnaire: Questionnaire,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Clearing the browser's link never deletes answers someone holds a resume code for."""
+    from surveys.responses import browser
+
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"}, action="save")
+    code = person.text().split('class="boundary-resume-code">')[1].split("<")[0].strip()
+    person.get("/resume")
+    person.post({"code": code}, action=None)
+    assert person.path.endswith(f"/section/{questionnaire.features[0].id}")
+    later = browser.now() + browser.IDLE_LIMIT_SECONDS + 5
+    monkeypatch.setattr(browser, "now", lambda: later)
+    assert "Your answers were cleared" in person.get("/about-you").get_data(as_text=True)
+    person.get("/resume")
+    person.post({"code": code}, action=None)
+    assert person.path.endswith(f"/section/{questionnaire.features[0].id}")
+
+
+def test_pages_holding_a_draft_say_how_long_it_is_kept_without_javascript(
+    make_round: MakeRound, respondent_for: RespondentFor
+) -> None:
+    person = respondent_for(make_round())
+    assert "clears them if you do nothing" not in person.get("/about-you").get_data(as_text=True)
+    person.post({"agency": "police", "level": "frontline"})
+    page = person.text()
+    assert "this browser clears them if you do nothing" in page
+    assert "here for 60 minutes" in page
+    assert 'data-seconds-left="' in page and 'data-warning-seconds="120"' in page
+
+
+def test_the_warnings_button_extends_the_time_with_and_without_javascript(
+    make_round: MakeRound,
+    respondent_for: RespondentFor,
+    questionnaire: Questionnaire,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from surveys.responses import browser
+
+    person = respondent_for(make_round())
+    person.get("/about-you")
+    person.post({"agency": "police", "level": "frontline"})
+    page = f"/section/{questionnaire.features[0].id}"
+    clock = browser.now()
+
+    def wait(seconds: float) -> None:
+        nonlocal clock
+        clock += seconds
+        monkeypatch.setattr(browser, "now", lambda: clock)
+
+    csrf = person.hidden_fields()["csrf_token"]
+    wait(browser.IDLE_LIMIT_SECONDS - 100)  # the warning shows now
+    script = person.client.post(
+        person.round.url + "/still-here",
+        data={"csrf_token": csrf},
+        headers={"Accept": "application/json"},
+    )
+    assert script.status_code == 204
+    wait(browser.IDLE_LIMIT_SECONDS - 100)  # would have expired without the button
+    without_script = person.client.post(
+        person.round.url + "/still-here", data={"csrf_token": csrf, "next": person.round.url + page}
+    )
+    assert without_script.status_code == 302
+    assert without_script.headers["Location"].endswith(page)
+    wait(browser.IDLE_LIMIT_SECONDS - 100)
+    assert 'value="police" checked' in person.get("/about-you").get_data(as_text=True)
+
+    # Only ever back into this survey, and too late is too late.
+    elsewhere = person.client.post(
+        person.round.url + "/still-here", data={"csrf_token": csrf, "next": "//evil.example/x"}
+    )
+    assert elsewhere.headers["Location"].endswith(person.round.url)
+    wait(browser.IDLE_LIMIT_SECONDS + 5)
+    late = person.client.post(
+        person.round.url + "/still-here",
+        data={"csrf_token": csrf},
+        headers={"Accept": "application/json"},
+    )
+    assert late.status_code == 409
+    assert "Your answers were cleared" in person.get("/about-you").get_data(as_text=True)
 
 
 def test_drafts_hold_answers_only(
