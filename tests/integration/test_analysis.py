@@ -282,6 +282,8 @@ def test_reciprocity_follows_the_questionnaire_file_when_its_questions_are_renam
         ("childrens-social-care", "police", 2.0),
         ("police", "childrens-social-care", 4.0),
     }
+    with renamed.app_context():
+        db.engine.dispose()  # its own pool: closed here, not left to the garbage collector
 
 
 def test_reliability_for_everyone_and_each_group(
