@@ -188,9 +188,7 @@ class LevelMoments:
         )
 
 
-def score_distribution(
-    counts: Mapping[tuple[int, int], int], statements: int
-) -> ScoreDistribution:
+def score_distribution(counts: Mapping[tuple[int, int], int], statements: int) -> ScoreDistribution:
     """Scores of those who answered enough of the feature's `statements`; sums and counts
     stay exact."""
     return ScoreDistribution.from_sums(
