@@ -12,15 +12,17 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from surveys import create_app
 from surveys.analysis.engine import Breakdown, analyse_round, compare
-from surveys.analysis.export import as_json
+from surveys.analysis.export import TABLES, as_csv, as_json
 from surveys.analysis.results import RoundAnalysis
 from surveys.database import db
 from surveys.library import current_questionnaire, questionnaire
 from surveys.questionnaire import DEFINITIONS, Questionnaire
+from surveys.reporting.exports import analysis_xlsx
 from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
@@ -350,6 +352,27 @@ def test_comparing_two_rounds(
     overall = next(c for c in changes if (c.agency, c.level, c.feature) == (None, None, "trust"))
     assert overall.change == pytest.approx(3.5 - 14 / 6)
     assert overall.ci_low is not None and overall.ci_low > 0
+
+
+def test_every_export_table_is_in_json_csv_and_xlsx(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("tables", localities=("North", "South"))
+    responses = synthetic_responses(questionnaire, 200, seed=5, localities=["north", "south"])
+    store(app, "tables", responses)
+    analysis = analysis_of(app, "tables")
+    changes = compare(analysis, analysis)
+    data = as_json(analysis, questionnaire, changes)
+    assert {key for key, value in data.items() if isinstance(value, list)} == set(TABLES)
+    assert [table for table in TABLES if not data[table]] == []  # each one shows below
+    rows = csv.DictReader(io.StringIO(as_csv(analysis, questionnaire, changes)))
+    assert list(dict.fromkeys(row["table"] for row in rows)) == ["round", *TABLES]
+    book = load_workbook(io.BytesIO(analysis_xlsx(analysis, questionnaire, changes)))
+    assert book.sheetnames == ["about", *TABLES]
+    for table in TABLES:
+        header = [cell.value for cell in book[table][1]]
+        assert header == list(data[table][0]), table
+        assert book[table].max_row == len(data[table]) + 1, table
 
 
 def test_export_json_and_csv_through_the_cli(
