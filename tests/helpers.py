@@ -194,6 +194,49 @@ def csrf_token_in(page: str) -> str:
     return value.group(1)
 
 
+@dataclass(frozen=True)
+class StoredScore:
+    agency: str
+    level: str
+    locality: str | None
+    score: float | None  # None: too few statements answered
+
+
+def feature_scores_from_answers(questionnaire: Questionnaire, feature_id: str) -> list[StoredScore]:
+    """Each stored response's score on a feature, worked out here from its stored answers (in
+    an app context): reverse items flipped, scored when 60% of the statements have a 1-5
+    answer. Written out again on purpose, so the tallies are checked against the raw answers
+    by rules that do not come from surveys/scoring."""
+    from surveys.responses.models import Answer, Submission
+
+    feature = questionnaire.feature(feature_id)
+    assert feature is not None
+    reverse = {item.id: item.reverse for item in feature.items}
+    by_submission: dict[int, list[int]] = {}
+    for submission_id, item_id, value in db.session.execute(
+        select(Answer.submission_id, Answer.item_id, Answer.value).where(
+            Answer.item_id.in_(list(reverse))
+        )
+    ):
+        if value is not None:
+            by_submission.setdefault(submission_id, []).append(
+                6 - value if reverse[item_id] else value
+            )
+    scores = []
+    for submission in db.session.scalars(select(Submission)):
+        given = by_submission.get(submission.id, [])
+        enough = len(given) * 5 >= len(reverse) * 3 and given
+        scores.append(
+            StoredScore(
+                submission.agency_id,
+                submission.level_id,
+                submission.locality_id,
+                sum(given) / len(given) if enough else None,
+            )
+        )
+    return scores
+
+
 def pdf_text(data: bytes) -> str:
     """A PDF's text as pypdf reads it back, white space folded."""
     from pypdf import PdfReader

@@ -9,7 +9,6 @@ the round's earlier releases, so no difference between two releases describes fe
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -27,7 +26,6 @@ from ..scoring.cells import (
 from ..scoring.distribution import ItemDistribution, ScoreDistribution
 from ..scoring.maturity import CONTESTED, is_contested, maturity_rank
 from ..scoring.reliability import ItemMoments, reliability
-from ..scoring.respondent import MIN_ANSWERED_SHARE
 from ..scoring.statistics import Summary, hedges_g, welch_difference
 from ..scoring.suppression import Earlier, Relation, exposures, protect
 from .facts import RoundFacts
@@ -219,13 +217,13 @@ def examine(
     distributions: dict[str, dict[CellKey, ScoreDistribution]] = {}
     published: dict[str, frozenset[CellKey]] = {}
     for feature in questionnaire.features:
-        min_answered = math.ceil(MIN_ANSWERED_SHARE * len(feature.items))
+        statements = len(feature.items)
         by_group = {
-            group: score_distribution(counts, min_answered)
+            group: score_distribution(counts, statements)
             for group, counts in tallies.features.get(feature.id, {}).items()
         }
         by_locality = {
-            locality: score_distribution(counts, min_answered)
+            locality: score_distribution(counts, statements)
             for locality, counts in tallies.features_by_locality.get(feature.id, {}).items()
         }
         totals = breakdown.gather(by_group, by_locality, _add_score)

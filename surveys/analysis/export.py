@@ -15,6 +15,31 @@ from .results import FRONTLINE, MANAGEMENT, ChangeResult, RoundAnalysis
 SCHEMA_VERSION = 1
 DECIMALS = 4
 
+# Every table of the export, in order: the JSON's lists, the CSV's `table` column and the
+# XLSX's sheets are all this list (tests/integration/test_analysis.py checks each format).
+TABLES = (
+    "cells",
+    "sublevel_cells",
+    "locality_cells",
+    "items",
+    "gaps",
+    "locality_gaps",
+    "item_gaps",
+    "reciprocity",
+    "partner_ratings",
+    "reciprocity_imbalances",
+    "sharing_perceptions",
+    "reliability",
+    "responses",
+    "changes",
+    # What the ids in the tables above are called, as the round names them.
+    "features",
+    "agencies",
+    "localities",
+)
+# In the CSV, a name table's id goes in the column its id is used in elsewhere.
+NAMED = {"features": "feature", "agencies": "agency", "localities": "locality"}
+
 
 def _number(value: Any) -> Any:
     if isinstance(value, float):
@@ -171,20 +196,9 @@ def as_csv(
             False,
         ]
     )
-    for table in (
-        "cells",
-        "sublevel_cells",
-        "locality_cells",
-        "items",
-        "gaps",
-        "locality_gaps",
-        "item_gaps",
-        "partner_ratings",
-        "reciprocity_imbalances",
-        "sharing_perceptions",
-        "reliability",
-        "responses",
-        "changes",
-    ):
-        rows.extend(_long_rows(table, data[table]))
+    for table in TABLES:
+        records = data[table]
+        if table in NAMED:
+            records = [{NAMED[table]: r["id"], "name": r["name"]} for r in records]
+        rows.extend(_long_rows(table, records))
     return csv_text(rows)

@@ -27,6 +27,7 @@ from ..responses.tallies import (
 from ..rounds.models import Headcount
 from ..scoring.distribution import ItemDistribution, ScoreDistribution
 from ..scoring.reliability import ItemMoments
+from ..scoring.respondent import enough_answered
 
 AgencyLevel = tuple[str, str]
 
@@ -187,10 +188,13 @@ class LevelMoments:
         )
 
 
-def score_distribution(
-    counts: Mapping[tuple[int, int], int], min_answered: int
-) -> ScoreDistribution:
-    """Scores of those who answered enough statements; sums and counts stay exact."""
+def score_distribution(counts: Mapping[tuple[int, int], int], statements: int) -> ScoreDistribution:
+    """Scores of those who answered enough of the feature's `statements`; sums and counts
+    stay exact."""
     return ScoreDistribution.from_sums(
-        {key: n for key, n in counts.items() if key[1] >= max(min_answered, 1)}
+        {
+            (item_sum, answered): n
+            for (item_sum, answered), n in counts.items()
+            if enough_answered(answered, statements)
+        }
     )

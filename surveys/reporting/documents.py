@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app, g, render_template
 from markupsafe import Markup
 
-from ..library import questionnaire
 from ..releases.comments import PublishedComment
-from ..releases.service import Published, published
 from ..rounds.actions import WorkshopAction, actions_for_round
 from ..rounds.models import Round, utc_now
 from ..rounds.service import previous_round
 from .narrative import executive_summary
 from .presentation import Report, Scope
+from .reports import NotPublished as NotPublished
+from .reports import release_of, report_of
 
 if TYPE_CHECKING:
     from ..workshops.presentation import RoomView  # for the type checker: no runtime import
@@ -54,24 +54,10 @@ def svg_image(svg: Markup) -> Markup:
     return Markup('<img class="chart" src="{}/{}" alt="{}">').format(CHARTS, name, alt)
 
 
-class NotPublished(LookupError):
-    """A report was asked for before the round's first release."""
-
-
-def release_of(round_: Round) -> Published:
-    found = published(round_)
-    if found is None:
-        raise NotPublished(f"'{round_.name}' has no published results yet")
-    return found
-
-
 def report_for(round_: Round, agency: str | None) -> Report:
-    return Report(
-        analysis=release_of(round_).analysis,
-        questionnaire=questionnaire(round_.questionnaire_version),
-        scope=Scope(agency=agency, visible_agencies=frozenset({agency}) if agency else None),
-        agency_names={a.agency_id: a.name for a in round_.agencies},
-        locality_names={loc.locality_id: loc.name for loc in round_.localities},
+    """The partnership's report, or an agency's, which shows that agency's detail only."""
+    return report_of(
+        round_, Scope(agency=agency, visible_agencies=frozenset({agency}) if agency else None)
     )
 
 

@@ -6,35 +6,18 @@ or a lone locality's row is unique in such a file."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..analysis.export import as_csv, as_json
-from ..analysis.results import RoundAnalysis
+from ..analysis.export import TABLES, as_csv, as_json
+from ..analysis.results import ChangeResult, RoundAnalysis
 from ..questionnaire import Questionnaire
 from ..spreadsheets import safe_xlsx_cell
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-SHEETS = (
-    "cells",
-    "sublevel_cells",
-    "locality_cells",
-    "items",
-    "gaps",
-    "locality_gaps",
-    "item_gaps",
-    "reciprocity",
-    "partner_ratings",
-    "reciprocity_imbalances",
-    "sharing_perceptions",
-    "reliability",
-    "responses",
-    # What the ids in the tables above are called, as the round names them.
-    "features",
-    "agencies",
-    "localities",
-)
+SHEETS = TABLES  # one sheet per table of the JSON and CSV exports
 
 
 def analysis_csv(analysis: RoundAnalysis, questionnaire: Questionnaire) -> str:
@@ -54,9 +37,11 @@ def append(sheet: Worksheet, row: list[Any]) -> None:
     sheet.append([safe_xlsx_cell(value) for value in row])
 
 
-def analysis_xlsx(analysis: RoundAnalysis, questionnaire: Questionnaire) -> bytes:
+def analysis_xlsx(
+    analysis: RoundAnalysis, questionnaire: Questionnaire, changes: Sequence[ChangeResult] = ()
+) -> bytes:
     """One sheet per table, a header row each; suppressed figures are empty cells."""
-    data = as_json(analysis, questionnaire)
+    data = as_json(analysis, questionnaire, changes)
     # openpyxl is imported here, by the one function that uses it, to keep start-up quick.
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from sqlalchemy import or_, select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
-from ..analysis.engine import compare
 from ..audit import record_download
 from ..auth.access import (
     ADMINS,
@@ -28,6 +27,7 @@ from . import exports, stored
 from .models import ReportState
 from .narrative import executive_summary
 from .presentation import Report, Scope
+from .reports import NotPublished, report_of
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -64,20 +64,10 @@ def release_or_404(round_: Round) -> Published:
 
 
 def build_report(round_: Round, scope: Scope, earlier: Round | None = None) -> Report:
-    analysis = release_or_404(round_).analysis
-    before = published(earlier) if earlier is not None else None
-    if earlier is not None and before is None:
-        abort(404, f"The results of ‘{earlier.name}’ have not been published yet.")
-    changes = compare(before.analysis, analysis) if before is not None else ()
-    return Report(
-        analysis=analysis,
-        questionnaire=questionnaire(round_.questionnaire_version),
-        scope=scope,
-        agency_names={a.agency_id: a.name for a in round_.agencies},
-        locality_names={loc.locality_id: loc.name for loc in round_.localities},
-        changes=changes,
-        compared_with=earlier.name if earlier is not None else None,
-    )
+    try:
+        return report_of(round_, scope, earlier)
+    except NotPublished as missing:
+        abort(404, f"The results of ‘{missing.round_name}’ have not been published yet.")
 
 
 def comparable_rounds(round_: Round) -> list[Round]:

@@ -74,7 +74,6 @@ class Submission(Base):
     channel: Mapped[str] = mapped_column(String(20))
 
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
-    feature_scores: Mapped[list[FeatureScore]] = relationship(cascade="all, delete-orphan")
     partner_ratings: Mapped[list[PartnerRating]] = relationship(cascade="all, delete-orphan")
     comments: Mapped[list[Comment]] = relationship(cascade="all, delete-orphan")
 
@@ -94,25 +93,6 @@ class Answer(Base):
     item_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     value: Mapped[int | None] = mapped_column(SmallInteger)
-
-
-class FeatureScore(Base):
-    """A respondent's score on one feature, worked out once at submit time for fast analysis."""
-
-    __tablename__ = "feature_scores"
-    __table_args__ = (
-        Index("ix_feature_scores_round_feature", "round_id", "feature_id"),
-        {"sqlite_with_rowid": False},  # no hidden rowid: no order of arrival
-    )
-
-    submission_id: Mapped[int] = mapped_column(
-        SubmissionId, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
-    )
-    feature_id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
-    score: Mapped[float | None]  # None when too few items were answered to score the feature
-    answered: Mapped[int]
-    dont_know: Mapped[int]
 
 
 class PartnerRating(Base):

@@ -16,7 +16,6 @@ from ..invitations.service import InvitationRefused
 from ..invitations.service import spend as spend_invitation
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, utc_now
-from ..scoring.respondent import feature_result
 from .answers import CompletedResponse, InvalidAnswer, RoundChoices
 from .journey import DraftAnswers, completed_response
 from .models import (
@@ -24,7 +23,6 @@ from .models import (
     Channel,
     Comment,
     Draft,
-    FeatureScore,
     PartnerRating,
     Submission,
 )
@@ -179,7 +177,8 @@ def record_submissions(
     channel: Channel,
     on: date,
 ) -> list[int]:
-    """Insert responses with their answers and feature scores; the caller commits.
+    """Insert responses with their answers; the caller commits. Their feature scores are
+    worked out once, by the tallies (add_to_tallies), which are all the analysis reads.
 
     Rows go in with one multi-row INSERT per table, so an import of thousands is quick.
     """
@@ -208,7 +207,6 @@ def record_submissions(
         ],
     )
     answers: list[dict[str, Any]] = []
-    scores: list[dict[str, Any]] = []
     ratings: list[dict[str, Any]] = []
     comments: list[dict[str, Any]] = []
     comment_status = "published" if channel is Channel.DEMO else "pending"
@@ -218,17 +216,6 @@ def record_submissions(
             {**keys, "item_id": item_id, "value": value}
             for item_id, value in response.items.items()
         ]
-        for feature in questionnaire.features:
-            result = feature_result(feature, response.items)
-            scores.append(
-                {
-                    **keys,
-                    "feature_id": feature.id,
-                    "score": result.score,
-                    "answered": result.answered,
-                    "dont_know": result.dont_know,
-                }
-            )
         ratings += [
             {**keys, "partner_agency_id": partner, "question_id": question, "value": value}
             for partner, by_question in response.partner_ratings.items()
@@ -241,7 +228,6 @@ def record_submissions(
         ]
     for model, rows in (
         (Answer, answers),
-        (FeatureScore, scores),
         (PartnerRating, ratings),
         (Comment, comments),
     ):

@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 
 from ..questionnaire import Questionnaire
-from ..scoring.respondent import SCALE_MAX, SCALE_MIN
+from ..scoring.respondent import SCALE_MAX, SCALE_MIN, answer_scoring
 from .answers import CompletedResponse
 
 AGENCY_WEIGHTS = {
@@ -125,8 +125,10 @@ def synthetic_responses(
                 if rng.random() < dont_know:
                     items[item.id] = None
                     continue
-                agreement = _on_scale(latent + rng.gauss(0, 0.6))
-                items[item.id] = SCALE_MIN + SCALE_MAX - agreement if item.reverse else agreement
+                # The latent level is how well the partnership does: a reverse-worded
+                # statement is answered so that it scores that level.
+                score = _on_scale(latent + rng.gauss(0, 0.6))
+                items[item.id] = answer_scoring(score, item.reverse)
             if rng.random() < 0.12:
                 comments[feature.id] = rng.choice(COMMENTS.get(feature.id, ["No comment."]))
         others = [a for a in agency_ids if a != agency]

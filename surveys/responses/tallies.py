@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..database import Base, db, upsert
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round
-from ..scoring.respondent import item_score
+from ..scoring.respondent import feature_result
 from .answers import CompletedResponse
 
 NO_LOCALITY = ""
@@ -179,13 +179,10 @@ def add_to_tallies(
         for item_id, value in response.items.items():
             items[(*group, item_id, DONT_KNOW_VALUE if value is None else value)] += 1
         for feature in questionnaire.features:
-            scores = {
-                item.id: item_score(value, item.reverse)
-                for item in feature.items
-                if (value := response.items.get(item.id)) is not None
-            }
-            features[(*group, feature.id, sum(scores.values()), len(scores))] += 1
-            if len(scores) == len(feature.items):
+            result = feature_result(feature, response.items)
+            features[(*group, feature.id, result.total, result.answered)] += 1
+            if result.complete:
+                scores = result.item_scores
                 ids = sorted(scores)
                 for position, first in enumerate(ids):
                     complete[(response.level_id, first)] += 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
+from .respondent import item_score
 from .statistics import Summary
 
 UNITS = 420  # lcm(1, ..., 7): a feature has at most seven statements
@@ -164,7 +165,7 @@ class ItemDistribution:
         """As item scores: for a reverse-worded statement, agreeing scores low."""
         return ScoreDistribution(
             {
-                (6 - value if reverse else value) * UNITS: count
+                item_score(value, reverse) * UNITS: count
                 for value, count in enumerate(self.counts, start=1)
                 if count
             }

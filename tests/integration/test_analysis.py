@@ -12,23 +12,25 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from openpyxl import load_workbook
+from sqlalchemy import select
 
 from surveys import create_app
 from surveys.analysis.engine import Breakdown, analyse_round, compare
-from surveys.analysis.export import as_json
+from surveys.analysis.export import TABLES, as_csv, as_json
 from surveys.analysis.results import RoundAnalysis
 from surveys.database import db
 from surveys.library import current_questionnaire, questionnaire
 from surveys.questionnaire import DEFINITIONS, Questionnaire
+from surveys.reporting.exports import analysis_xlsx
 from surveys.responses.answers import CompletedResponse
-from surveys.responses.models import Channel, FeatureScore, Submission
+from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
 from surveys.responses.synthetic import synthetic_responses
 from surveys.rounds.models import Round
 from surveys.scoring.cells import CellKey
 from surveys.scoring.suppression import derivable_small_groups
-from tests.helpers import RoundRef, app_config
+from tests.helpers import RoundRef, app_config, feature_scores_from_answers
 
 MakeRound = Callable[..., RoundRef]
 
@@ -314,33 +316,23 @@ def test_tallies_agree_with_the_stored_answers(
         app, "agree", synthetic_responses(questionnaire, 300, seed=9, localities=["north", "south"])
     )
     analysis = analysis_of(app, "agree")
+
+    def mean(scores: list[float | None]) -> float:
+        given = [s for s in scores if s is not None]
+        return sum(given) / len(given)
+
     with app.app_context():
         for feature in questionnaire.features:
-            mean, n = db.session.execute(
-                select(func.avg(FeatureScore.score), func.count(FeatureScore.score)).where(
-                    FeatureScore.feature_id == feature.id
-                )
-            ).one()
+            stored = feature_scores_from_answers(questionnaire, feature.id)
             cell = analysis.cell(feature.id)
-            assert cell.n == n and cell.mean == pytest.approx(mean)
-            police_mean = db.session.scalar(
-                select(func.avg(FeatureScore.score))
-                .join(Submission, Submission.id == FeatureScore.submission_id)
-                .where(
-                    FeatureScore.feature_id == feature.id,
-                    Submission.agency_id == "police",
-                    Submission.level_id == "frontline",
-                )
-            )
+            assert cell.n == sum(1 for s in stored if s.score is not None)
+            assert cell.mean == pytest.approx(mean([s.score for s in stored]))
+            police = [s.score for s in stored if (s.agency, s.level) == ("police", "frontline")]
             assert analysis.cell(feature.id, "police", "frontline").mean == pytest.approx(
-                police_mean
+                mean(police)
             )
-            north = db.session.scalar(
-                select(func.avg(FeatureScore.score))
-                .join(Submission, Submission.id == FeatureScore.submission_id)
-                .where(FeatureScore.feature_id == feature.id, Submission.locality_id == "north")
-            )
-            assert analysis.cell(feature.id, locality="north").mean == pytest.approx(north)
+            north = [s.score for s in stored if s.locality == "north"]
+            assert analysis.cell(feature.id, locality="north").mean == pytest.approx(mean(north))
 
 
 def test_locality_cells_say_whose_level_they_are(
@@ -380,6 +372,27 @@ def test_comparing_two_rounds(
     overall = next(c for c in changes if (c.agency, c.level, c.feature) == (None, None, "trust"))
     assert overall.change == pytest.approx(3.5 - 14 / 6)
     assert overall.ci_low is not None and overall.ci_low > 0
+
+
+def test_every_export_table_is_in_json_csv_and_xlsx(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    make_round("tables", localities=("North", "South"))
+    responses = synthetic_responses(questionnaire, 200, seed=5, localities=["north", "south"])
+    store(app, "tables", responses)
+    analysis = analysis_of(app, "tables")
+    changes = compare(analysis, analysis)
+    data = as_json(analysis, questionnaire, changes)
+    assert {key for key, value in data.items() if isinstance(value, list)} == set(TABLES)
+    assert [table for table in TABLES if not data[table]] == []  # each one shows below
+    rows = csv.DictReader(io.StringIO(as_csv(analysis, questionnaire, changes)))
+    assert list(dict.fromkeys(row["table"] for row in rows)) == ["round", *TABLES]
+    book = load_workbook(io.BytesIO(analysis_xlsx(analysis, questionnaire, changes)))
+    assert book.sheetnames == ["about", *TABLES]
+    for table in TABLES:
+        header = [cell.value for cell in book[table][1]]
+        assert header == list(data[table][0]), table
+        assert book[table].max_row == len(data[table]) + 1, table
 
 
 def test_export_json_and_csv_through_the_cli(

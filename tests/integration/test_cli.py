@@ -21,13 +21,19 @@ from surveys.questionnaire import Questionnaire
 from surveys.responses.models import (
     Answer,
     Comment,
-    FeatureScore,
     PartnerRating,
     Submission,
 )
+from surveys.responses.tallies import FeatureTally
 from surveys.rounds.models import Headcount, Round, RoundLocality
 from surveys.workshops.models import RoomResponse, WorkshopAction, WorkshopSession
-from tests.helpers import PROJECT_ROOT, RoundRef, count_rows, load_round
+from tests.helpers import (
+    PROJECT_ROOT,
+    RoundRef,
+    count_rows,
+    feature_scores_from_answers,
+    load_round,
+)
 
 MakeRound = Callable[..., RoundRef]
 
@@ -240,8 +246,16 @@ def test_import_good_file(
     # one row left purpose-2 empty: not answered, so not stored; DK is stored as None
     assert count_rows(app, Answer) == 2 * len(questionnaire.items) - 1
     assert count_rows(app, Comment) == 1
-    assert count_rows(app, FeatureScore) == 2 * len(questionnaire.features)
     with app.app_context():
+        scored = db.session.execute(
+            select(FeatureTally.feature_id, FeatureTally.respondents, FeatureTally.answered)
+        ).all()
+        # Both are counted, each in its own group; the second answered 4 of purpose's 6
+        # statements 1-5 (one don't know, one left empty).
+        assert sorted(s for s in scored if s.feature_id == "purpose") == [
+            ("purpose", 1, 4),
+            ("purpose", 1, 6),
+        ]
         ratings = db.session.execute(select(PartnerRating.question_id, PartnerRating.value)).all()
         assert sorted((r.question_id, r.value) for r in ratings) == [
             ("they-share", 2),
@@ -400,16 +414,18 @@ def test_demo_builds_a_labelled_round_once(app: Flask) -> None:
     assert "demonstration round" in start
 
 
-def test_demo_data_has_management_frontline_differences(app: Flask) -> None:
+def test_demo_data_has_management_frontline_differences(
+    app: Flask, questionnaire: Questionnaire
+) -> None:
     run(app, "demo")
     with app.app_context():
-        rows = db.session.execute(
-            select(Submission.level_id, FeatureScore.score)
-            .join(FeatureScore, FeatureScore.submission_id == Submission.id)
-            .where(Submission.agency_id == "police", FeatureScore.feature_id == "dialogue")
-        ).all()
-    management = [s for level, s in rows if level != "frontline" and s is not None]
-    frontline = [s for level, s in rows if level == "frontline" and s is not None]
+        police = [
+            s
+            for s in feature_scores_from_answers(questionnaire, "dialogue")
+            if s.agency == "police"
+        ]
+    management = [s.score for s in police if s.level != "frontline" and s.score is not None]
+    frontline = [s.score for s in police if s.level == "frontline" and s.score is not None]
     assert len(management) >= 5 and len(frontline) >= 5
     assert sum(management) / len(management) - sum(frontline) / len(frontline) > 0.5
 

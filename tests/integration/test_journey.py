@@ -17,10 +17,10 @@ from surveys.responses.models import (
     Answer,
     Comment,
     Draft,
-    FeatureScore,
     PartnerRating,
     Submission,
 )
+from surveys.responses.tallies import FeatureTally
 from tests.helpers import Respondent, RoundRef, answer_everything, count_rows, feature_answers
 
 MakeRound = Callable[..., RoundRef]
@@ -109,8 +109,9 @@ def test_complete_journey_stores_one_anonymous_response(
         ).all()
         assert len(ratings_stored) == 6
         assert {r.value for r in ratings_stored if r.partner_agency_id == "health"} == {None}
-        scores = {s.feature_id: s for s in db.session.scalars(select(FeatureScore))}
-        assert set(scores) == {f.id for f in questionnaire.features}
+        # Each feature's score is counted once, in the tallies the analysis reads.
+        scored = db.session.execute(select(FeatureTally.feature_id, FeatureTally.respondents))
+        assert sorted(scored) == sorted((f.id, 1) for f in questionnaire.features)
     # The draft is gone: nothing that remains can be linked back to a resume code.
     assert count_rows(app, Draft) == 0
 

@@ -9,6 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
 
 from surveys.database import MIGRATIONS, db
 from surveys.schema_versions import UnreadableMigration, applied, shipped
@@ -23,8 +25,6 @@ def test_models_and_migrations_agree(app: Flask) -> None:
 
 def test_workshop_reports_migrate_up_and_down(database_url: str) -> None:
     """0016_workshop_reports, down to 0015 and up again, in a schema (or file) of its own."""
-    from flask_migrate import downgrade, upgrade
-    from sqlalchemy import inspect, text
     from sqlalchemy.engine import make_url
 
     from surveys import create_app
@@ -97,3 +97,32 @@ def test_branches_and_merges_are_read_as_alembic_writes_them(tmp_path: Path) -> 
     (versions / "f_broken.py").write_text("down_revision = 'e'\n")
     with pytest.raises(UnreadableMigration, match="f_broken.py"):
         shipped.__wrapped__(tmp_path)
+
+
+def test_feature_scores_go_and_come_back(app: Flask) -> None:
+    """0017 drops the per-respondent feature scores nothing read; its downgrade brings the
+    table back as the earlier code expects it (keys, index, no rowid on SQLite)."""
+    with app.app_context():
+        assert "feature_scores" not in inspect(db.engine).get_table_names()
+        try:
+            downgrade(revision="0016_workshop_reports")
+            found = inspect(db.engine)
+            assert "feature_scores" in found.get_table_names()
+            assert found.get_pk_constraint("feature_scores")["constrained_columns"] == [
+                "submission_id",
+                "feature_id",
+            ]
+            indexes = {i["name"] for i in found.get_indexes("feature_scores")}
+            assert "ix_feature_scores_round_feature" in indexes
+            if db.engine.dialect.name == "sqlite":
+                with db.engine.connect() as connection:
+                    sql = connection.scalar(
+                        text("SELECT sql FROM sqlite_master WHERE name = 'feature_scores'")
+                    )
+                assert "WITHOUT ROWID" in str(sql)
+        finally:
+            upgrade()
+        assert "feature_scores" not in inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+            assert compare_metadata(context, db.metadata) == []

@@ -32,7 +32,6 @@ from tests.integration.test_workshops import Participant
 # Every table with a composite key that holds someone's answers, or counts of them.
 ANSWER_TABLES = (
     "answers",
-    "feature_scores",
     "partner_ratings",
     "comments",
     "response_tallies",

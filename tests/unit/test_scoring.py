@@ -11,7 +11,12 @@ from surveys.questionnaire import DEFINITIONS, load_questionnaire
 from surveys.scoring.distribution import ItemDistribution, ScoreDistribution
 from surveys.scoring.maturity import is_contested, maturity_rank
 from surveys.scoring.reliability import ItemMoments, cronbach_alpha, reliability
-from surveys.scoring.respondent import feature_result, item_score
+from surveys.scoring.respondent import (
+    answer_scoring,
+    enough_answered,
+    feature_result,
+    item_score,
+)
 from surveys.scoring.statistics import Summary, hedges_g, t_cdf, t_quantile, welch_difference
 
 QUESTIONNAIRE = load_questionnaire(DEFINITIONS / "cop-maturity-v1.toml")
@@ -52,6 +57,45 @@ def test_feature_needs_sixty_percent_of_items_answered(answered: int, scored: bo
     answers: dict[str, int | None] = dict.fromkeys(ids[:answered], 3)
     answers.update(dict.fromkeys(ids[answered:]))
     assert (feature_result(PURPOSE, answers).score is not None) is scored
+
+
+@pytest.mark.parametrize(
+    ("answered", "statements", "enough"),
+    # 60% of the statements, answered 1-5: 3 of 5, 4 of 6 (3.6), 5 of 7 (4.2), 3 of 4 (2.4).
+    [
+        (3, 5, True),
+        (2, 5, False),
+        (4, 6, True),
+        (3, 6, False),
+        (5, 7, True),
+        (4, 7, False),
+        (3, 4, True),
+        (2, 4, False),
+        (1, 1, True),
+        (0, 1, False),
+        (0, 5, False),
+    ],
+)
+def test_the_completion_rule(answered: int, statements: int, enough: bool) -> None:
+    assert enough_answered(answered, statements) is enough
+
+
+def test_a_feature_result_keeps_the_exact_sum_and_says_when_it_is_complete() -> None:
+    ids = [item.id for item in PURPOSE.items]
+    every = feature_result(PURPOSE, dict.fromkeys(ids, 4))
+    # purpose-4 and purpose-5 are reverse-worded: an answer of 4 scores 2 there.
+    assert every.complete and every.total == 4 * 4 + 2 * 2 and every.answered == 6
+    assert every.item_scores["purpose-4"] == 2
+    most = feature_result(PURPOSE, {**dict.fromkeys(ids, 4), "purpose-1": None})
+    assert not most.complete and most.answered == 5 and most.dont_know == 1
+
+
+@pytest.mark.parametrize(
+    ("score", "reverse", "answer"), [(5, False, 5), (5, True, 1), (2, True, 4)]
+)
+def test_the_answer_that_earns_a_score(score: int, reverse: bool, answer: int) -> None:
+    assert answer_scoring(score, reverse) == answer
+    assert item_score(answer_scoring(score, reverse), reverse) == score
 
 
 @pytest.mark.parametrize(

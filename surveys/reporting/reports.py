@@ -1,0 +1,44 @@
+"""The one constructor of a round's report object, from its latest release.
+
+The dashboard and feature pages, the PDF (typeset by the release job or by the `report`
+command) all build their Report here, so they cannot disagree about what a report holds.
+"""
+
+from __future__ import annotations
+
+from ..analysis.engine import compare
+from ..library import questionnaire
+from ..releases.service import Published, published
+from ..rounds.models import Round
+from .presentation import Report, Scope
+
+
+class NotPublished(LookupError):
+    """A report was asked for before the round's first release."""
+
+    def __init__(self, message: str, round_name: str = "") -> None:
+        super().__init__(message)
+        self.round_name = round_name
+
+
+def release_of(round_: Round) -> Published:
+    found = published(round_)
+    if found is None:
+        raise NotPublished(f"'{round_.name}' has no published results yet", round_.name)
+    return found
+
+
+def report_of(round_: Round, scope: Scope, earlier: Round | None = None) -> Report:
+    """The report of `round_`'s latest release for `scope`, with the change since `earlier`'s
+    latest release when one is given. Raises NotPublished if either has no release."""
+    analysis = release_of(round_).analysis
+    changes = compare(release_of(earlier).analysis, analysis) if earlier is not None else ()
+    return Report(
+        analysis=analysis,
+        questionnaire=questionnaire(round_.questionnaire_version),
+        scope=scope,
+        agency_names={a.agency_id: a.name for a in round_.agencies},
+        locality_names={loc.locality_id: loc.name for loc in round_.localities},
+        changes=changes,
+        compared_with=earlier.name if earlier is not None else None,
+    )
