@@ -181,6 +181,14 @@ def upgrade(revision: str = "head") -> None:
     migrate_up(directory=str(MIGRATIONS), revision=revision)
 
 
+def downgrade(revision: str) -> None:
+    """Take the database of the current app down to `revision` (tests of the migrations)."""
+    set_up_migrations(current_app)
+    from flask_migrate import downgrade as migrate_down
+
+    migrate_down(directory=str(MIGRATIONS), revision=revision)
+
+
 class MigrationCommands(click.Group):
     """`flask --app app db ...`: Flask-Migrate's command group, loaded when it is run.
 

@@ -9,10 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from surveys.database import MIGRATIONS, db
+from surveys.database import MIGRATIONS, db, downgrade, upgrade
 from surveys.schema_versions import UnreadableMigration, applied, shipped
 
 
