@@ -44,10 +44,10 @@ def create_app(
         templating,
     )
     from .admin import deletion
+    from .admin import moderation as moderate
     from .admin import views as manage
     from .auth import access
     from .auth import views as auth
-    from .comments import views as moderate
     from .database_setup import init_app as refuse_until_set_up
     from .deployment import init_app as proxy_and_database_settings
     from .first_run import init_app as offer_demo_admin
@@ -89,7 +89,7 @@ def create_app(
     stored.init_app(app)
     from . import limits  # after the blueprints: it wraps their views
 
-    limits.init_app(app)
+    limits.init_app(app, has_draft=respond.has_draft)
     cli.init_app(app)
     offer_demo_admin(app)
     check_where_served(app)

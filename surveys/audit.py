@@ -17,10 +17,10 @@ import os
 from datetime import datetime
 
 from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .auth.access import signed_in_user
 from .database import Base, db
 from .rounds.models import Round, utc_now
 
@@ -83,20 +83,28 @@ def _clip(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def _signed_in() -> tuple[int, str] | None:
+    """The signed-in account's id and e-mail, read from Flask-Login itself: the audit trail
+    sits below the sign-in pages that record into it, so it does not import them."""
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    return int(current_user.id), str(current_user.email)
+
+
 def record(action: str, *, target: str = "", detail: str = "", commit: bool = True) -> AuditEvent:
     """Record that the signed-in account (or the command line) did `action` on `target`.
 
     Commits the session by default, so call it after your own change is committed (a
     refused change is not recorded as done); pass commit=False to let your own commit
     carry the event with the change."""
-    user = signed_in_user() if has_request_context() else None
+    user = _signed_in() if has_request_context() else None
     if user is not None:
-        actor = user.email
+        user_id, actor = user
     else:
-        actor = NOBODY if has_request_context() else command_line_actor()
+        user_id, actor = None, NOBODY if has_request_context() else command_line_actor()
     event = AuditEvent(
         at=utc_now(),
-        user_id=user.id if user is not None else None,
+        user_id=user_id,
         actor=_clip(actor, 254),
         action=_clip(action, 80),
         target=_clip(target, 300),
@@ -111,14 +119,15 @@ def record(action: str, *, target: str = "", detail: str = "", commit: bool = Tr
 def record_download(what: str, round_: Round | None = None, release: int | None = None) -> None:
     """Record a download by the signed-in account (the command line records none: whoever
     runs it already holds the database)."""
-    user = signed_in_user()
+    user = _signed_in() if has_request_context() else None
     if user is None:
         return
+    user_id, email = user
     db.session.add(
         Download(
             downloaded_at=utc_now(),
-            user_id=user.id,
-            email=user.email,
+            user_id=user_id,
+            email=email,
             round_id=round_.id if round_ else None,
             round_name=round_.name if round_ else None,
             release=release,

@@ -132,8 +132,11 @@ def wrap(app: Flask, endpoint: str, *limits: Callable[[Callable[..., Any]], Any]
     app.view_functions[endpoint] = view
 
 
-def init_app(app: Flask) -> None:
-    """Put the limits on the routes they guard; call once every blueprint is registered."""
+def init_app(app: Flask, *, has_draft: Callable[[], bool]) -> None:
+    """Put the limits on the routes they guard; call once every blueprint is registered.
+
+    `has_draft` tells whether a survey request continues a draft (only a new draft counts);
+    the survey pages supply it, since limits sit below every page they guard."""
     for name, value in LIMIT_SETTINGS.items():
         app.config.setdefault(name, value)
     # The test suite runs thousands of requests from one address: its tests turn limits on
@@ -220,18 +223,6 @@ def production_doubts(app: Flask) -> list[str]:
             "Set BOUNDARY_RATELIMIT_STORAGE_URI=redis://... to share them."
         )
     return doubts
-
-
-def has_draft() -> bool:
-    """Only a page sent without a draft starts one; the pages after it are not counted.
-    The draft must still exist: a replayed cookie naming a sent or forgotten draft would
-    otherwise start a new draft on every request without ever being counted."""
-    from .responses import browser, service
-
-    if "round" not in g:
-        return False
-    code = browser.draft_code(g.round.public_token)
-    return code is not None and service.find_draft(g.round, code) is not None
 
 
 def retry_after_seconds() -> int:

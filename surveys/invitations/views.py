@@ -184,10 +184,8 @@ def enter_code() -> View:
         code = service.normalise(form.code.data or "")
         agency = service.unused_code_agency(round_, code)
         if agency is not None:
+            # The survey's start page, next, takes the agency from the held code.
             hold(round_.public_token, code)
-            from ..responses import browser
-
-            browser.preselect_agency(round_.public_token, agency)
             return redirect(url_for("respond.start", token=round_.public_token))
         limits.hit(
             current_app.config["LIMIT_INVITATION_MISSES"], "invitation-misses", limits.client_key()

@@ -135,6 +135,16 @@ def journey_context() -> dict[str, Any]:
     }
 
 
+def has_draft() -> bool:
+    """Only a page sent without a draft starts one; the pages after it are not counted.
+    The draft must still exist: a replayed cookie naming a sent or forgotten draft would
+    otherwise start a new draft on every request without ever being counted."""
+    if "round" not in g:
+        return False
+    code = browser.draft_code(g.round.public_token)
+    return code is not None and service.find_draft(g.round, code) is not None
+
+
 def current_round() -> Round:
     round_: Round = g.round
     return round_
@@ -183,12 +193,15 @@ def save(answers: DraftAnswers) -> None:
 
 @blueprint.get("")
 def start() -> View:
+    by_code = invitations.code_agency(current_round())
+    if by_code is not None:  # a code just entered chooses its agency, as an agency link does
+        browser.preselect_agency(token(), by_code)
     agency_id = browser.preselected_agency(token())
     return render_template(
         "respond/start.html",
         agency=current_round().agency(agency_id) if agency_id else None,
         # An invitation code fixes the agency: the about-you page offers no other.
-        agency_by_code=invitations.code_agency(current_round()) is not None,
+        agency_by_code=by_code is not None,
         in_progress=browser.draft_code(token()) is not None,
         already_sent=browser.has_sent(token()),
         section_count=len(sections(current_questionnaire())),

@@ -41,6 +41,7 @@ from ..spreadsheets import csv_text
 from ..stuffing import service as stuffing
 from . import report as stored_report
 from . import room, service
+from . import stuffing as room_watch
 from .forms import ActionForm, JoinForm, about_form, action_form, answers_form, new_session_form
 from .models import ActionStatus, Mode, SessionState, WorkshopAction, WorkshopSession
 from .report import min_cell_size, room_view, survey_release
@@ -205,7 +206,7 @@ def render_console(
         agreed={a.feature_id: a.level_id for a in workshop.agreed_levels},
         statuses=list(ActionStatus),
         agency_names=dict(agencies),
-        signs=stuffing.room_signs(workshop),
+        signs=room_watch.room_signs(workshop),
     ), status
 
 
@@ -246,7 +247,7 @@ def live(workshop_id: int, screen: str) -> Response | WerkzeugResponse:
     if screen == "projector":
         context["qr"] = qr_svg(short_url(workshop), f"QR code to join: {short_url(workshop)}")
     else:
-        context["signs"] = stuffing.room_signs(workshop)
+        context["signs"] = room_watch.room_signs(workshop)
     return live_response(tag, render_template(f"workshops/_{screen}_live.html", **context))
 
 
@@ -482,7 +483,9 @@ def about_page(workshop: WorkshopSession, q: Questionnaire) -> View:
             state = {"agency": form["agency"].data, "level": form["level"].data}
             keep_participant_state(workshop, state)
             # The phone has joined whatever happens to the count: never an error page for it.
-            stuffing.count_after_commit("join-not-counted", lambda: stuffing.phone_joined(workshop))
+            stuffing.count_after_commit(
+                "join-not-counted", lambda: room_watch.phone_joined(workshop)
+            )
             return redirect(url_for(".room_page", code=workshop.join_code))
     hints = [{"hint": {"text": level.hint}} for level in q.levels]
     return participant(workshop, "about", form=form, level_hints=hints)
@@ -544,8 +547,8 @@ def take_answers(workshop: WorkshopSession, q: Questionnaire, state: dict[str, A
         item.id: None if form[item.id].data == DONT_KNOW else int(form[item.id].data)
         for item in asked.items
     }
-    question = stuffing.question_key(asked.vote, list(values))
-    if not stuffing.answer_allowed(workshop, question):
+    question = room_watch.question_key(asked.vote, list(values))
+    if not room_watch.answer_allowed(workshop, question):
         # One phone with a cleared cookie must not cast a whole room's answers.
         return limits.too_many(limits.WORKSHOP_ANSWERS, 60 * 60)
     sent = service.Answers(
@@ -555,7 +558,7 @@ def take_answers(workshop: WorkshopSession, q: Questionnaire, state: dict[str, A
         workshop, q, sent, bool(state.get("voted")), state.get("revoted", []), min_cell_size()
     )
     if outcome is service.Cast.STORED:
-        stuffing.answer_counted(workshop, question)
+        room_watch.answer_counted(workshop, question)
     if outcome is service.Cast.CLOSED:
         return participant(workshop, "closed", 409)
     if outcome is service.Cast.MOVED_ON:

@@ -23,6 +23,7 @@ from surveys.questionnaire import Questionnaire
 from surveys.responses.models import Submission
 from surveys.rounds.models import Round, utc_now
 from surveys.stuffing import service as stuffing
+from surveys.workshops import stuffing as room_watch
 from surveys.workshops.models import RoomResponse
 from tests.helpers import (
     TEST_PASSWORD,
@@ -417,7 +418,7 @@ def test_a_failing_join_count_still_lets_the_phone_in(
     def broken(workshop: object) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(stuffing, "phone_joined", broken)
+    monkeypatch.setattr(room_watch, "phone_joined", broken)
     phone = Participant(limited_app, workshop)
     phone.join()  # a redirect to the questions, not an error page
     phone.answer()

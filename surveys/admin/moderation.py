@@ -15,17 +15,10 @@ from werkzeug.wrappers.response import Response
 from ..audit import record
 from ..auth.access import roles_required, signed_in_user
 from ..auth.models import Role
-from ..library import questionnaire
-from ..paging import page_of, pagination, requested_page
-from ..releases.service import take_down
-from ..responses.answers import clean_text
-from ..responses.models import Comment
-from ..rounds.models import Round
-from ..rounds.pages import round_or_404
-from .forms import ModerationForm
-from .highlight import highlight
-from .models import CommentStatus
-from .moderation import (
+from ..comments.forms import ModerationForm
+from ..comments.highlight import highlight
+from ..comments.models import CommentStatus
+from ..comments.moderation import (
     ModerationError,
     QueuedComment,
     find_comment,
@@ -35,6 +28,13 @@ from .moderation import (
     redact,
     withhold,
 )
+from ..library import questionnaire
+from ..paging import page_of, pagination, requested_page
+from ..releases.service import take_down
+from ..responses.answers import clean_text
+from ..responses.models import Comment
+from ..rounds.models import Round
+from ..rounds.pages import round_or_404
 
 blueprint = Blueprint("moderate", __name__, url_prefix="/moderate")
 
