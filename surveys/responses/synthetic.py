@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from ..questionnaire import Questionnaire
+from ..questionnaire import MANAGEMENT, Questionnaire
 from ..scoring.respondent import SCALE_MAX, SCALE_MIN, answer_scoring
 from .answers import CompletedResponse
 
@@ -50,6 +50,8 @@ SHARING_FELT = {
 }
 # Staff who often cannot see this part of the partnership answer "don't know".
 DONT_KNOW_RATE = {("education", "exchange"): 0.2, ("housing", "exchange"): 0.25}
+# The context questions a response stores in their own columns (responses/answers.py).
+CONTEXT = ("co_location", "years_in_partnership")
 SPLIT_GROUP = ("youth-service", "respect")  # answers split between both ends of the scale
 
 COMMENTS = {
@@ -81,6 +83,32 @@ COMMENTS = {
 }
 
 
+def scenario_misfits(questionnaire: Questionnaire) -> list[str]:
+    """The ids this scenario plants its patterns on that `questionnaire` does not have.
+
+    The generator takes every statement, level and agency from the questionnaire, and plants
+    its gaps and flows by id; an id the questionnaire renamed would silently flatten the demo,
+    so tests/unit/test_demo_scenario.py checks the bundled questionnaire has them all."""
+    agencies = {a.id for a in questionnaire.agencies}
+    features = {f.id for f in questionnaire.features}
+    named = {
+        **{f"agency {a}": a in agencies for a in AGENCY_WEIGHTS},
+        **{f"level {lv}": lv in {x.id for x in questionnaire.levels} for lv in LEVEL_WEIGHTS},
+        **{f"feature {f}": f in features for f in FEATURE_BASE},
+        **{f"context {c}": c in {q.id for q in questionnaire.context} for c in CONTEXT},
+    }
+    for agency, feature in [*MANAGEMENT_LIFT, *DONT_KNOW_RATE, SPLIT_GROUP]:
+        named[f"agency {agency}"] = agency in agencies
+        named[f"feature {feature}"] = feature in features
+    for pair in SHARING_FELT:
+        for agency in pair:
+            named[f"agency {agency}"] = agency in agencies
+    sharing = {q.sharing for q in questionnaire.partners.questions}
+    named["a partner question on information received"] = "received" in sharing
+    named["a partner question on information given"] = "given" in sharing
+    return sorted(name for name, present in named.items() if not present)
+
+
 def _pick(rng: random.Random, weights: dict[str, int], allowed: Sequence[str]) -> str:
     options = [key for key in weights if key in allowed] or list(allowed)
     return rng.choices(options, [weights.get(key, 1) for key in options])[0]
@@ -110,7 +138,7 @@ def synthetic_responses(
     for _ in range(count):
         agency = _pick(rng, AGENCY_WEIGHTS, agency_ids)
         level = _pick(rng, LEVEL_WEIGHTS, list(level_group))
-        management = level_group[level] == "management"
+        management = level_group[level] == MANAGEMENT
         items: dict[str, int | None] = {}
         comments: dict[str, str] = {}
         for feature in questionnaire.features:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..database import db
-from ..questionnaire import Questionnaire
+from ..questionnaire import FRONTLINE, Questionnaire
 from ..responses.service import today
 from ..responses.synthetic import synthetic_responses
 from ..rounds.models import Round
@@ -38,6 +38,28 @@ DEMO_ACTIONS = (
         30,
     ),
 )
+
+
+# The room's agreed levels: (feature, maturity level).
+DEMO_LEVELS = (("purpose", "established"), ("trust", "developing"), ("exchange", "emerging"))
+DEMO_REVOTE = "trust"  # the feature whose headline statement is put to the room again
+
+
+def scenario_misfits(questionnaire: Questionnaire) -> list[str]:
+    """The ids the demo workshop names that `questionnaire` lacks
+    (tests/unit/test_demo_scenario.py checks the bundled questionnaire has them all)."""
+    features = {f.id for f in questionnaire.features}
+    levels = {m.id for m in questionnaire.maturity_levels}
+    agencies = {a.id for a in questionnaire.agencies}
+    named = {f"feature {DEMO_REVOTE}": DEMO_REVOTE in features}
+    for feature, level in DEMO_LEVELS:
+        named[f"feature {feature}"] = feature in features
+        named[f"maturity level {level}"] = level in levels
+    for _text, feature, agency, _days in DEMO_ACTIONS:
+        named[f"feature {feature}"] = feature in features
+        if agency is not None:
+            named[f"agency {agency}"] = agency in agencies
+    return sorted(name for name, present in named.items() if not present)
 
 
 def demo_workshop(round_: Round) -> WorkshopSession | None:
@@ -75,11 +97,12 @@ def create_demo_workshop(round_: Round, questionnaire: Questionnaire, k: int) ->
 
     # After talking it through, some frontline staff see trust a little more warmly.
     rng = random.Random(2026)
-    trust = next(f.headline_item for f in q.features if f.id == "trust")
+    group = {level.id: level.group for level in q.levels}
+    trust = next(f.headline_item for f in q.features if f.id == DEMO_REVOTE)
     service.start_revote(workshop, trust, q)
     for person in people[:30]:
         value = person.items.get(trust)
-        if value is not None and person.level_id == "frontline" and rng.random() < 0.4:
+        if value is not None and group[person.level_id] == FRONTLINE and rng.random() < 0.4:
             value = min(5, value + 1)
         sent = service.Answers(
             service.issue_ballot(workshop),
@@ -92,12 +115,8 @@ def create_demo_workshop(round_: Round, questionnaire: Questionnaire, k: int) ->
     service.stop_revote(workshop)
     service.close_answering(workshop)
     service.reveal(workshop, True)
-    service.focus(workshop, "trust")
-    for feature_id, level_id in (
-        ("purpose", "established"),
-        ("trust", "developing"),
-        ("exchange", "emerging"),
-    ):
+    service.focus(workshop, DEMO_REVOTE)
+    for feature_id, level_id in DEMO_LEVELS:
         service.agree_level(workshop, feature_id, level_id, q)
     for text, feature_id, agency_id, days in DEMO_ACTIONS:
         service.add_action(workshop, text, feature_id, agency_id, today() + timedelta(days=days))
