@@ -281,6 +281,7 @@ def bare_render_seconds(url: str, token: str, repeats: int = 300, afresh: bool =
         feature = q.features[0]
         with app.test_request_context(f"/r/{token}/section/{feature.id}"):
             g.round, g.questionnaire = round_, q
+            g.round_token, g.round_id = token, round_.id
 
             def render() -> str:
                 if afresh:
