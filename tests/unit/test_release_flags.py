@@ -82,8 +82,10 @@ def test_headcounts_weight_the_agencies_where_the_round_has_them(
     )
     by_respondents = purpose(analyse(FACTS, questionnaire, K, tallies(uneven)))
     by_headcount = purpose(analyse(FACTS, questionnaire, K, counted))
-    assert (by_respondents.weighting, by_respondents.gap) == ("respondents", pytest.approx(0.5))
-    assert (by_headcount.weighting, by_headcount.gap) == ("headcount", pytest.approx(0.25))
+    assert by_respondents.weighting == "respondents"
+    assert by_respondents.gap == pytest.approx(0.5)  # 12 and 12 respondents
+    assert by_headcount.weighting == "headcount"
+    assert by_headcount.gap == pytest.approx(0.25)  # 100 and 300 staff
 
 
 # Education's two frontline workers are a suppressed group (K = 3); probation, the next
