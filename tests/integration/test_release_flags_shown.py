@@ -45,9 +45,7 @@ def person(
         partner: {"they-share": value, "we-share": 4, "understand-role": 3}
         for partner, value in rates.items()
     }
-    return CompletedResponse(  # type: ignore[arg-type]
-        agency_id=agency, level_id=level, items=items, partner_ratings=ratings
-    )
+    return CompletedResponse(agency_id=agency, level_id=level, items=items, partner_ratings=ratings)
 
 
 def store(app: Flask, slug: str, people: list[CompletedResponse]) -> None:
