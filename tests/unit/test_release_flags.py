@@ -7,6 +7,7 @@ a respondent scoring 4.0. See tests/unit/test_analyse.py for the tallies' shape.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -22,6 +23,7 @@ from surveys.analysis.results import RoundAnalysis, WithinAgencyGapResult
 from surveys.analysis.strata import Stratum, within_agency_gap
 from surveys.questionnaire import Questionnaire
 from surveys.questionnaire.loader import load_library
+from surveys.releases import codec
 from surveys.scoring.statistics import Summary
 
 from .test_analyse import FACTS, K, Scores, tallies
@@ -184,3 +186,19 @@ def test_a_facts_round_with_no_agencies_listed_still_combines_by_the_tallies(
         "health",
         "police",
     )
+
+
+def test_a_release_published_before_the_adjustment_is_read_without_it(
+    questionnaire: Questionnaire,
+) -> None:
+    """Stored releases never change: one stored before q existed reads back with no q, no
+    combined gaps and no flags it never had, rather than failing to load."""
+    analysis = analyse(FACTS, questionnaire, K, tallies(SIMPSON))
+    stored = json.loads(codec.dump(analysis))
+    del stored["within_agency_gaps"]
+    for gap in stored["gaps"]:
+        del gap["p_value"], gap["q_value"]
+    old = codec.load(json.dumps(stored))
+    assert old.within_agency_gaps == ()
+    assert {(g.p_value, g.q_value) for g in old.gaps} == {(None, None)}
+    assert [g.gap for g in old.gaps] == [g.gap for g in analysis.gaps]
