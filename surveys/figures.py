@@ -38,6 +38,13 @@ def signed(value: float | None, places: int = 2, minus: str = "-") -> str:
     return text if float(text) == 0 else "+" + text
 
 
+def adjusted(q: float | None) -> str:
+    """An adjusted p-value (q): three decimals, and "<0.001" rather than a misleading 0.000."""
+    if q is None:
+        return DASH
+    return "<0.001" if q < 0.0005 else fixed(q, 3)
+
+
 def percent(share: float | None) -> str:
     """A share of 0-1 as a whole percent: 0.125 -> '13%'."""
     if share is None:

@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     # Every figure on a page or in a PDF is written by surveys/figures.py, as in the charts.
     app.add_template_filter(figures.fixed)
     app.add_template_filter(figures.signed)
+    app.add_template_filter(figures.adjusted)
     app.add_template_filter(figures.percent)
     app.add_template_filter(date_and_time)
     app.add_template_global(fieldset)

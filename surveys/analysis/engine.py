@@ -29,6 +29,7 @@ from ..scoring.reliability import ItemMoments, reliability
 from ..scoring.statistics import Summary, hedges_g, welch_difference
 from ..scoring.suppression import Earlier, Relation, exposures, protect
 from .facts import RoundFacts
+from .multiplicity import Term, benjamini_hochberg, is_notable, welch
 from .queries import LevelMoments, RoundTallies, load_tallies, score_distribution
 from .results import (
     FRONTLINE,
@@ -45,13 +46,16 @@ from .results import (
     RoundAnalysis,
     RoundInfo,
     SharingPerceptionResult,
+    WithinAgencyGapResult,
 )
+from .strata import DIFFERS_BY, Rating, Stratum, adjusted_imbalance, within_agency_gap
 
-NOTABLE_GAP = 0.5  # scale points; with an interval that excludes zero
 ITEM_GAPS_SHOWN = 10
 
 T = TypeVar("T")
 G = TypeVar("G")
+# The results a release's false discovery rate is held across.
+F = TypeVar("F", GapResult, WithinAgencyGapResult, ItemGapResult, ImbalanceResult)
 
 
 class Breakdown:
@@ -249,7 +253,16 @@ def examine(
 
     items, item_totals = _items(breakdown, questionnaire, tallies, k, pattern, history, counts)
     gaps = _gaps(breakdown, questionnaire, distributions, published)
+    within = _within_agency_gaps(
+        breakdown, questionnaire, distributions, published, tallies.headcounts, gaps
+    )
     partners = _partners(breakdown.agencies, tallies, k, pattern, history, counts)
+    flagged = _flag_across_release(
+        gaps,
+        within,
+        _item_gaps(questionnaire, item_totals, items),
+        _imbalances(partners, questionnaire.partners),
+    )
     analysis = RoundAnalysis(
         round=RoundInfo(
             slug=round_.slug,
@@ -267,15 +280,16 @@ def examine(
         localities=round_.localities,
         cells=tuple(cells),
         items=items,
-        gaps=gaps,
-        item_gaps=_item_gaps(questionnaire, item_totals, items),
+        gaps=flagged.gaps,
+        item_gaps=flagged.item_gaps[:ITEM_GAPS_SHOWN],
         partners=partners,
-        imbalances=_imbalances(partners, questionnaire.partners),
+        imbalances=flagged.imbalances,
         sharing_perceptions=_sharing_perceptions(partners, questionnaire.partners),
         reliability=_reliability(
             breakdown, questionnaire, tallies.moments, k, pattern, history, counts
         ),
         responses=_responses(breakdown, tallies, respondents, pattern),
+        within_agency_gaps=flagged.within_agency_gaps,
     )
     return Examined(analysis, counts)
 
@@ -414,11 +428,138 @@ def _gaps(
                     ci_low=difference.ci_low,
                     ci_high=difference.ci_high,
                     effect_size=hedges_g(first, second),
-                    notable=abs(difference.estimate) >= NOTABLE_GAP and difference.excludes_zero,
                     locality=locality,
+                    # Flagged notable only once every test of the release is known.
+                    p_value=_p_value(first, second),
                 )
             )
     return tuple(gaps)
+
+
+def _p_value(first: Summary, second: Summary) -> float:
+    """Welch's two-sided p-value for first mean minus second."""
+    return welch(_term(first), _term(second)).p_value
+
+
+def _term(summary: Summary) -> Term:
+    return Term(1.0, summary.n, summary.mean, summary.variance)
+
+
+def _within_agency_gaps(
+    breakdown: Breakdown,
+    questionnaire: Questionnaire,
+    distributions: Mapping[str, Mapping[CellKey, ScoreDistribution]],
+    published: Mapping[str, frozenset[CellKey]],
+    headcounts: Mapping[tuple[str, str], int],
+    gaps: Sequence[GapResult],
+) -> tuple[WithinAgencyGapResult, ...]:
+    """The partnership's gap on each feature compared inside agencies, then combined.
+
+    Only agencies whose management and frontline figures are both published on the feature
+    take part (the others are left out, not merged): the combined gap is then worked out from
+    published figures alone, so it cannot give away a suppressed or withheld group. Weights
+    are the agencies' headcounts when the round has them for every level of every agency
+    combined, else their respondents scored on the feature."""
+    pooled = {g.feature: g for g in gaps if g.agency is None and g.locality is None}
+    results = []
+    for feature in questionnaire.features:
+        shown = published[feature.id]
+        sides = []
+        for agency in breakdown.agencies:
+            management, frontline = CellKey(agency, MANAGEMENT), CellKey(agency, FRONTLINE)
+            if management not in shown or frontline not in shown:
+                continue
+            first = distributions[feature.id].get(management, ScoreDistribution()).summary()
+            second = distributions[feature.id].get(frontline, ScoreDistribution()).summary()
+            if first is not None and second is not None:
+                sides.append((agency, first, second))
+        overall = pooled.get(feature.id)
+        if not sides or overall is None or overall.suppressed or overall.gap is None:
+            results.append(WithinAgencyGapResult(feature.id, suppressed=True))
+            continue
+        levels = list(breakdown.group_of)
+        counted = [headcounts.get((agency, level)) for agency, _m, _f in sides for level in levels]
+        by_headcount = all(count is not None for count in counted)
+        strata = [
+            Stratum(
+                agency,
+                first,
+                second,
+                float(
+                    sum(headcounts[(agency, level)] for level in levels)
+                    if by_headcount
+                    else first.n + second.n
+                ),
+            )
+            for agency, first, second in sides
+        ]
+        if sum(stratum.weight for stratum in strata) <= 0:
+            strata = [replace(s, weight=float(s.management.n + s.frontline.n)) for s in strata]
+            by_headcount = False
+        combined = within_agency_gap(strata)
+        results.append(
+            WithinAgencyGapResult(
+                feature.id,
+                suppressed=False,
+                gap=combined.estimate,
+                ci_low=combined.ci_low,
+                ci_high=combined.ci_high,
+                p_value=combined.p_value,
+                pooled_gap=overall.gap,
+                differs=abs(combined.estimate - overall.gap) >= DIFFERS_BY,
+                weighting="headcount" if by_headcount else "respondents",
+                agencies=tuple(agency for agency, _m, _f in sides),
+            )
+        )
+    return tuple(results)
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """The release's tests, each with its adjusted value q and notable flag."""
+
+    gaps: tuple[GapResult, ...]
+    within_agency_gaps: tuple[WithinAgencyGapResult, ...]
+    item_gaps: tuple[ItemGapResult, ...]
+    imbalances: tuple[ImbalanceResult, ...]
+
+
+def _flag_across_release(
+    gaps: Sequence[GapResult],
+    within: Sequence[WithinAgencyGapResult],
+    item_gaps: Sequence[ItemGapResult],
+    imbalances: Sequence[ImbalanceResult],
+) -> Flagged:
+    """Benjamini-Hochberg over every difference the release tests (every published gap,
+    combined gap, statement gap and imbalance), so that at most about 5% of what it flags is
+    chance however many differences there are (docs/analysis.md)."""
+    p_values: dict[tuple[str, int], float | None] = {}
+    p_values.update({("gaps", i): g.p_value for i, g in enumerate(gaps)})
+    p_values.update({("within", i): g.p_value for i, g in enumerate(within)})
+    p_values.update({("items", i): g.p_value for i, g in enumerate(item_gaps)})
+    p_values.update({("imbalances", i): r.p_value for i, r in enumerate(imbalances)})
+    tested = [(key, p) for key, p in p_values.items() if p is not None]
+    q_of = dict(
+        zip([key for key, _p in tested], benjamini_hochberg([p for _k, p in tested]), strict=True)
+    )
+
+    def flag(family: str, results: Sequence[F], size: Callable[[F], float | None]) -> tuple[F, ...]:
+        flagged = []
+        for index, result in enumerate(results):
+            q = q_of.get((family, index))
+            estimate = size(result)
+            if q is None or estimate is None:
+                flagged.append(result)
+            else:
+                flagged.append(replace(result, q_value=q, notable=is_notable(estimate, q)))
+        return tuple(flagged)
+
+    return Flagged(
+        flag("gaps", gaps, lambda g: g.gap),
+        flag("within", within, lambda g: g.gap),
+        flag("items", item_gaps, lambda g: g.gap),
+        flag("imbalances", imbalances, lambda i: i.imbalance),
+    )
 
 
 def _item_gaps(
@@ -454,10 +595,11 @@ def _item_gaps(
                 difference.ci_high,
                 management.n,
                 frontline.n,
+                p_value=_p_value(management, frontline),
             )
         )
     gaps.sort(key=lambda g: (-abs(g.gap), g.item))
-    return tuple(gaps[:ITEM_GAPS_SHOWN])
+    return tuple(gaps)
 
 
 def _partners(
@@ -517,9 +659,8 @@ def _partners(
             if (from_agency, partner) in withheld:
                 results.append(replace(shown, withheld=True))
                 continue
-            results.append(
-                replace(shown, n=answers.answered, mean=answers.scores(reverse=False).mean)
-            )
+            scores = answers.scores(reverse=False)
+            results.append(replace(shown, n=answers.answered, mean=scores.mean, sd=scores.sd))
     return tuple(results)
 
 
@@ -537,13 +678,51 @@ def _imbalances(
     partners: Sequence[PartnerResult], asked: PartnerSection
 ) -> tuple[ImbalanceResult, ...]:
     """Each pair of agencies' views of how well the other shares with it (both rate the
-    information they receive); none if the questionnaire asks no such question."""
-    they_share = _published_means(partners, asked.sharing_question("received"))
+    information they receive), with Welch's interval, and again with each side centred on
+    its raters' mean rating of every partner; none if the questionnaire asks no such
+    question. Only published ratings are used, so nothing withheld can be worked back."""
+    question = asked.sharing_question("received")
+    ratings: dict[str, list[Rating]] = defaultdict(list)
+    for p in partners:
+        if (
+            p.question == question
+            and p.from_agency
+            and not p.suppressed
+            and not p.withheld
+            and p.n is not None
+            and p.n >= 2
+            and p.mean is not None
+            and p.sd is not None
+        ):
+            ratings[p.from_agency].append(Rating(p.to_agency, p.n, p.mean, p.sd**2))
+    rated = {(a, r.partner): r for a, rs in ratings.items() for r in rs}
     results = []
-    for (a, b), a_about_b in sorted(they_share.items()):
-        b_about_a = they_share.get((b, a))
-        if a < b and b_about_a is not None:
-            results.append(ImbalanceResult(a, b, a_about_b, b_about_a, a_about_b - b_about_a))
+    for (a, b), a_about_b in sorted(rated.items()):
+        b_about_a = rated.get((b, a))
+        if not (a < b and b_about_a is not None):
+            continue
+        plain = welch(
+            Term(1.0, a_about_b.n, a_about_b.mean, a_about_b.variance),
+            Term(1.0, b_about_a.n, b_about_a.mean, b_about_a.variance),
+        )
+        adjusted = adjusted_imbalance(ratings[a], ratings[b], a, b)
+        results.append(
+            ImbalanceResult(
+                a,
+                b,
+                a_about_b.mean,
+                b_about_a.mean,
+                a_about_b.mean - b_about_a.mean,
+                a_n=a_about_b.n,
+                b_n=b_about_a.n,
+                ci_low=plain.ci_low,
+                ci_high=plain.ci_high,
+                p_value=plain.p_value,
+                adjusted_imbalance=None if adjusted is None else adjusted.estimate,
+                adjusted_ci_low=None if adjusted is None else adjusted.ci_low,
+                adjusted_ci_high=None if adjusted is None else adjusted.ci_high,
+            )
+        )
     results.sort(key=lambda r: -abs(r.imbalance))
     return tuple(results)
 
@@ -698,7 +877,7 @@ def compare(before: RoundAnalysis, after: RoundAnalysis) -> tuple[ChangeResult, 
     if before.round.questionnaire_version != after.round.questionnaire_version:
         raise ValueError("rounds with different questionnaire versions cannot be compared")
     old = {(c.feature, c.agency, c.level): c for c in before.cells if c.locality is None}
-    results = []
+    results: list[ChangeResult] = []
     for cell in after.cells:
         if cell.locality is not None or cell.level not in (None, MANAGEMENT, FRONTLINE):
             continue
@@ -722,9 +901,25 @@ def compare(before: RoundAnalysis, after: RoundAnalysis) -> tuple[ChangeResult, 
                 change=difference.estimate,
                 ci_low=difference.ci_low,
                 ci_high=difference.ci_high,
+                p_value=_p_value(second, first),
             )
         )
-    return tuple(results)
+    return _flag_changes(results)
+
+
+def _flag_changes(changes: Sequence[ChangeResult]) -> tuple[ChangeResult, ...]:
+    """Benjamini-Hochberg across one comparison's changes. They are a family of their own:
+    a release's figures never change, so its gaps cannot be re-adjusted for each earlier
+    round a reader chooses to compare it with."""
+    tested = [i for i, c in enumerate(changes) if c.p_value is not None]
+    adjusted = benjamini_hochberg([changes[i].p_value or 0.0 for i in tested])
+    q_of = dict(zip(tested, adjusted, strict=True))
+    return tuple(
+        replace(c, q_value=q_of[i], notable=is_notable(c.change or 0.0, q_of[i]))
+        if i in q_of
+        else c
+        for i, c in enumerate(changes)
+    )
 
 
 def _cell_summary(cell: CellResult | None) -> Summary | None:

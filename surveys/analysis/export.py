@@ -24,6 +24,7 @@ TABLES = (
     "items",
     "gaps",
     "locality_gaps",
+    "within_agency_gaps",
     "item_gaps",
     "reciprocity",
     "partner_ratings",
@@ -112,6 +113,7 @@ def as_json(
         "locality_gaps": _records(
             (g for g in analysis.gaps if g.locality is not None), drop=["agency"]
         ),
+        "within_agency_gaps": _records(analysis.within_agency_gaps),
         "item_gaps": _records(analysis.item_gaps),
         "reciprocity": _records(
             (p for p in analysis.partners if p.question == received and p.from_agency),

@@ -75,7 +75,8 @@ class ItemResult:
 
 @dataclass(frozen=True)
 class GapResult:
-    """Management mean minus frontline mean, with Welch's 95% interval and Hedges' g."""
+    """Management mean minus frontline mean, with Welch's 95% interval and Hedges' g; its
+    p-value and the value q adjusted across the release (analysis/multiplicity.py)."""
 
     agency: str | None
     feature: str
@@ -88,8 +89,31 @@ class GapResult:
     ci_low: float | None = None
     ci_high: float | None = None
     effect_size: float | None = None
-    notable: bool = False
+    notable: bool = False  # at least half a point, with q at or below the release's rate
     locality: str | None = None  # a locality's gap (agency None), or None
+    p_value: float | None = None
+    q_value: float | None = None
+
+
+@dataclass(frozen=True)
+class WithinAgencyGapResult:
+    """The partnership's management-frontline gap on a feature compared within agencies and
+    combined, beside the gap of the pooled groups (which mixes agencies' shares of managers
+    with their differences in score). Only agencies whose two sides are both published take
+    part, so the figure follows from published ones alone."""
+
+    feature: str
+    suppressed: bool
+    gap: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    q_value: float | None = None
+    notable: bool = False
+    pooled_gap: float | None = None
+    differs: bool = False  # the two differ by DIFFERS_BY or more
+    weighting: str | None = None  # "headcount" or "respondents"
+    agencies: tuple[str, ...] = ()  # the agencies combined
 
 
 @dataclass(frozen=True)
@@ -103,6 +127,9 @@ class ItemGapResult:
     ci_high: float
     management_n: int
     frontline_n: int
+    p_value: float | None = None
+    q_value: float | None = None
+    notable: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +144,7 @@ class PartnerResult:
     mean: float | None = None
     share_dont_know: float | None = None
     withheld: bool = False  # fewer than k rated: only the don't-know share is shown
+    sd: float | None = None  # of the ratings (n - 1), for the imbalances' intervals
 
 
 @dataclass(frozen=True)
@@ -128,6 +156,18 @@ class ImbalanceResult:
     a_about_b: float  # A's staff: how well B shares with A
     b_about_a: float
     imbalance: float  # a_about_b - b_about_a
+    a_n: int | None = None  # A's staff who rated B
+    b_n: int | None = None
+    ci_low: float | None = None  # Welch's 95% interval of the imbalance
+    ci_high: float | None = None
+    p_value: float | None = None
+    q_value: float | None = None
+    notable: bool = False
+    # Each side less its raters' mean rating of every partner they rated (how generously
+    # that agency rates everyone): None when either agency rated only one partner.
+    adjusted_imbalance: float | None = None
+    adjusted_ci_low: float | None = None
+    adjusted_ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +221,9 @@ class ChangeResult:
     change: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
+    p_value: float | None = None
+    q_value: float | None = None  # adjusted across the comparison's changes
+    notable: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,6 +242,7 @@ class RoundAnalysis:
     sharing_perceptions: tuple[SharingPerceptionResult, ...]
     reliability: tuple[ReliabilityResult, ...]
     responses: tuple[ResponseResult, ...]
+    within_agency_gaps: tuple[WithinAgencyGapResult, ...] = ()
 
     def cell(
         self,

@@ -8,6 +8,7 @@ has changed.
 
 from __future__ import annotations
 
+from ..analysis.multiplicity import FALSE_DISCOVERY_RATE
 from ..analysis.results import FRONTLINE, MANAGEMENT
 from ..figures import fixed, percent
 from .presentation import Report
@@ -104,8 +105,8 @@ def _gaps(report: Report) -> str:
     if not notable:
         return (
             "No gap between managers and frontline practitioners is large and certain enough "
-            "to count as notable (half a point or more, with an interval that excludes no "
-            "difference)."
+            "to count as notable (half a point or more, and unlikely to be chance even "
+            "allowing for how many gaps were tested)."
         )
     described = []
     for label, feature, gap in notable[:4]:
@@ -121,15 +122,16 @@ def _gaps(report: Report) -> str:
 
 
 def _one_way(report: Report) -> str | None:
-    """The largest imbalance in how two agencies rate each other's sharing, if half a point."""
-    imbalances = report.imbalances()
-    if not (imbalances and abs(imbalances[0][4]) >= 0.5):
+    """The largest notable imbalance in how two agencies rate each other's sharing: half a
+    point or more, and beyond chance across the release's tests."""
+    notable = [(a, b, i) for a, b, i in report.imbalances() if i.notable]
+    if not notable:
         return None
-    a, b, a_about_b, b_about_a, _difference = imbalances[0]
+    a, b, imbalance = notable[0]
     return (
         f"Information is felt to flow one way between {a} and {b}: {a} staff rate how "
-        f"well {b} shares with them at {fixed(a_about_b)} out of 5, while {b} "
-        f"staff rate {a}'s sharing at {fixed(b_about_a)}."
+        f"well {b} shares with them at {fixed(imbalance.a_about_b)} out of 5, while {b} "
+        f"staff rate {a}'s sharing at {fixed(imbalance.b_about_a)}."
     )
 
 
@@ -165,9 +167,9 @@ def _change(report: Report) -> str | None:
         if c.agency == report.scope.agency
         and c.level is None
         and not c.suppressed
-        and c.ci_low is not None
-        and c.ci_high is not None
-        and (c.ci_low > 0 or c.ci_high < 0)
+        # Beyond chance across all the comparison's changes, not one by one.
+        and c.q_value is not None
+        and c.q_value <= FALSE_DISCOVERY_RATE
     ]
     if not changes:
         return f"No feature changed clearly (beyond chance) since {report.compared_with}."

@@ -17,10 +17,12 @@ from ..analysis.results import (
     CellResult,
     ChangeResult,
     GapResult,
+    ImbalanceResult,
     ItemResult,
     ReliabilityResult,
     ResponseResult,
     RoundAnalysis,
+    WithinAgencyGapResult,
 )
 from ..questionnaire import Feature, Questionnaire
 from ..scoring.maturity import CONTESTED
@@ -331,19 +333,22 @@ class Report:
             "with them",
         )
 
-    def imbalances(self) -> list[tuple[str, str, float, float, float]]:
+    def imbalances(self) -> list[tuple[str, str, ImbalanceResult]]:
+        """(first agency's name, second's, the pair's views of each other's sharing)."""
         names = dict(self.analysis.agencies)
         return [
-            (
-                names.get(i.agency_a, i.agency_a),
-                names.get(i.agency_b, i.agency_b),
-                i.a_about_b,
-                i.b_about_a,
-                i.imbalance,
-            )
+            (names.get(i.agency_a, i.agency_a), names.get(i.agency_b, i.agency_b), i)
             for i in self.analysis.imbalances
             if self.scope.may_see(i.agency_a) or self.scope.may_see(i.agency_b)
         ]
+
+    def within_agency_gaps(self) -> list[tuple[str, WithinAgencyGapResult]]:
+        """(feature name, the partnership's gap compared within agencies): a figure about
+        the whole partnership, so shown only where the partnership's gaps are."""
+        if self.scope.agency or self.scope.locality:
+            return []
+        names = {f.id: f.name for f in self.questionnaire.features}
+        return [(names[w.feature], w) for w in self.analysis.within_agency_gaps]
 
     def reliability(self) -> list[tuple[str, ReliabilityResult]]:
         names = {f.id: f.name for f in self.questionnaire.features}

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from surveys.analysis.multiplicity import is_notable
 from surveys.analysis.results import (
     FRONTLINE,
     MANAGEMENT,
@@ -234,8 +235,8 @@ def test_at_most_four_gaps_are_described() -> None:
 def test_without_a_notable_gap_the_summary_says_so() -> None:
     assert sentence_starting("No gap") == (
         "No gap between managers and frontline practitioners is large and certain enough to "
-        "count as notable (half a point or more, with an interval that excludes no "
-        "difference)."
+        "count as notable (half a point or more, and unlikely to be chance even allowing for "
+        "how many gaps were tested)."
     )
 
 
@@ -243,11 +244,12 @@ def test_without_a_notable_gap_the_summary_says_so() -> None:
 
 
 @pytest.mark.parametrize(
-    ("police_about_health", "health_about_police", "expected"),
+    ("police_about_health", "health_about_police", "q", "expected"),
     [
         (
             3.9,
             3.4,
+            0.01,
             "Information is felt to flow one way between Police and Health: Police staff rate "
             "how well Health shares with them at 3.9 out of 5, while Health staff rate Police's "
             "sharing at 3.4.",
@@ -255,22 +257,27 @@ def test_without_a_notable_gap_the_summary_says_so() -> None:
         (
             2.1,
             3.0,
+            0.049,
             "Information is felt to flow one way between Police and Health: Police staff rate "
             "how well Health shares with them at 2.1 out of 5, while Health staff rate Police's "
             "sharing at 3.0.",
         ),
-        (3.9, 3.5, None),  # less than half a point apart
+        (3.9, 3.5, 0.01, None),  # less than half a point apart
+        (3.9, 3.0, 0.2, None),  # could be chance, across the release's tests
     ],
 )
-def test_an_imbalance_of_half_a_point_or_more_is_described(
-    police_about_health: float, health_about_police: float, expected: str | None
+def test_a_notable_imbalance_is_described(
+    police_about_health: float, health_about_police: float, q: float, expected: str | None
 ) -> None:
+    difference = police_about_health - health_about_police
     imbalance = ImbalanceResult(
         "police",
         "health",
         police_about_health,
         health_about_police,
-        police_about_health - health_about_police,
+        difference,
+        q_value=q,
+        notable=is_notable(difference, q),
     )
     assert sentence_starting("Information is felt", imbalances=[imbalance]) == expected
 
@@ -306,9 +313,9 @@ def test_a_group_answering_dont_know_often_is_named(
 # --- change since the last round ---------------------------------------------------------------
 
 
-def change(feature: str, low: float, high: float) -> ChangeResult:
+def change(feature: str, low: float, high: float, q: float = 0.01) -> ChangeResult:
     return ChangeResult(
-        None, None, feature, False, change=(low + high) / 2, ci_low=low, ci_high=high
+        None, None, feature, False, change=(low + high) / 2, ci_low=low, ci_high=high, q_value=q
     )
 
 
@@ -325,7 +332,7 @@ def change(feature: str, low: float, high: float) -> ChangeResult:
             "Since Spring 2025, shared commitment and purpose improved.",
         ),
         (
-            [change("purpose", -0.1, 0.5)],  # the interval includes no change
+            [change("purpose", -0.1, 0.5, q=0.4)],  # could be chance
             "No feature changed clearly (beyond chance) since Spring 2025.",
         ),
         ([], "No feature changed clearly (beyond chance) since Spring 2025."),
@@ -370,7 +377,7 @@ def test_every_kind_of_sentence_comes_in_its_order() -> None:
     written = summary(
         means=dict(MEANS) | {"trust": (3.4, "contested")},
         gaps=[GapResult(None, "purpose", False, gap=0.8, notable=True)],
-        imbalances=[ImbalanceResult("police", "health", 3.9, 3.0, 0.9)],
+        imbalances=[ImbalanceResult("police", "health", 3.9, 3.0, 0.9, notable=True)],
         responses=(EVERYONE, MANAGERS, FRONTLINE_STAFF, answered("health", 0.3)),
         changes=[change("purpose", 0.1, 0.5)],
         compared_with="Spring 2025",
