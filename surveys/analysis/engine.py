@@ -24,7 +24,8 @@ from ..scoring.cells import (
     sublevels_of,
 )
 from ..scoring.distribution import ItemDistribution, ScoreDistribution
-from ..scoring.maturity import CONTESTED, is_contested, maturity_rank
+from ..scoring.levels import level_range
+from ..scoring.maturity import CONTESTED, is_contested
 from ..scoring.reliability import ItemMoments, reliability
 from ..scoring.statistics import Summary, hedges_g, welch_difference
 from ..scoring.suppression import Earlier, Relation, exposures, protect
@@ -40,12 +41,14 @@ from .results import (
     ItemGapResult,
     ItemResult,
     PartnerResult,
+    PartnershipFigure,
     ReliabilityResult,
     ResponseResult,
     RoundAnalysis,
     RoundInfo,
     SharingPerceptionResult,
 )
+from .weights import Partnership
 
 NOTABLE_GAP = 0.5  # scale points; with an interval that excludes zero
 ITEM_GAPS_SHOWN = 10
@@ -214,6 +217,7 @@ def examine(
     _record(counts, "members", respondents, pattern)
 
     cells: list[CellResult] = []
+    partnership: list[PartnershipFigure] = []
     distributions: dict[str, dict[CellKey, ScoreDistribution]] = {}
     published: dict[str, frozenset[CellKey]] = {}
     for feature in questionnaire.features:
@@ -235,6 +239,13 @@ def examine(
         _record(counts, family, scored, suppressed)
         distributions[feature.id] = totals
         published[feature.id] = frozenset(set(breakdown.keys) - suppressed)
+        wide = Partnership(
+            breakdown.agencies,
+            breakdown.level_groups,
+            totals,
+            published[feature.id] - pattern,
+            tallies.headcounts,
+        )
         for key in breakdown.keys:
             cells.append(
                 _cell(
@@ -244,8 +255,13 @@ def examine(
                     key in pattern,
                     key in suppressed,
                     questionnaire,
+                    # Partnership-wide members are clustered in agencies: widen the interval.
+                    wide.design_effect(key.level)
+                    if key.agency is None and key.locality is None
+                    else 1.0,
                 )
             )
+        partnership += [wide.figure(feature.id, level) for level in (None, *breakdown.level_groups)]
 
     items, item_totals = _items(breakdown, questionnaire, tallies, k, pattern, history, counts)
     gaps = _gaps(breakdown, questionnaire, distributions, published)
@@ -276,6 +292,7 @@ def examine(
             breakdown, questionnaire, tallies.moments, k, pattern, history, counts
         ),
         responses=_responses(breakdown, tallies, respondents, pattern),
+        partnership=tuple(partnership),
     )
     return Examined(analysis, counts)
 
@@ -287,6 +304,7 @@ def _cell(
     suppressed: bool,
     withheld: bool,
     questionnaire: Questionnaire,
+    design_effect: float = 1.0,
 ) -> CellResult:
     if suppressed:
         return CellResult(key.agency, key.level, key.locality, feature, suppressed=True)
@@ -296,11 +314,15 @@ def _cell(
         )
     mean = distribution.mean
     contested = is_contested(distribution)
-    level = None
-    if mean is not None:
-        level = (
-            CONTESTED if contested else questionnaire.maturity_levels[maturity_rank(mean) - 1].id
-        )
+    level: str | None = None
+    possible: tuple[str, ...] = ()
+    found = level_range(distribution, design_effect)
+    if contested:
+        level = CONTESTED
+    elif found is not None:
+        names = questionnaire.maturity_levels
+        level = names[found.rank - 1].id
+        possible = tuple(names[rank - 1].id for rank in found.others)
     return CellResult(
         key.agency,
         key.level,
@@ -315,6 +337,7 @@ def _cell(
         contested=contested,
         share_low=distribution.share_low if distribution.n else None,
         share_high=distribution.share_high if distribution.n else None,
+        possible_levels=possible,
     )
 
 
