@@ -245,6 +245,7 @@ def examine(
             totals,
             published[feature.id] - pattern,
             tallies.headcounts,
+            tallies.respondents,
         )
         for key in breakdown.keys:
             cells.append(

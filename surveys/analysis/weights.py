@@ -36,12 +36,14 @@ class Partnership:
         totals: Mapping[CellKey, ScoreDistribution],
         shown: Collection[CellKey],
         headcounts: Mapping[AgencyLevel, int],
+        respondents: Mapping[AgencyLevel, int],
     ) -> None:
         self.agencies = agencies
         self.level_groups = level_groups
         self.totals = totals
         self.shown = shown
         self.headcounts = headcounts
+        self.respondents = respondents
 
     def scores(self, cell: CellKey) -> ScoreDistribution:
         return self.totals.get(cell, ScoreDistribution())
@@ -73,8 +75,16 @@ class Partnership:
         return pooled
 
     def _headcount(self, agencies: list[str], level: Level) -> int | None:
-        counts = [self.headcounts.get((a, lv)) for a in agencies for lv in self._level_ids(level)]
-        return None if None in counts else sum(c or 0 for c in counts)
+        """Staff at this level in these agencies; None if a group that answered has no
+        headcount (a level nobody answered at and nobody counted is taken as none)."""
+        total = 0
+        for agency in agencies:
+            for level_id in self._level_ids(level):
+                count = self.headcounts.get((agency, level_id))
+                if count is None and self.respondents.get((agency, level_id), 0):
+                    return None
+                total += count or 0
+        return total
 
     def _refined(self, agency: str, level: Level) -> list[Level]:
         """The finest published levels that make up an agency's cell at this level."""
@@ -92,13 +102,13 @@ class Partnership:
             for part in self._refined(agency, level):
                 headcount = self._headcount([agency], part)
                 scores = self.scores(CellKey(agency, part))
-                if headcount is None and scores.n:
+                if headcount is None:
                     return None
                 strata.append(Stratum(headcount or 0, scores))
         kept_back = [a for a in self.agencies if not self._shown(a, level)]
         pooled = self._kept_back(level)
         headcount = self._headcount(kept_back, level)
-        if headcount is None and pooled.n:
+        if headcount is None:
             return None
         strata.append(Stratum(headcount or 0, pooled))
         return strata
