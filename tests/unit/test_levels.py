@@ -54,7 +54,8 @@ def test_the_mean_interval_is_students_t(scores: list[float], low: float, high: 
     assert distribution.mean is not None and distribution.sd is not None
     interval = mean_interval(distribution.n, distribution.mean, distribution.sd)
     assert interval is not None
-    assert (interval.low, interval.high) == (pytest.approx(low), pytest.approx(high))
+    assert interval.low == pytest.approx(low)
+    assert interval.high == pytest.approx(high)
 
 
 def test_an_interval_is_clipped_to_the_scale_and_widened_by_a_design_effect() -> None:
