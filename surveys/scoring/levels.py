@@ -8,9 +8,11 @@ of members scoring 4 or above (agreeing on average), and a level below it a shar
 or below (disagreeing on average); a group that misses the share steps one level towards
 the middle and is checked again. docs/analysis.md gives the rule and the reasoning.
 
-Why a range: a mean from a few dozen people is uncertain. Where its 95% interval reaches
-another band, the level given to the interval's ends (with the same shares) is also
-possible, and every report says so ("Developing, possibly Established").
+Why a range: a mean from a few dozen people is uncertain, and so is a share. The rule only
+ever rises with the mean and the share agreeing (and falls with the share disagreeing), so
+the lowest level the answers allow is the rule at the low ends of their 95% intervals, and
+the highest at the high ends; every level between is possible, and every report says so
+("Developing, possibly Established"). Shares use Wilson's score interval.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from statistics import NormalDist
 
 from .distribution import ScoreDistribution
 from .maturity import maturity_rank
@@ -68,6 +71,14 @@ def mean_interval(
     return MeanInterval(max(1.0, mean - margin), min(5.0, mean + margin))
 
 
+def share_interval(share: float, n: float, confidence: float = CONFIDENCE) -> MeanInterval:
+    """Wilson's score interval for a share of n members."""
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    margin = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return MeanInterval(max(0.0, centre - margin), min(1.0, centre + margin))
+
+
 @dataclass(frozen=True)
 class LevelRange:
     rank: int  # the level given
@@ -81,8 +92,8 @@ class LevelRange:
 
 
 def level_range(distribution: ScoreDistribution, design_effect: float = 1.0) -> LevelRange | None:
-    """The level of a group, and the levels its mean's 95% interval also allows (the rule is
-    monotone in the mean, so the interval's two ends bound them). None for an empty group."""
+    """The level of a group, and the levels the 95% intervals of its mean and shares also
+    allow. None for an empty group."""
     mean = distribution.mean
     if mean is None:
         return None
@@ -92,8 +103,11 @@ def level_range(distribution: ScoreDistribution, design_effect: float = 1.0) -> 
     interval = None if sd is None else mean_interval(distribution.n, mean, sd, design_effect)
     if interval is None:
         return LevelRange(rank, rank, rank)
+    # Shares are widened by the same design effect: n / deff members' worth of information.
+    effective = distribution.n / design_effect
+    agree, disagree = share_interval(agreeing, effective), share_interval(disagreeing, effective)
     return LevelRange(
         rank,
-        level_rank(interval.low, agreeing, disagreeing),
-        level_rank(interval.high, agreeing, disagreeing),
+        level_rank(interval.low, agree.low, disagree.high),
+        level_rank(interval.high, agree.high, disagree.low),
     )
