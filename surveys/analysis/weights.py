@@ -76,12 +76,13 @@ class Partnership:
 
     def _headcount(self, agencies: list[str], level: Level) -> int | None:
         """Staff at this level in these agencies; None if a group that answered has no
-        headcount (a level nobody answered at and nobody counted is taken as none)."""
+        headcount, or 0 (a level nobody answered at and nobody counted is taken as none)."""
         total = 0
         for agency in agencies:
             for level_id in self._level_ids(level):
                 count = self.headcounts.get((agency, level_id))
-                if count is None and self.respondents.get((agency, level_id), 0):
+                # No staff counted where people answered: the count is wrong or missing.
+                if not count and self.respondents.get((agency, level_id), 0):
                     return None
                 total += count or 0
         return total

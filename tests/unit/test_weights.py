@@ -193,6 +193,10 @@ def test_without_headcounts_the_partnership_is_unweighted(questionnaire: Questio
         tallies(ROUND_A), headcounts={k: v for k, v in HEADCOUNTS.items() if k[0] == "police"}
     )
     assert not whole(analyse(FACTS, questionnaire, K, missing_one)).weighted
+    nobody_counted = replace(
+        tallies(ROUND_A), headcounts={**HEADCOUNTS, ("health", "frontline"): 0}
+    )
+    assert not whole(analyse(FACTS, questionnaire, K, nobody_counted)).weighted
 
 
 # Two rounds alike in every published figure: education and housing are too small to show
