@@ -113,8 +113,8 @@ def test_the_pdf_says_possibly_and_shows_the_weighted_table(
     text = pdf_text(bytes(response.data))
     assert "Developing, possibly Established" in text
     assert "How sure the partnership-wide figures are" in text
-    assert "Weighted mean (95% interval)" in text
-    assert "3.14 (" in text
+    assert "Weighted mean and 95% interval" in text
+    assert "3.14 2." in text  # the weighted mean, its interval below it
 
 
 def test_without_headcounts_nothing_is_weighted(
