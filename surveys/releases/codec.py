@@ -59,7 +59,15 @@ def _build(kind: Any, value: Any) -> Any:
         return datetime.fromisoformat(value)
     if isinstance(kind, type) and is_dataclass(kind):
         hints = _hints(kind)
-        return kind(**{f.name: _build(hints[f.name], value[f.name]) for f in fields(kind)})
+        # A release published before a figure existed did not publish it: the figure takes
+        # its default (none), and the release still reads as it was published.
+        return kind(
+            **{
+                f.name: _build(hints[f.name], value[f.name])
+                for f in fields(kind)
+                if f.name in value
+            }
+        )
     if origin is tuple:
         args = get_args(kind)
         if len(args) == 2 and args[1] is Ellipsis:
