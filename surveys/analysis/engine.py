@@ -24,7 +24,8 @@ from ..scoring.cells import (
     sublevels_of,
 )
 from ..scoring.distribution import ItemDistribution, ScoreDistribution
-from ..scoring.maturity import CONTESTED, is_contested, maturity_rank
+from ..scoring.levels import level_range
+from ..scoring.maturity import CONTESTED, is_contested
 from ..scoring.reliability import ItemMoments, reliability
 from ..scoring.statistics import Summary, hedges_g, welch_difference
 from ..scoring.suppression import Earlier, Relation, exposures, protect
@@ -41,6 +42,7 @@ from .results import (
     ItemGapResult,
     ItemResult,
     PartnerResult,
+    PartnershipFigure,
     ReliabilityResult,
     ResponseResult,
     RoundAnalysis,
@@ -49,6 +51,7 @@ from .results import (
     WithinAgencyGapResult,
 )
 from .strata import DIFFERS_BY, Rating, Stratum, adjusted_imbalance, within_agency_gap
+from .weights import Partnership
 
 ITEM_GAPS_SHOWN = 10
 
@@ -218,6 +221,7 @@ def examine(
     _record(counts, "members", respondents, pattern)
 
     cells: list[CellResult] = []
+    partnership: list[PartnershipFigure] = []
     distributions: dict[str, dict[CellKey, ScoreDistribution]] = {}
     published: dict[str, frozenset[CellKey]] = {}
     for feature in questionnaire.features:
@@ -239,6 +243,14 @@ def examine(
         _record(counts, family, scored, suppressed)
         distributions[feature.id] = totals
         published[feature.id] = frozenset(set(breakdown.keys) - suppressed)
+        wide = Partnership(
+            breakdown.agencies,
+            breakdown.level_groups,
+            totals,
+            published[feature.id] - pattern,
+            tallies.headcounts,
+            tallies.respondents,
+        )
         for key in breakdown.keys:
             cells.append(
                 _cell(
@@ -248,8 +260,13 @@ def examine(
                     key in pattern,
                     key in suppressed,
                     questionnaire,
+                    # Partnership-wide members are clustered in agencies: widen the interval.
+                    wide.design_effect(key.level)
+                    if key.agency is None and key.locality is None
+                    else 1.0,
                 )
             )
+        partnership += [wide.figure(feature.id, level) for level in (None, *breakdown.level_groups)]
 
     items, item_totals = _items(breakdown, questionnaire, tallies, k, pattern, history, counts)
     gaps = _gaps(breakdown, questionnaire, distributions, published)
@@ -290,6 +307,7 @@ def examine(
         ),
         responses=_responses(breakdown, tallies, respondents, pattern),
         within_agency_gaps=flagged.within_agency_gaps,
+        partnership=tuple(partnership),
     )
     return Examined(analysis, counts)
 
@@ -301,6 +319,7 @@ def _cell(
     suppressed: bool,
     withheld: bool,
     questionnaire: Questionnaire,
+    design_effect: float = 1.0,
 ) -> CellResult:
     if suppressed:
         return CellResult(key.agency, key.level, key.locality, feature, suppressed=True)
@@ -310,11 +329,15 @@ def _cell(
         )
     mean = distribution.mean
     contested = is_contested(distribution)
-    level = None
-    if mean is not None:
-        level = (
-            CONTESTED if contested else questionnaire.maturity_levels[maturity_rank(mean) - 1].id
-        )
+    level: str | None = None
+    possible: tuple[str, ...] = ()
+    found = level_range(distribution, design_effect)
+    if contested:
+        level = CONTESTED
+    elif found is not None:
+        names = questionnaire.maturity_levels
+        level = names[found.rank - 1].id
+        possible = tuple(names[rank - 1].id for rank in found.others)
     return CellResult(
         key.agency,
         key.level,
@@ -329,6 +352,7 @@ def _cell(
         contested=contested,
         share_low=distribution.share_low if distribution.n else None,
         share_high=distribution.share_high if distribution.n else None,
+        possible_levels=possible,
     )
 
 

@@ -32,6 +32,7 @@ TABLES = (
     "sharing_perceptions",
     "reliability",
     "responses",
+    "partnership",
     "changes",
     # What the ids in the tables above are called, as the round names them.
     "features",
@@ -124,6 +125,7 @@ def as_json(
         "sharing_perceptions": _records(analysis.sharing_perceptions),
         "reliability": _records(analysis.reliability),
         "responses": _records(analysis.responses, rename={"rate": "response_rate"}),
+        "partnership": _records(analysis.partnership),
         "changes": _records(changes),
     }
 

@@ -53,6 +53,32 @@ class CellResult:
     share_high: float | None = None  # scoring 4 or above
     # Published group, but fewer than k scored on the feature: its figures are kept back.
     withheld: bool = False
+    # Other rubric level ids the mean's 95% interval leaves open, lowest first (for the whole
+    # partnership, the interval widened by the design effect): "Developing, possibly ...".
+    possible_levels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartnershipFigure:
+    """A partnership-wide mean on a feature with what its interval rests on: respondents
+    clustered in agencies (the design effect), and, where the round has headcounts, the mean
+    weighted to them with Kish's effective sample size. level: None, or a level group."""
+
+    level: str | None
+    feature: str
+    suppressed: bool
+    n: int | None = None
+    mean: float | None = None  # unweighted, as in `cells`
+    ci_low: float | None = None  # 95%, widened by the design effect
+    ci_high: float | None = None
+    intraclass_correlation: float | None = None  # by agency; None with too few agencies
+    design_effect: float | None = None
+    weighted: bool = False  # False: the round has no headcounts for every group answering
+    weighted_mean: float | None = None
+    weighted_sd: float | None = None
+    effective_n: float | None = None
+    weighted_ci_low: float | None = None  # widened by the design effect too
+    weighted_ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -243,6 +269,7 @@ class RoundAnalysis:
     reliability: tuple[ReliabilityResult, ...]
     responses: tuple[ResponseResult, ...]
     within_agency_gaps: tuple[WithinAgencyGapResult, ...] = ()
+    partnership: tuple[PartnershipFigure, ...] = ()
 
     def cell(
         self,

@@ -59,7 +59,8 @@ def _build(kind: Any, value: Any) -> Any:
         return datetime.fromisoformat(value)
     if isinstance(kind, type) and is_dataclass(kind):
         hints = _hints(kind)
-        # A release published before a figure existed is read as it was: without it.
+        # A release published before a figure existed did not publish it: the figure takes
+        # its default (none), and the release still reads as it was published.
         return kind(
             **{
                 f.name: _build(hints[f.name], value[f.name])

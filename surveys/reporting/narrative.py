@@ -75,7 +75,9 @@ def _where_it_stands(report: Report) -> list[str]:
         return []
     by_level: dict[str, list[str]] = {}
     for s in summaries:
-        by_level.setdefault(s.level_name, []).append(s.feature.name.lower())
+        # "developing (possibly established)": the sentence claims no more than the table.
+        level = f"{s.level_name} ({s.possibly})" if s.possibly else s.level_name
+        by_level.setdefault(level, []).append(s.feature.name.lower())
     parts = [
         f"{_list(names)} {'is' if len(names) == 1 else 'are'} {level.lower()}"
         for level, names in by_level.items()

@@ -19,6 +19,7 @@ from ..analysis.results import (
     GapResult,
     ImbalanceResult,
     ItemResult,
+    PartnershipFigure,
     ReliabilityResult,
     ResponseResult,
     RoundAnalysis,
@@ -49,6 +50,7 @@ class FeatureSummary:
     feature: Feature
     cell: CellResult
     level_name: str  # a rubric level's name, "Contested", or "Not enough answers"
+    possibly: str | None  # "possibly Established": other levels the mean's interval allows
     descriptor: str | None
     next_step: str | None
     next_level: str | None  # the name of the level above, if any
@@ -156,6 +158,7 @@ class Report:
                     feature=feature,
                     cell=cell,
                     level_name=name,
+                    possibly=self.possibly(cell),
                     descriptor=feature.rubric_for(level.id).descriptor if level else None,
                     next_step=feature.rubric_for(level.id).next_step if level else None,
                     next_level=upper.name if upper else None,
@@ -167,6 +170,33 @@ class Report:
                 )
             )
         return summaries
+
+    def possibly(self, cell: CellResult) -> str | None:
+        """The other levels a cell's mean could be at, in words: "possibly Emerging or
+        Established"; None when its interval stays inside one level."""
+        names = {m.id: m.name for m in self.questionnaire.maturity_levels}
+        others = [names[level] for level in cell.possible_levels if level in names]
+        if not others:
+            return None
+        words = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} or {others[-1]}"
+        return f"possibly {words}"
+
+    def partnership_figures(self) -> list[tuple[str, str, PartnershipFigure]]:
+        """(feature name, level group label, figure): the partnership-wide means with their
+        design effect and, where the round has headcounts, weighted to them. Shown only on
+        the whole partnership's report."""
+        if self.scope.agency or self.scope.locality:
+            return []
+        names = {f.id: f.name for f in self.questionnaire.features}
+        return [
+            (names[f.feature], LEVEL_NAMES.get(f.level, f.level or ""), f)
+            for f in self.analysis.partnership
+            if f.feature in names
+        ]
+
+    @property
+    def weighted(self) -> bool:
+        return any(f.weighted for f in self.analysis.partnership)
 
     def radar_chart(self) -> Markup:
         axes = [(f.id, f.name) for f in self.questionnaire.features]

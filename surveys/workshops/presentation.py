@@ -89,7 +89,11 @@ class RoomView:
         cell = self.survey_cell(feature)
         if cell is None or cell.suppressed or cell.mean is None:
             return None
-        return self.level(maturity_rank(cell.mean))
+        # The release's level (band and share agreeing), as the report gives it; a contested
+        # group has none.
+        return next(
+            (m for m in self.questionnaire.maturity_levels if m.id == cell.maturity_level), None
+        )
 
     def agreed_level(self, feature: Feature) -> MaturityLevel | None:
         agreed = {a.feature_id: a.level_id for a in self.workshop.agreed_levels}

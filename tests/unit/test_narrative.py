@@ -7,6 +7,7 @@ the one input a sentence is written from and reads the sentence back, word for w
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -177,6 +178,21 @@ def test_features_are_grouped_by_their_maturity_level() -> None:
         "For the whole partnership, shared commitment and purpose is established; relations "
         "of trust, mutual respect for difference and open and mature dialogue over conflicts "
         "are developing; balanced exchange of information and resources is emerging."
+    )
+
+
+def test_a_level_the_intervals_leave_open_is_said_beside_it() -> None:
+    plain = report()
+    cells_ = tuple(
+        replace(c, possible_levels=("established",)) if c.feature == "trust" else c
+        for c in plain.analysis.cells
+    )
+    unsure = replace(plain, analysis=replace(plain.analysis, cells=cells_))
+    assert executive_summary(unsure)[1] == (
+        "For the whole partnership, shared commitment and purpose is established; relations "
+        "of trust is developing (possibly established); balanced exchange of information and "
+        "resources is emerging; mutual respect for difference and open and mature dialogue "
+        "over conflicts are developing."
     )
 
 
