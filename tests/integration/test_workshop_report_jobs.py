@@ -28,7 +28,15 @@ from surveys.rounds.models import Round
 from surveys.workshops import service
 from surveys.workshops.models import WorkshopAction, WorkshopSession
 from surveys.workshops.presentation import RoomView
-from tests.helpers import RoundRef, WorkshopRef, csrf_token_in, pdf_text, without_redis
+from surveys.workshops.report import room_view
+from tests.helpers import (
+    RoundRef,
+    WorkshopRef,
+    assert_tagged,
+    csrf_token_in,
+    pdf_text,
+    without_redis,
+)
 from tests.integration.test_report_jobs import text, use_jobs, wait_until, work
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -296,3 +304,16 @@ def test_an_answer_in_the_live_room_makes_the_stored_copy_stale(
     assert again.status_code == 200 and "Harbour cluster" in pdf_text(again.data)
     [after] = reports_of(app, workshop)
     assert after.edition != before.edition  # made again, the old copy gone
+
+
+def test_the_workshop_pdf_is_tagged_for_screen_readers(app: Flask, workshop: WorkshopRef) -> None:
+    """Typeset as the job does, with the application and no request: headings, tables with
+    their headers and the room's chart with its text alternative, as PDF/UA-1."""
+    with app.app_context():
+        live = db.session.get(WorkshopSession, workshop.id)
+        assert live is not None
+        pdf = documents.workshop_report(room_view(live))
+    found = assert_tagged(pdf, "Workshop report: Harbour cluster")
+    alts = [alt or "" for _, _, alt in found.of_kind("Figure")]
+    assert len(alts) == 1 and "Managers and frontline staff in the room" in alts[0], alts
+    assert len(found.of_kind("H2")) >= 3  # levels, gaps, before and after, actions
