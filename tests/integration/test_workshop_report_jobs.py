@@ -9,6 +9,7 @@ the two files may run at once) and a real RQ worker in this process.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -306,9 +307,12 @@ def test_an_answer_in_the_live_room_makes_the_stored_copy_stale(
     assert after.edition != before.edition  # made again, the old copy gone
 
 
-def test_the_workshop_pdf_is_tagged_for_screen_readers(app: Flask, workshop: WorkshopRef) -> None:
+def test_the_workshop_pdf_is_tagged_for_screen_readers(
+    app: Flask, workshop: WorkshopRef, caplog: pytest.LogCaptureFixture
+) -> None:
     """Typeset as the job does, with the application and no request: headings, tables with
     their headers and the room's chart with its text alternative, as PDF/UA-1."""
+    caplog.set_level(logging.WARNING, logger="weasyprint")
     with app.app_context():
         live = db.session.get(WorkshopSession, workshop.id)
         assert live is not None
@@ -317,3 +321,5 @@ def test_the_workshop_pdf_is_tagged_for_screen_readers(app: Flask, workshop: Wor
     alts = [alt or "" for _, _, alt in found.of_kind("Figure")]
     assert len(alts) == 1 and "Managers and frontline staff in the room" in alts[0], alts
     assert len(found.of_kind("H2")) >= 3  # levels, gaps, before and after, actions
+    # WeasyPrint names what a tagged PDF lacks (an image without alt, no language) as errors.
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
