@@ -7,7 +7,7 @@ Builds the demo round in a new SQLite database (in a temporary instance folder),
 each command below as a new process, in turns (so a machine that slows down during the run
 weighs on all alike), and prints the best and median wall-clock time of each beside
 `python -c pass` (the baseline) as a ratio. Commands that render nothing should start in
-under 0.5 s; `report` typesets a PDF, so it loads WeasyPrint and pikepdf, and is shown for
+under 0.5 s; `report` typesets a PDF, so it loads WeasyPrint, and is shown for
 comparison.
 
 Python keeps the compiled bytecode of Boundary's modules in __pycache__ after the first

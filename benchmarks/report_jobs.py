@@ -67,10 +67,10 @@ def main() -> None:
             round_ = find_round("demo")
             assert round_ is not None
             reports = 1 + len(round_.agencies)
-            render_report(round_, processes=1)  # warm fonts, templates and the analysis
+            render_report(round_)  # warm fonts, templates and the analysis
             for _ in range(REPEATS):
                 started = time.perf_counter()
-                render_report(round_, processes=1)
+                render_report(round_)
                 baseline.append(time.perf_counter() - started)
 
                 # Publish afresh: the earlier release and its reports are taken away first.

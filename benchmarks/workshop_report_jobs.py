@@ -44,7 +44,7 @@ def state(app: Flask, workshop_id: int) -> str | None:
 
 def typeset(app: Flask, workshop_id: int) -> None:
     """The workshop report typeset directly, as the request used to."""
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         workshop = db.session.get(WorkshopSession, workshop_id)
         assert workshop is not None
         documents.workshop_report(room_view(workshop))

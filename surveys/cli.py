@@ -464,7 +464,7 @@ def report_command(round_slug: str, output: Path, agency_id: str | None) -> None
     if agency_id and round_.agency(agency_id) is None:
         raise click.ClickException(f"{agency_id!r} is not an agency in '{round_.name}'")
     shown = _released_or_fail(round_)  # before its first release there is no report
-    from .reporting.stored import report_now  # WeasyPrint and pikepdf: only for a PDF
+    from .reporting.stored import report_now  # WeasyPrint: only for a PDF
 
     pdf = report_now(round_, agency_id)  # typeset here, now, unless already stored
     try:

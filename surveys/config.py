@@ -33,9 +33,6 @@ class Defaults:
     MIN_CELL_SIZE = 5
     ROUND_LENGTH_DAYS = 30
     DISPLAY_TIMEZONE = "Europe/London"
-    # A PDF report's two halves are typeset side by side in this many processes (started on
-    # the first download, then kept); 1 typesets them in turn in the web process.
-    REPORT_PROCESSES = 2
     # PDF reports are typeset by a background job (surveys/jobs.py): on the RQ queue of this
     # Redis when set (e.g. redis://127.0.0.1:6379/0), else in a thread of the web process.
     REDIS_URL: str | None = None
@@ -79,12 +76,6 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         check_database_folder(app.config["SQLALCHEMY_DATABASE_URI"])
     except FolderNotWritable as error:
         raise ConfigError(str(error)) from None
-
-    processes = app.config["REPORT_PROCESSES"]
-    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
-        raise ConfigError(
-            f"REPORT_PROCESSES is {processes!r}; it must be a whole number, 1 or more"
-        )
 
     check_report_jobs(app.config)
 

@@ -8,7 +8,6 @@ the cure."""
 from __future__ import annotations
 
 import functools
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,13 +162,10 @@ def _guard(command: click.Command, name: str, *, check_schema: bool) -> None:
                 _ready_or_fail(name)
             return callback(*args, **kwargs)
         except KeyboardInterrupt:
-            _stop_typesetting(interrupted=True)
             click.echo(f"\nInterrupted: {name} stopped before it finished.", err=True)
             raise SystemExit(130) from None
         except DBAPIError as error:
             raise click.ClickException(_explain(error)) from None
-        finally:
-            _stop_typesetting()
 
     guarded.boundary_guarded = True  # type: ignore[attr-defined]
     command.callback = guarded
@@ -201,11 +197,3 @@ def _explain(error: DBAPIError) -> str:
         return f"{problem}\n(Nothing was done.)"
     where = url.render_as_string(hide_password=True)
     return f"The database {where} could not be used: {reason}. Nothing was changed."
-
-
-def _stop_typesetting(*, interrupted: bool = False) -> None:
-    """A report's typesetting processes end with the command (and at once on Ctrl+C), not
-    in the interpreter's exit, where an interrupt would print their tracebacks."""
-    assembly = sys.modules.get("surveys.reporting.assembly")
-    if assembly is not None:
-        assembly.stop_processes(interrupted=interrupted)

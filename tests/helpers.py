@@ -262,3 +262,98 @@ def field_error(page: str, field: str) -> str:
     )
     assert found is not None, f"no error at {field}"
     return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+@dataclass(frozen=True)
+class PdfStructure:
+    """What a tagged PDF tells a screen reader, read back with pikepdf: its structure
+    elements in reading order (depth first), each as (type, page index, alt text)."""
+
+    tagged: bool
+    marked: bool
+    lang: str
+    title: str
+    shows_title: bool
+    pdf_ua_part: str | None
+    bookmarks: int
+    elements: list[tuple[str, int, str | None]]
+    table_cells_without_headers: int
+
+    def kinds(self) -> set[str]:
+        return {kind for kind, _, _ in self.elements}
+
+    def of_kind(self, kind: str) -> list[tuple[str, int, str | None]]:
+        return [element for element in self.elements if element[0] == kind]
+
+
+def pdf_structure(data: bytes) -> PdfStructure:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
+        elements: list[tuple[str, int, str | None]] = []
+        unheaded = 0
+
+        def walk(node: Any) -> None:
+            nonlocal unheaded
+            if isinstance(node, pikepdf.Array):
+                for child in node:
+                    walk(child)
+                return
+            # A kid is a structure element, or marked content (a number, or an MCR or
+            # OBJR dictionary), which has no /S.
+            if not isinstance(node, pikepdf.Dictionary) or "/S" not in node:
+                return
+            kind = str(node.S)[1:]
+            page = pages.get(node.Pg.objgen, -1) if "/Pg" in node else -1
+            alt = str(node.Alt) if "/Alt" in node else None
+            elements.append((kind, page, alt))
+            if kind == "TD" and not len(
+                node.get("/A", pikepdf.Dictionary()).get("/Headers", pikepdf.Array())
+            ):
+                unheaded += 1
+            if "/K" in node:
+                walk(node.K)
+
+        root = pdf.Root
+        tagged = "/StructTreeRoot" in root
+        if tagged:
+            walk(root.StructTreeRoot.K)
+        with pdf.open_metadata() as metadata:
+            part = metadata.get("pdfuaid:part")
+        with pdf.open_outline() as outline:
+            bookmarks = len(outline.root)
+        return PdfStructure(
+            tagged=tagged,
+            marked=bool(root.get("/MarkInfo", pikepdf.Dictionary()).get("/Marked", False)),
+            lang=str(root.get("/Lang", "")),
+            title=str(pdf.docinfo.get("/Title", "")),
+            shows_title=bool(
+                root.get("/ViewerPreferences", pikepdf.Dictionary()).get("/DisplayDocTitle", False)
+            ),
+            pdf_ua_part=str(part) if part is not None else None,
+            bookmarks=bookmarks,
+            elements=elements,
+            table_cells_without_headers=unheaded,
+        )
+
+
+def assert_tagged(data: bytes, title: str) -> PdfStructure:
+    """The checks every Boundary PDF passes: tagged as PDF/UA-1, in British English, its
+    title shown, real headings and table headers, and a text alternative on every figure."""
+    found = pdf_structure(data)
+    assert found.tagged, "the PDF has no structure tree"
+    assert found.marked, "the PDF is not marked as tagged (/MarkInfo /Marked)"
+    assert found.pdf_ua_part == "1", "the PDF does not say it is PDF/UA-1"
+    assert found.lang == "en-GB"
+    assert title in found.title and found.shows_title, found.title
+    assert {"Document", "H1", "H2", "Table", "TH", "TD", "Figure"} <= found.kinds()
+    assert [page for _, page, _ in found.of_kind("H1")] == [0], "one H1: the cover's title"
+    figures = found.of_kind("Figure")
+    assert all(alt and alt.strip() for _, _, alt in figures), figures
+    assert found.table_cells_without_headers == 0, "a table cell has no header"
+    # Reading order is the page order: no element is read before one on an earlier page.
+    on_pages = [page for _, page, _ in found.elements if page >= 0]
+    assert on_pages == sorted(on_pages)
+    assert found.bookmarks > 0
+    return found

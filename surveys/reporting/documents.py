@@ -1,7 +1,8 @@
-"""The PDF maturity report: HTML from templates, typeset in parts by WeasyPrint.
+"""The PDF maturity report: HTML from templates, typeset once, whole, by WeasyPrint.
 
 A report is typeset by a background job and stored with its release (stored.py), so a
-download never waits for WeasyPrint.
+download never waits for WeasyPrint. Its charts are SVG images handed to the typesetter
+with the document (see `svg_image`), so rendering needs an application, not a request.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import functools
 import hashlib
 import html
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, render_template
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from ..releases.comments import PublishedComment
@@ -29,26 +31,31 @@ from .reports import release_of, report_of
 
 if TYPE_CHECKING:
     from ..workshops.presentation import RoomView  # for the type checker: no runtime import
-    from .typesetting import Typeset
 
-# WeasyPrint and pikepdf (.typesetting, .assembly) take about half a second to import, so they
-# are imported by the functions that typeset, not here: commands and pages that render no PDF
-# never load them (tests/integration/test_first_hour.py checks).
+# WeasyPrint (.typesetting) takes about half a second to import, so it is imported by the
+# functions that typeset, not here: commands and pages that render no PDF never load it
+# (tests/integration/test_first_hour.py checks).
+
+DOCUMENT_CHARTS = "document_charts"  # the template variable that holds a document's charts
 
 
-def svg_image(svg: Markup) -> Markup:
+@pass_context
+def svg_image(context: Context, svg: Markup) -> Markup:
     """A chart as an <img> for WeasyPrint, which draws an SVG image far faster than inline
-    SVG (it skips the HTML parser and the page's CSS cascade). The SVG itself waits in memory
-    for the fetcher: as a data: URI, the HTML parser spent a tenth of the report's time
-    reading its base64 one character at a time. The alt text is the chart's own title and
-    description."""
-    from .typesetting import CHARTS
+    SVG (it skips the HTML parser and the page's CSS cascade). The SVG itself waits in the
+    document's own dict of charts (the template variable `document_charts`, which the
+    typesetter's fetcher reads): as a data: URI, the HTML parser spent a tenth of the report's
+    time reading its base64 one character at a time. The alt text, which a tagged PDF gives
+    screen readers, is the chart's own title and description."""
+    from .typesetting import CHARTS  # only ever called while a PDF is being made
 
     source = str(svg)
     title = re.search(r"<title[^>]*>(.*?)</title>", source, re.S)
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", source, re.S)
-    alt = " ".join(html.unescape(m.group(1)) for m in (title, desc) if m)
-    charts: dict[str, bytes] = g.setdefault("document_charts", {})
+    alt = " ".join(html.unescape(m.group(1)).strip() for m in (title, desc) if m)
+    charts = context.get(DOCUMENT_CHARTS)
+    if not isinstance(charts, dict):
+        raise TypeError("svg_image is for a PDF template rendered by documents.render_pdf")
     name = f"{len(charts) + 1}.svg"
     charts[name] = source.encode("utf-8")
     return Markup('<img class="chart" src="{}/{}" alt="{}">').format(CHARTS, name, alt)
@@ -66,19 +73,14 @@ def _static() -> str:
 
 
 def render_pdf(template: str, **context: object) -> bytes:
-    """A short PDF in one piece (the workshop report): a template under templates/pdf,
-    styled by static/css/report.css, its pages numbered like the round report's."""
-    from .assembly import assemble, numbers_sheet
+    """A template under templates/pdf as one tagged PDF, styled by static/css/report.css,
+    typeset once by WeasyPrint: its page numbers, contents and bookmarks come from the
+    stylesheet. The charts its `svg_image` filter meets are kept for this document only."""
     from .typesetting import typeset
 
-    static = _static()
-    g.document_charts = {}
-    try:
-        html = render_template(template, generated=utc_now(), **context)
-        document = typeset(html, static, g.document_charts)
-    finally:
-        g.pop("document_charts", None)
-    return assemble([document], numbers_sheet(static, document.pages))
+    charts: dict[str, bytes] = {}
+    html = render_template(template, generated=utc_now(), **{DOCUMENT_CHARTS: charts}, **context)
+    return typeset(html, _static(), charts)
 
 
 @dataclass(frozen=True)
@@ -120,31 +122,19 @@ def round_actions(round_: Round, agency: str | None) -> RoundActions:
     )
 
 
-FRONT = ["cover", "contents"]
-
-
-def chapters(report: Report, actions: RoundActions) -> tuple[list[str], list[str]]:
-    """The report's chapters (each starts a page, its id its anchor) in two halves of about
-    the same length, to be typeset side by side: the second begins at the middle feature."""
+def chapters(report: Report, actions: RoundActions) -> list[str]:
+    """The report's parts in order: the cover, the contents, then the chapters (each starts
+    a page, its id its anchor)."""
     features = [f"feature-{f.id}" for f in report.questionnaire.features]
-    half = len(features) // 2
-    first = ["summary", "responses", "maturity", "gaps", *features[:half]]
-    second = [*features[half:], "reciprocity"]
+    parts = ["cover", "contents", "summary", "responses", "maturity", "gaps", *features]
+    parts.append("reciprocity")
     if actions.this_round or actions.earlier:
-        second.append("actions")
-    return first, [*second, "method"]
+        parts.append("actions")
+    return [*parts, "method"]
 
 
-def render_report(
-    round_: Round,
-    agency: str | None = None,
-    with_charts: bool = True,
-    processes: int | None = None,
-) -> bytes:
-    """Build the PDF afresh (the benchmark also renders it without charts, for comparison),
-    its halves typeset side by side in `processes` processes (default REPORT_PROCESSES)."""
-    from .assembly import assemble, numbers_sheet, typeset_side_by_side
-
+def render_report(round_: Round, agency: str | None = None, with_charts: bool = True) -> bytes:
+    """Build the PDF afresh (the benchmark also renders it without charts, for comparison)."""
     report = report_for(round_, agency)
     said = release_of(round_).comments
     comments: dict[str, list[PublishedComment]] = {
@@ -154,57 +144,17 @@ def render_report(
         for feature in report.questionnaire.features
     }
     actions = round_actions(round_, agency)
-    context = {
-        "round": round_,
-        "report": report,
-        "summary": executive_summary(report),
-        "comments": comments,
-        "with_charts": with_charts,
-        "actions": actions,
-        "feature_names": {f.id: f.name for f in report.questionnaire.features},
-        "generated": utc_now(),
-    }
-    halves = chapters(report, actions)
-    static = _static()
-
-    def bodies() -> Iterator[tuple[str, dict[str, bytes]]]:
-        for half in halves:
-            g.document_charts = {}
-            html = render_template("pdf/report.html", sections=half, pages={}, **context)
-            yield html, g.document_charts
-
-    try:
-        parts = typeset_side_by_side(
-            bodies(), static, processes or current_app.config["REPORT_PROCESSES"]
-        )
-    finally:
-        g.pop("document_charts", None)
-    front = _front(context, list(zip(halves, parts, strict=True)), static)
-    total = front.pages + sum(part.pages for part in parts)
-    return assemble([front, *parts], numbers_sheet(static, total))
-
-
-def _front(
-    context: dict[str, object], parts: list[tuple[list[str], Typeset]], static: str
-) -> Typeset:
-    """The cover and contents, typeset once the chapters' pages are known. The contents
-    fits one page; if it ever runs over, it is typeset again with its real length (after
-    which its length cannot change: the numbers keep their width)."""
-    from .typesetting import typeset
-
-    length = 2  # pages: the cover, and the contents
-    for _attempt in range(2):
-        pages, offset = {}, length
-        for sections, part in parts:
-            for section in sections:
-                pages[section] = offset + part.anchors[section] + 1
-            offset += part.pages
-        html = render_template("pdf/report.html", sections=FRONT, pages=pages, **context)
-        front = typeset(html, static)
-        if front.pages == length:
-            break
-        length = front.pages
-    return front
+    return render_pdf(
+        "pdf/report.html",
+        round=round_,
+        report=report,
+        summary=executive_summary(report),
+        comments=comments,
+        with_charts=with_charts,
+        actions=actions,
+        feature_names={f.id: f.name for f in report.questionnaire.features},
+        sections=chapters(report, actions),
+    )
 
 
 def workshop_report(room: RoomView) -> bytes:
@@ -234,8 +184,6 @@ def report_format(templates: str, static: str) -> str:
         Path(__file__).with_name("narrative.py"),
         Path(__file__).with_name("documents.py"),
         Path(__file__).with_name("typesetting.py"),
-        Path(__file__).with_name("assembly.py"),
-        Path(__file__).with_name("svg_text.py"),
     ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

@@ -217,9 +217,7 @@ def prepare(report_id: int) -> None:
     ):
         out_of_date(row)
         return
-    # In turn, in this process: a job never starts typesetting processes of its own,
-    # which could outlive it if it were killed (REPORT_PROCESSES is for the CLI).
-    pdf = typeset(row, lambda: documents.render_report(round_, agency, processes=1))
+    pdf = typeset(row, lambda: documents.render_report(round_, agency))
     _keep(row, pdf)
 
 
@@ -236,8 +234,7 @@ def typeset(row: StoredReport, render: Callable[[], bytes]) -> bytes:
     row.attempts += 1
     db.session.commit()
     try:
-        with current_app.test_request_context():
-            return render()
+        return render()
     except Exception as error:
         db.session.rollback()
         last = jobs.last_attempt()
@@ -287,15 +284,14 @@ def _problem(error: Exception) -> str:
 
 
 def report_now(round_: Round, agency: str | None) -> bytes:
-    """The report at once, for the command line: the stored copy, or typeset here (side by
-    side in REPORT_PROCESSES processes, which end with the command) and stored."""
+    """The report at once, for the command line: the stored copy, or typeset here and
+    stored."""
     release = _latest(round_)
     made_as = edition(round_, agency)
     found = _find(release.id, agency, made_as)
     if found is not None and found.state == ReportState.READY:
         return pdf_of(found)
-    with current_app.test_request_context():
-        pdf = documents.render_report(round_, agency)
+    pdf = documents.render_report(round_, agency)
     if found is None:
         found = _row(round_, release, agency, made_as, attempts=1)
         db.session.add(found)

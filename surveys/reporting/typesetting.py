@@ -1,8 +1,10 @@
 """HTML to PDF with WeasyPrint: fonts, the stylesheet, and what a document may read.
 
-Nothing here knows about Flask or the database, so a report's parts can be typeset in
-other processes (see assembly.py). WeasyPrint may only read Boundary's own static files: a
-document never fetches anything from the network.
+A document is typeset once, whole, by WeasyPrint: its page numbers, contents and bookmarks
+come from the stylesheet (static/css/report.css), and its structure is tagged for screen
+readers (PDF/UA-1). Nothing here knows about Flask or the database. WeasyPrint may only read
+Boundary's own static files and the document's charts: it never fetches anything from the
+network.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import gc
 import mimetypes
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,13 +21,11 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .svg_text import install as install_whole_run_svg_text
-
-install_whole_run_svg_text()
-
 CHARTS = "charts"  # a made-up folder inside static/ that a document's charts are read from
 
-PT_PER_PX = 0.75  # WeasyPrint lays out in CSS pixels (1/96 in); PDF measures in points
+# Tagged (a structure tree of headings, tables and figures with their text alternatives, in
+# reading order) and marked as PDF/UA-1, the accessible-PDF standard WCAG 2.2 points to.
+VARIANT = "pdf/ua-1"
 
 
 class StaticFilesOnly(URLFetcher):
@@ -109,31 +108,9 @@ class _Typesetting(threading.local):
 _typesetting = _Typesetting()
 
 
-@dataclass(frozen=True)
-class Link:
-    """A link to a place in another part of the same report, for the assembly to add: on
-    page `page` (counted from 0) of this part, the rectangle (x1, y1, x2, y2) in PDF points
-    from the bottom left."""
-
-    page: int
-    target: str
-    rectangle: tuple[float, float, float, float]
-
-
-@dataclass(frozen=True)
-class Typeset:
-    pdf: bytes
-    pages: int
-    anchors: dict[str, int] = field(default_factory=dict)  # each id's page, counted from 0
-    links_elsewhere: list[Link] = field(default_factory=list)
-
-
-def typeset(html: str, static: str, charts: dict[str, bytes] | None = None) -> Typeset:
-    """One HTML document as a PDF, styled by static/css/report.css; `charts` are the SVG
-    images its <img src="charts/NAME"> read.
-
-    Links to an id the document does not hold (a contents entry for a chapter typeset in
-    another part) are taken out and returned, instead of being dropped with an error."""
+def typeset(html: str, static: str, charts: dict[str, bytes] | None = None) -> bytes:
+    """One HTML document as a tagged PDF, styled by static/css/report.css; `charts` are the
+    SVG images its <img src="charts/NAME"> show, handed to the fetcher with the document."""
     folder = Path(static)
     with fewer_collections():
         document = HTML(
@@ -141,23 +118,5 @@ def typeset(html: str, static: str, charts: dict[str, bytes] | None = None) -> T
             base_url=folder.resolve().as_uri() + "/",
             url_fetcher=StaticFilesOnly(folder, charts),
         ).render(stylesheets=[_typesetting.stylesheet(folder)], font_config=_typesetting.fonts)
-        anchors: dict[str, int] = {}
-        for number, page in enumerate(document.pages):
-            for name in page.anchors:
-                anchors.setdefault(name, number)
-        elsewhere = []
-        for number, page in enumerate(document.pages):
-            for link in list(page.links):
-                kind, target, (x1, y1, x2, y2), _box = link
-                if kind == "internal" and target not in anchors:
-                    page.links.remove(link)
-                    height = page.height * PT_PER_PX
-                    rectangle = (
-                        x1 * PT_PER_PX,
-                        height - y2 * PT_PER_PX,
-                        x2 * PT_PER_PX,
-                        height - y1 * PT_PER_PX,
-                    )
-                    elsewhere.append(Link(number, target, rectangle))
-        pdf: bytes = document.write_pdf()
-    return Typeset(pdf, len(document.pages), anchors, elsewhere)
+        pdf: bytes = document.write_pdf(pdf_variant=VARIANT, pdf_tags=True)
+    return pdf

@@ -469,17 +469,6 @@ def test_too_small_minimum_group_size_stops_start_up(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_a_report_process_count_that_is_not_a_number_stops_start_up() -> None:
-    result = run_process(
-        "questionnaire",
-        "show",
-        env={"BOUNDARY_REPORT_PROCESSES": '"two"', "DATABASE_URL": "sqlite://"},
-    )
-    assert result.returncode != 0
-    assert "REPORT_PROCESSES is 'two'; it must be a whole number, 1 or more" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_the_same_file_is_not_imported_twice_by_mistake(
     app: Flask, make_round: MakeRound, questionnaire: Questionnaire, tmp_path: Path
 ) -> None:

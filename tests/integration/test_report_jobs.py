@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_request_context
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
@@ -35,7 +35,7 @@ from surveys.database import db
 from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
 from surveys.releases.models import Release
-from surveys.reporting import assembly, documents
+from surveys.reporting import documents
 from surveys.reporting.models import ReportState, StoredReport
 from surveys.reporting.stored import edition, job_id
 from surveys.responses.answers import CompletedResponse
@@ -84,13 +84,16 @@ def use_jobs(app: Flask, **config: Any) -> jobs.Runner:
 
 
 @pytest.fixture
-def no_typesetting_processes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A job typesets in turn, in its own process: asking for helper processes fails it."""
+def typeset_without_a_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job or a command typesets with its application only: a PDF that needed a request
+    (faked, as the chart images once did through flask.g) fails the test."""
+    real_render_pdf = documents.render_pdf
 
-    def refuse(size: int) -> object:
-        raise AssertionError("a background job started PDF helper processes")
+    def checked(template: str, **context: object) -> bytes:
+        assert not has_request_context(), f"{template} was typeset inside a request"
+        return real_render_pdf(template, **context)
 
-    monkeypatch.setattr(assembly, "_processes", refuse)
+    monkeypatch.setattr(documents, "render_pdf", checked)
 
 
 def stored(app: Flask, round_id: int) -> list[StoredReport]:
@@ -137,7 +140,7 @@ def test_publishing_prepares_every_report_and_the_reader_waits_on_a_page_that_re
     answered_round: RoundRef,
     make_user: Callable[..., str],
     sign_in: Callable[[str], None],
-    no_typesetting_processes: None,
+    typeset_without_a_request: None,
 ) -> None:
     runner = use_jobs(app)
     assert isinstance(runner, jobs.InThisProcess)
@@ -183,7 +186,7 @@ def test_a_failed_report_says_so_and_can_be_tried_again(
     manager: FlaskClient,
     answered_round: RoundRef,
     monkeypatch: pytest.MonkeyPatch,
-    no_typesetting_processes: None,
+    typeset_without_a_request: None,
 ) -> None:
     use_jobs(app, REPORT_ATTEMPTS=2)
     publish(app, answered_round.slug)  # from the command line: reports wait to be asked for
@@ -229,7 +232,7 @@ def test_a_report_whose_job_was_lost_is_not_waited_for_forever(
     on it. Once every attempt would have finished, the reader is told, and may try again."""
     use_jobs(app, REPORT_TIME_LIMIT=5, REPORT_ATTEMPTS=2)
     publish(app, answered_round.slug)
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         live = db.session.get(Round, answered_round.id)
         release = db.session.scalar(select(Release).where(Release.round_id == answered_round.id))
         assert live is not None and release is not None
@@ -254,9 +257,9 @@ def test_a_report_whose_job_was_lost_is_not_waited_for_forever(
 
 
 def test_the_report_command_typesets_at_once_and_stores_what_it_made(
-    app: Flask, answered_round: RoundRef, tmp_path: Path, no_typesetting_processes: None
+    app: Flask, answered_round: RoundRef, tmp_path: Path, typeset_without_a_request: None
 ) -> None:
-    use_jobs(app, REPORT_PROCESSES=1)
+    use_jobs(app)
     publish(app, answered_round.slug)
     target = tmp_path / "report.pdf"
     result = app.test_cli_runner().invoke(args=["report", answered_round.slug, "-o", str(target)])
@@ -330,7 +333,7 @@ def test_on_redis_a_release_queues_each_report_once_and_a_worker_makes_them(
     answered_round: RoundRef,
     on_redis: jobs.OnRedis,
     monkeypatch: pytest.MonkeyPatch,
-    no_typesetting_processes: None,
+    typeset_without_a_request: None,
 ) -> None:
     renders: list[str | None] = []
 

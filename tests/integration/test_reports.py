@@ -27,7 +27,7 @@ from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
 from surveys.rounds.models import Round
-from tests.helpers import RoundRef, publish
+from tests.helpers import RoundRef, assert_tagged, publish
 
 MakeRound = Callable[..., RoundRef]
 
@@ -250,20 +250,21 @@ def test_pdf_has_its_sections_and_names_every_notable_gap(
 
 def test_pdf_pages_are_a4_with_running_header_and_numbers(board_pdf: bytes) -> None:
     reader = PdfReader(io.BytesIO(board_pdf))
+    total = len(reader.pages)
     for number, page in enumerate(reader.pages, start=1):
         assert (round(page.mediabox.width), round(page.mediabox.height)) == (595, 842)
         text = re.sub(r"\s+", " ", page.extract_text() or "")
         if number == 1:  # the cover has neither
             assert "Page 1" not in text and "Boundary: partnership maturity" not in text
             continue
-        assert f"Page {number}" in text, f"page {number} is not numbered"
+        assert f"Page {number} of {total}" in text, f"page {number} is not numbered"
         assert "Boundary: partnership maturity" in text
         assert "Test round board" in text, f"page {number} has no running header"
 
 
 def test_contents_links_and_bookmarks_lead_to_each_chapters_first_page(board_pdf: bytes) -> None:
-    """The report is typeset in parts and put together (surveys/reporting/assembly.py): the
-    contents' numbers, its links and the PDF's bookmarks must all survive that."""
+    """The contents' numbers (the stylesheet's target-counter), its links and the PDF's
+    bookmarks (from the headings) all lead to the page each chapter starts on."""
     reader = PdfReader(io.BytesIO(board_pdf))
     starts = [(page.extract_text() or "").split("\n", 1)[0] for page in reader.pages]
     contents = reader.pages[1].extract_text(extraction_mode="layout")
@@ -294,40 +295,36 @@ def test_contents_links_and_bookmarks_lead_to_each_chapters_first_page(board_pdf
     assert bookmarks == [("Contents", 2), *entries]
 
 
-def test_pdf_is_the_same_typeset_in_turn_or_side_by_side(app: Flask, board_round: RoundRef) -> None:
-    """REPORT_PROCESSES=1 typesets the parts in the web process; the default, in two others."""
-    from surveys.reporting.documents import render_report
-
-    def page_texts(processes: int) -> list[str]:
-        app.config["REPORT_PROCESSES"] = processes
-        with app.app_context(), app.test_request_context():
-            live = db.session.scalar(select(Round).where(Round.slug == "board"))
-            assert live is not None
-            pdf = render_report(live)
-        return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
-
-    side_by_side = page_texts(2)
-    assert page_texts(1) == side_by_side
-
-
-def test_a_report_is_still_made_when_a_typesetting_process_dies(
-    app: Flask, board_round: RoundRef
+def test_the_partnership_pdf_is_tagged_for_screen_readers(
+    board_pdf: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from surveys.reporting import assembly
-    from surveys.reporting.documents import render_report
+    """Headings, tables with their headers and charts with their text alternatives, in
+    reading order, as PDF/UA-1 (the checks are tests.helpers.assert_tagged)."""
+    found = assert_tagged(board_pdf, "Partnership maturity report: Test round board")
+    # WeasyPrint names what a tagged PDF lacks (an image without alt, no language) as errors,
+    # logged while the fixture had the report typeset.
+    said = [r.getMessage() for r in caplog.get_records("setup") if r.name.startswith("weasy")]
+    assert said == []
+    contents = PdfReader(io.BytesIO(board_pdf)).pages[1].extract_text() or ""
+    starts = [int(n) for n in re.findall(r"\.\s+(\d+)\s*$", contents, re.M)]  # the leaders
+    # Every chapter heading is an H2 on the page the contents gives for it; the contents'
+    # own heading is the first.
+    assert [page + 1 for _, page, _ in found.of_kind("H2")] == [2, *starts]
+    alts = [alt for _, _, alt in found.of_kind("Figure")]
+    assert len(alts) == 4 + 2 * 5 + 1  # responses, radar, heat map, gaps; two a feature; flows
+    assert any("Radar chart" in (alt or "") for alt in alts)
 
-    with app.app_context(), app.test_request_context():
-        live = db.session.scalar(select(Round).where(Round.slug == "board"))
-        assert live is not None
-        render_report(live)  # starts the typesetting processes
-        pool = assembly._pool
-        assert pool is not None
-        for process in list(pool._processes.values()):  # as if stopped for lack of memory
-            process.kill()
-            process.join()
-        pdf = render_report(live)
-        assert assembly._pool is not pool  # the next report starts new ones
-    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 10
+
+def test_an_agencys_pdf_is_tagged_for_screen_readers(
+    client: FlaskClient,
+    board_round: RoundRef,
+    make_user: Callable[..., str],
+    sign_in: Callable[[str], None],
+) -> None:
+    sign_in(make_user("agency-lead", "police"))
+    response = client.get("/reports/board/report.pdf?agency=police")
+    assert response.status_code == 200
+    assert_tagged(response.data, "Partnership maturity report: Test round board (Police)")
 
 
 def test_pdf_never_shows_a_small_groups_figures(board_pdf: bytes) -> None:

@@ -9,6 +9,7 @@ the two files may run at once) and a real RQ worker in this process.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -28,7 +29,15 @@ from surveys.rounds.models import Round
 from surveys.workshops import service
 from surveys.workshops.models import WorkshopAction, WorkshopSession
 from surveys.workshops.presentation import RoomView
-from tests.helpers import RoundRef, WorkshopRef, csrf_token_in, pdf_text, without_redis
+from surveys.workshops.report import room_view
+from tests.helpers import (
+    RoundRef,
+    WorkshopRef,
+    assert_tagged,
+    csrf_token_in,
+    pdf_text,
+    without_redis,
+)
 from tests.integration.test_report_jobs import text, use_jobs, wait_until, work
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -296,3 +305,21 @@ def test_an_answer_in_the_live_room_makes_the_stored_copy_stale(
     assert again.status_code == 200 and "Harbour cluster" in pdf_text(again.data)
     [after] = reports_of(app, workshop)
     assert after.edition != before.edition  # made again, the old copy gone
+
+
+def test_the_workshop_pdf_is_tagged_for_screen_readers(
+    app: Flask, workshop: WorkshopRef, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Typeset as the job does, with the application and no request: headings, tables with
+    their headers and the room's chart with its text alternative, as PDF/UA-1."""
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    with app.app_context():
+        live = db.session.get(WorkshopSession, workshop.id)
+        assert live is not None
+        pdf = documents.workshop_report(room_view(live))
+    found = assert_tagged(pdf, "Workshop report: Harbour cluster")
+    alts = [alt or "" for _, _, alt in found.of_kind("Figure")]
+    assert len(alts) == 1 and "Managers and frontline staff in the room" in alts[0], alts
+    assert len(found.of_kind("H2")) >= 3  # levels, gaps, before and after, actions
+    # WeasyPrint names what a tagged PDF lacks (an image without alt, no language) as errors.
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
