@@ -41,12 +41,23 @@ def date_and_time(value: datetime) -> str:
     return f"{hour} on {day}"
 
 
-def fieldset(field: Any, size: str = "m", heading: bool = False) -> dict[str, Any]:
+def fieldset(
+    field: Any, size: str = "m", heading: bool = False, caption: str | None = None
+) -> dict[str, Any]:
     """Fieldset params for a govuk-frontend-wtf widget, keeping the field's label as legend.
 
     Passing any `fieldset` param replaces the widget's default legend, so it is rebuilt here.
+    A caption ("Statement 12 of 32", an agency's name) goes inside the legend, above the
+    question, so a screen reader announces it with the question, and it never scrolls
+    apart from it on a phone.
     """
-    legend = {"text": field.label.text, "classes": f"govuk-fieldset__legend--{size}"}
+    legend: dict[str, Any] = {"classes": f"govuk-fieldset__legend--{size}"}
+    if caption:
+        legend["html"] = Markup(
+            '<span class="boundary-legend-caption">{}</span> <span>{}</span>'
+        ).format(caption, field.label.text)
+    else:
+        legend["text"] = field.label.text
     if heading:
         legend["isPageHeading"] = True
     return {"legend": legend}

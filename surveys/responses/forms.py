@@ -28,7 +28,7 @@ from ..questionnaire import Feature, Item, Questionnaire, ScalePoint
 from ..rounds.models import Round
 from ..widgets import Radios, choices
 from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_SAID
-from .journey import NO_PARTNERS, rating_key
+from .journey import NO_PARTNERS, rating_key, statement_numbers
 
 ACTIONS = ("continue", "save")  # the two buttons on every section page
 
@@ -116,18 +116,26 @@ def agency_and_level_fields(
     }
 
 
-def statement_fields(items: Iterable[Item], questionnaire: Questionnaire) -> dict[str, Any]:
+def statement_fields(
+    items: Iterable[Item], questionnaire: Questionnaire, numbers: dict[str, int] | None = None
+) -> dict[str, Any]:
     """One question per statement, agree-disagree or don't know. Statements are numbered so an
-    error ("statement 3") points at one without repeating it."""
+    error ("statement 3") points at one without repeating it: by `numbers` (their place in
+    the whole survey, shown beside each as "Statement 12 of 32"), else 1, 2, 3 on the page."""
     scale = _scale_choices(questionnaire.scale, questionnaire.dont_know)
+    listed = list(items)
+    number_of = numbers or {item.id: n for n, item in enumerate(listed, 1)}
     return {
         item.id: RadioField(
-            f"{number}. {item.text}",
+            # Numbered in the label only when the page does not show "Statement N of M".
+            item.text if numbers else f"{number_of[item.id]}. {item.text}",
             choices=scale,
-            validators=[InputRequired(f"Select how far you agree with statement {number}")],
+            validators=[
+                InputRequired(f"Select how far you agree with statement {number_of[item.id]}")
+            ],
             widget=Radios(),
         )
-        for number, item in enumerate(items, 1)
+        for item in listed
     }
 
 
@@ -159,7 +167,7 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
 
 
 def feature_form(feature: Feature, questionnaire: Questionnaire, **kwargs: Any) -> JourneyForm:
-    fields = statement_fields(feature.items, questionnaire)
+    fields = statement_fields(feature.items, questionnaire, statement_numbers(questionnaire))
     fields["comment"] = TextAreaField(
         f"{feature.comment_label} (optional)",
         description=(

@@ -57,6 +57,12 @@ def sections(questionnaire: Questionnaire) -> list[Section]:
     return [Section(key, title, n, len(keys)) for n, (key, title) in enumerate(keys, 1)]
 
 
+def statement_numbers(questionnaire: Questionnaire) -> dict[str, int]:
+    """Each statement's place in the whole questionnaire, from 1, so a phone respondent
+    sees "Statement 12 of 32" and knows how far there is to go, not only which section."""
+    return {item.id: number for number, item in enumerate(questionnaire.items, 1)}
+
+
 def section(questionnaire: Questionnaire, key: str) -> Section | None:
     return next((s for s in sections(questionnaire) if s.key == key), None)
 

@@ -44,6 +44,7 @@ from .journey import (
     rating_key,
     section,
     sections,
+    statement_numbers,
 )
 from .summary import summary_cards
 
@@ -342,7 +343,17 @@ def feature(feature_id: str) -> View:
         comments[feature_id] = clean_text(form["comment"].data or "")
         answers["comments"] = comments
 
-    return section_page(feature_id, form, answers, store, "respond/feature.html", feature=this)
+    numbers = statement_numbers(current_questionnaire())
+    return section_page(
+        feature_id,
+        form,
+        answers,
+        store,
+        "respond/feature.html",
+        feature=this,
+        numbers=numbers,
+        statement_total=len(numbers),
+    )
 
 
 @blueprint.route("/partners", methods=["GET", "POST"])
