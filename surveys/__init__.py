@@ -55,6 +55,7 @@ def create_app(
     from .releases import service as releases
     from .reporting import documents, stored
     from .reporting import views as reports
+    from .responses import short_links
     from .responses import views as respond
     from .serving import init_app as check_where_served
     from .site import views as site
@@ -74,6 +75,7 @@ def create_app(
     app.register_blueprint(health_checks)
     app.register_blueprint(site.blueprint)
     app.register_blueprint(respond.blueprint)
+    app.register_blueprint(short_links.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(manage.blueprint)
     app.register_blueprint(deletion.blueprint)
