@@ -100,6 +100,14 @@ def navigation() -> list[dict[str, Any]]:
     ]
 
 
+def level_tag_class(name: str) -> str:
+    """A maturity level's tag colour, from the charts' one colour scale for levels."""
+    # Imported on use: only results pages show a level, and start-up stays lazy.
+    from .reporting.charts.colours import level_tag_class as from_the_scale
+
+    return from_the_scale(name)
+
+
 def init_app(app: Flask) -> None:
     assert app.template_folder is not None
     app.jinja_loader = ChoiceLoader(
@@ -124,6 +132,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date_and_time)
     app.add_template_global(fieldset)
     app.add_template_global(status_tag)
+    app.add_template_global(level_tag_class)
     app.add_template_global(navigation)
 
     @app.context_processor
