@@ -37,6 +37,7 @@ def create_app(
         errors,
         form_input,
         jobs,
+        languages,
         library,
         logs,
         models,  # noqa: F401  (every table on Base.metadata; database/ sits below them)
@@ -70,6 +71,7 @@ def create_app(
     security.init_app(app)
     form_input.init_app(app)
     templating.init_app(app)
+    languages.init_app(app)
     errors.init_app(app)
     access.init_app(app)
     app.register_blueprint(health_checks)

@@ -13,13 +13,17 @@ from werkzeug.wrappers.response import Response
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from ..languages import gettext as _
+from ..languages import lazy_gettext
 from ..rounds import short_codes
 from ..rounds.models import Round
 
 blueprint = Blueprint("survey_code", __name__)
 
-UNKNOWN = "There is no survey with this code. Check the code on the poster or in the message"
-MALFORMED = (
+UNKNOWN = lazy_gettext(
+    "There is no survey with this code. Check the code on the poster or in the message"
+)
+MALFORMED = lazy_gettext(
     "Enter the 8 letters and numbers of the survey code, for example HT4K-9CWX. "
     "Codes use no 0, 1, 2, 5 or 8"
 )
@@ -27,9 +31,10 @@ MALFORMED = (
 
 class SurveyCodeForm(FlaskForm):
     code = StringField(
-        "Survey code",
-        description="The 8 letters and numbers on the poster, for example HT4K-9CWX",
-        validators=[DataRequired("Enter the survey code")],  # spaces alone are no code
+        lazy_gettext("Survey code"),
+        description=lazy_gettext("The 8 letters and numbers on the poster, for example HT4K-9CWX"),
+        # DataRequired: spaces alone are no code.
+        validators=[DataRequired(lazy_gettext("Enter the survey code"))],
         widget=GovTextInput(),
     )
 
@@ -48,7 +53,7 @@ def enter_code() -> str | Response:
         found = short_codes.find_link(typed)
         if found is not None:
             return redirect(survey_address(*found))
-        form.code.errors = [UNKNOWN if short_codes.well_formed(typed) else MALFORMED]
+        form.code.errors = [str(UNKNOWN if short_codes.well_formed(typed) else MALFORMED)]
     return render_template("respond/survey_code.html", form=form)
 
 
@@ -56,5 +61,12 @@ def enter_code() -> str | Response:
 def short_address(code: str) -> Response:
     found = short_codes.find_link(code)
     if found is None:
-        abort(404, f"{UNKNOWN}, or type it at {url_for('.enter_code', _external=True)}.")
+        abort(
+            404,
+            _(
+                "There is no survey with this code. Check the code on the poster or in the "
+                "message, or type it at %(address)s.",
+                address=url_for(".enter_code", _external=True),
+            ),
+        )
     return redirect(survey_address(*found))
