@@ -99,8 +99,7 @@ class LazyText:
         return other + str(self)
 
     def __mod__(self, other: Any) -> str:
-        text: str = str(self)
-        return text % other
+        return str(str(self) % other)
 
     def __getattr__(self, name: str) -> Any:
         # Anything else a str can do (.strip(), .format(), ...), on the translated text.

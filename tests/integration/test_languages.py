@@ -48,13 +48,13 @@ def welsh_app(tmp_path: Path, app: Flask, database_url: str) -> Iterator[Flask]:
     folder.mkdir(parents=True)
     with (folder / "messages.mo").open("wb") as compiled:
         write_mo(compiled, catalogue)
-    welsh = create_app(
+    welsh_app = create_app(
         app_config(
             database_url, BABEL_DEFAULT_LOCALE="cy", BABEL_TRANSLATION_DIRECTORIES=str(tmp_path)
         )
     )
-    yield welsh
-    with welsh.app_context():
+    yield welsh_app
+    with welsh_app.app_context():
         db.session.remove()
         db.engine.dispose()
 
@@ -141,6 +141,9 @@ CHECKED = sorted(
                 "_room.html",
                 "projector.html",
                 "_projector_live.html",
+                "console.html",
+                "_console_live.html",
+                "end.html",
             )
         ),
     ]
@@ -188,8 +191,10 @@ def unwrapped(source: str) -> list[str]:
             page.append(PLACEHOLDER)
         elif kind == "string":
             value = value[1:-1]  # as lexed, with its quotes
-            before = [v for _k, v in significant[max(0, index - 2) : index]]
-            wrapped = before[-1:] == ["("] and before[:1] in (["_"], ["gettext"], ["ngettext"])
+            before = [v for _k, v in significant[max(0, index - 4) : index]]
+            wrapped = before[-2:] in (["_", "("], ["gettext", "("], ["ngettext", "("])
+            # ngettext's plural: ngettext("one", "many", n)
+            wrapped = wrapped or (before[:2] == ["ngettext", "("] and before[-1:] == [","])
             if not wrapped and is_prose(value):
                 problems.append(f"string {value!r}")
     text = HTML_COMMENT.sub("", "".join(page))
@@ -214,4 +219,9 @@ def test_the_scan_finds_text_left_outside_gettext() -> None:
     assert unwrapped('{{ button({"text": "Send my answers"}) }}') == ["string 'Send my answers'"]
     assert unwrapped('<span aria-label="Close this">x</span>') == ["aria-label='Close this'"]
     assert unwrapped('<p>{{ _("Hello") }}</p>{# A note #}') == []
+    assert unwrapped('{{ ngettext("%(num)s phone", "%(num)s phones", n) }}') == []
+    assert unwrapped('{{ f("%(num)s phone", "%(num)s phones", n) }}') == [
+        "string '%(num)s phone'",
+        "string '%(num)s phones'",
+    ]
     assert unwrapped('<p class="govuk-body">{{ x }}</p>{{ f("govuk-tag--grey") }}') == []
