@@ -8,9 +8,11 @@ without touching a template. README, "Welsh and other languages", has the pybabe
 The questionnaire's own wording comes from its TOML file, not from here: a Welsh edition
 is a Welsh TOML.
 
-Flask-Babel (with Babel's locale data and pytz) is imported on the first string
-translated, not at start-up: a command-line command that renders nothing never loads it
-(tests/integration/test_first_hour.py; benchmarks/cli_startup.py).
+Flask-Babel is set up on the app, and a catalogue read, on the first string a page
+translates, not at start-up: a command-line command that renders nothing does neither.
+(Flask-WTF itself imports the flask_babel module whenever it is installed, for WTForms'
+own messages, so that import is paid by every command: benchmarks/babel_startup.py
+measures it beside the same commands without it.)
 """
 
 from __future__ import annotations

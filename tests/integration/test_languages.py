@@ -16,12 +16,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
+from flask.testing import FlaskClient
 from jinja2 import Environment
 
 from surveys import create_app
 from surveys.database import db
 from surveys.questionnaire import Questionnaire
-from tests.helpers import Respondent, RoundRef, WorkshopRef, app_config, csrf_token_in
+from tests.helpers import Respondent, RoundRef, app_config
 
 PROJECT = Path(__file__).parents[2]
 POT = PROJECT / "surveys" / "translations" / "messages.pot"
@@ -77,24 +78,19 @@ def test_a_compiled_catalogue_changes_the_respondents_pages(
     assert f"Statement 1 of {total}" not in person.text()
 
 
-def test_a_compiled_catalogue_changes_the_workshop_phone_pages(
-    welsh_app: Flask, make_workshop: Callable[..., WorkshopRef]
-) -> None:
+def test_a_compiled_catalogue_changes_the_workshop_phone_pages(welsh_app: Flask) -> None:
     page = welsh_app.test_client().get("/join").text
     assert "Ymuno â gweithdy" in page and "Join a workshop" not in page
 
 
 def test_without_a_catalogue_the_pages_are_in_english(
-    client: object, make_round: MakeRound
+    client: FlaskClient, make_round: MakeRound
 ) -> None:
-    from flask.testing import FlaskClient
-
-    assert isinstance(client, FlaskClient)
     person = Respondent(client, make_round())
     page = person.get("/about-you").text
     assert '<html lang="en"' in page and "Save and continue" in page
-    token = csrf_token_in(client.get("/survey").text)
-    assert token
+    assert "Which agency do you work for?" in page
+    assert "Join a workshop" in client.get("/join").text
 
 
 def marked_strings() -> set[str]:
@@ -225,3 +221,17 @@ def test_the_scan_finds_text_left_outside_gettext() -> None:
         "string '%(num)s phones'",
     ]
     assert unwrapped('<p class="govuk-body">{{ x }}</p>{{ f("govuk-tag--grey") }}') == []
+
+
+def test_flask_babel_is_set_up_on_the_first_page_that_translates(
+    database_url: str, app: Flask
+) -> None:
+    fresh = create_app(app_config(database_url))
+    try:
+        assert "babel" not in fresh.extensions  # start-up (and the CLI) leave it alone
+        assert fresh.test_client().get("/join").status_code == 200
+        assert "babel" in fresh.extensions
+    finally:
+        with fresh.app_context():
+            db.session.remove()
+            db.engine.dispose()
