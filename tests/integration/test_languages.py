@@ -36,6 +36,7 @@ TEST_CATALOGUE = {
     "Select the agency you work for": "Dewiswch yr asiantaeth rydych chi'n gweithio iddi",
     "Statement %(number)s of %(total)s": "Datganiad %(number)s o %(total)s",
     "Join a workshop": "Ymuno â gweithdy",
+    "Section %(number)s of %(total)s": "Adran %(number)s o %(total)s",
 }
 
 
@@ -66,6 +67,7 @@ def test_a_compiled_catalogue_changes_the_respondents_pages(
     person = Respondent(welsh_app.test_client(), make_round())
     page = person.get("/about-you").text
     assert '<html lang="cy"' in page
+    assert "Adran 1 o 8" in page  # made in Python (surveys/responses/journey.py)
     assert "Cadw a pharhau" in page and "Save and continue" not in page
     assert "I ba asiantaeth ydych chi&#39;n gweithio?" in page
     # Strings not in the catalogue stay English: nothing is lost for want of a translation.
