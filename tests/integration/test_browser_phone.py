@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Browser, expect
 
 from surveys.questionnaire import Questionnaire
 from tests.helpers import RoundRef
@@ -31,8 +32,6 @@ def test_phone_progress_and_partner_names(
     make_round: Callable[..., RoundRef],
     questionnaire: Questionnaire,
 ) -> None:
-    from playwright.sync_api import expect
-
     total = len(questionnaire.items)
     round_ = make_round()
     tab = visit()
@@ -81,8 +80,6 @@ def test_the_survey_code_page_is_accessible_with_an_error(
     live_server: str,  # noqa: F811
     visit: Callable[..., Visit],  # noqa: F811
 ) -> None:
-    from playwright.sync_api import expect
-
     tab = visit()
     page = tab.page
     page.goto(live_server + "/survey")
@@ -91,3 +88,34 @@ def test_the_survey_code_page_is_accessible_with_an_error(
     press(page, "Continue")
     expect(page.get_by_text("There is a problem")).to_be_visible()
     tab.check_accessibility("i17-survey-code-error-phone")
+
+
+def test_the_changed_respondent_pages_are_accessible_on_a_desktop(
+    app: Flask,
+    live_server: str,  # noqa: F811
+    browser: Browser,  # noqa: F811
+    make_round: Callable[..., RoundRef],
+    questionnaire: Questionnaire,
+) -> None:
+    from tests.integration.test_browser import DESKTOP
+
+    round_ = make_round()
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        tab = Visit(context.new_page(), javascript=True)
+        page = tab.page
+        page.goto(live_server + "/survey")
+        tab.check_accessibility("i17-survey-code-desktop")
+        page.goto(live_server + round_.url + "/about-you")
+        page.get_by_label("Police").check()
+        page.get_by_label("Frontline practitioner").check()
+        press(page, "Save and continue")
+        tab.check_accessibility("i17-feature-desktop")
+        for _feature in questionnaire.features:
+            answer_feature_page(page, "Agree")
+            press(page, "Save and continue")
+        page.get_by_label("Health").check()
+        press(page, "Save and continue")
+        tab.check_accessibility("i17-partner-ratings-desktop")
+    finally:
+        context.close()
