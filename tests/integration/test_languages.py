@@ -128,6 +128,7 @@ TEMPLATES = PROJECT / "templates"
 CHECKED = sorted(
     [
         *TEMPLATES.glob("respond/*.html"),
+        TEMPLATES / "invitations" / "enter.html",  # a respondent's page, in rounds that ask
         TEMPLATES / "base.html",
         TEMPLATES / "_macros" / "journey.html",
         *(
