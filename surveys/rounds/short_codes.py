@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import Base, db
@@ -63,20 +64,29 @@ def codes_for(round_: Round) -> dict[str, str]:
     """Each link's code, by agency id (EVERYONE for the round's own link), as shown.
 
     Made the first time a link is shown, so rounds made before codes existed get theirs
-    without a data migration, and an agency added later gets one too."""
-    held = {
-        row.agency_id: row.code
-        for row in db.session.scalars(select(SurveyCode).where(SurveyCode.round_id == round_.id))
-    }
+    without a data migration, and an agency added later gets one too. Two people opening
+    the links page at once may both make a round's codes: one commit wins, and the other
+    reads the winner's codes instead of failing."""
+    round_id = round_.id
     wanted = [EVERYONE] + [agency.agency_id for agency in round_.agencies]
-    missing = [agency for agency in wanted if agency not in held]
-    for agency in missing:
-        code = new_code()
-        db.session.add(SurveyCode(code=code, round_id=round_.id, agency_id=agency))
-        held[agency] = code
-    if missing:
-        db.session.commit()
-    return {agency: pretty(held[agency]) for agency in wanted}
+    for _attempt in range(3):
+        held = {
+            row.agency_id: row.code
+            for row in db.session.scalars(select(SurveyCode).where(SurveyCode.round_id == round_id))
+        }
+        missing = [agency for agency in wanted if agency not in held]
+        if not missing:
+            return {agency: pretty(held[agency]) for agency in wanted}
+        codes = [new_code() for _agency in missing]  # before adding: nothing to autoflush
+        try:
+            db.session.add_all(
+                SurveyCode(code=code, round_id=round_id, agency_id=agency)
+                for code, agency in zip(codes, missing, strict=True)
+            )
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+    raise RuntimeError(f"could not make the survey codes of round {round_id}")
 
 
 def find_link(text: str) -> tuple[Round, str | None] | None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from surveys.database import db
 from surveys.rounds import short_codes
@@ -158,3 +158,33 @@ def test_guessing_codes_is_stopped_but_right_codes_cost_nothing(
         phone.post("/survey", data={"csrf_token": token, "code": code}),
         "too many wrong survey codes",
     )
+
+
+def test_two_people_making_a_rounds_codes_at_once_both_get_the_same_codes(
+    app: Flask, make_round: MakeRound, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    round_ = make_round("raced", agencies=[])
+    made_first = "CDEF-3467"
+    original = short_codes.new_code
+    calls: list[int] = []
+
+    def other_admin_wins_first() -> str:
+        # Another request commits the round's code between our read and our commit.
+        if not calls:
+            with db.engine.begin() as other:
+                other.execute(
+                    insert(SurveyCode).values(
+                        code=made_first.replace("-", ""), round_id=round_.id, agency_id=""
+                    )
+                )
+        calls.append(1)
+        return original()
+
+    monkeypatch.setattr(short_codes, "new_code", other_admin_wins_first)
+    with app.app_context():
+        found = db.session.get(Round, round_.id)
+        assert found is not None
+        ours = codes_for(found)
+    assert ours[""] == made_first  # the other request's code, not an error page
+    assert round_codes(app, "raced") == ours
+    assert len(set(ours.values())) == len(ours)
