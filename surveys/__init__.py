@@ -37,6 +37,7 @@ def create_app(
         errors,
         form_input,
         jobs,
+        languages,
         library,
         logs,
         models,  # noqa: F401  (every table on Base.metadata; database/ sits below them)
@@ -55,6 +56,7 @@ def create_app(
     from .releases import service as releases
     from .reporting import documents, stored
     from .reporting import views as reports
+    from .responses import short_links
     from .responses import views as respond
     from .serving import init_app as check_where_served
     from .site import views as site
@@ -69,11 +71,13 @@ def create_app(
     security.init_app(app)
     form_input.init_app(app)
     templating.init_app(app)
+    languages.init_app(app)
     errors.init_app(app)
     access.init_app(app)
     app.register_blueprint(health_checks)
     app.register_blueprint(site.blueprint)
     app.register_blueprint(respond.blueprint)
+    app.register_blueprint(short_links.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(manage.blueprint)
     app.register_blueprint(deletion.blueprint)

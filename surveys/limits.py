@@ -49,6 +49,10 @@ LIMIT_SETTINGS: dict[str, Any] = {
     # Answers one address may give to one question of one workshop (its first answers, or
     # one statement put again): a room of sixty on one Wi-Fi, with room to spare.
     "LIMIT_WORKSHOP_ANSWERS_PER_ADDRESS": 80,
+    # Wrong survey codes (the short address on posters, surveys/rounds/short_codes.py):
+    # 23**8 codes, so guessing one at this pace is hopeless; a mistyped poster code now and
+    # then from an office's one address never meets it.
+    "LIMIT_SURVEY_CODE_MISSES": "30 per minute; 200 per hour",
     # Wrong invitation codes (surveys/invitations): 29**8 codes; guessing one is hopeless.
     "LIMIT_INVITATION_MISSES": "20 per minute; 100 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -76,6 +80,7 @@ WORKSHOP_ANSWERS = (
     "counted from it. Tell the facilitator."
 )
 INVITATION_MISSES = "There have been too many wrong invitation codes from your network."
+SURVEY_CODE_MISSES = "There have been too many wrong survey codes from your network."
 MESSAGES = (
     "Too many requests have come from your network in a short time.",
     SIGN_IN,
@@ -86,6 +91,7 @@ MESSAGES = (
     ROUND_SUBMITS,
     WORKSHOP_ANSWERS,
     INVITATION_MISSES,
+    SURVEY_CODE_MISSES,
 )
 
 
@@ -180,6 +186,28 @@ def init_app(app: Flask, *, has_draft: Callable[[], bool]) -> None:
         app,
         "join.room_page",
         limits.limit(setting("LIMIT_WORKSHOP_SENDS"), methods=posts, error_message=ROOM_SENDS),
+    )
+    # Survey-code guessing, the same way: only misses count, typed or in the short address.
+    wrap(
+        app,
+        "survey_code.enter_code",
+        limits.shared_limit(
+            setting("LIMIT_SURVEY_CODE_MISSES"),
+            scope="survey-code-misses",
+            methods=posts,
+            error_message=SURVEY_CODE_MISSES,
+            deduct_when=lambda response: response.status_code != 302,
+        ),
+    )
+    wrap(
+        app,
+        "survey_code.short_address",
+        limits.shared_limit(
+            setting("LIMIT_SURVEY_CODE_MISSES"),
+            scope="survey-code-misses",
+            error_message=SURVEY_CODE_MISSES,
+            deduct_when=lambda response: response.status_code == 404,
+        ),
     )
     new_draft = limits.shared_limit(
         setting("LIMIT_NEW_DRAFT"),

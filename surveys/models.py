@@ -24,6 +24,7 @@ from .responses.tallies import (
 )
 from .rounds.actions import WorkshopAction
 from .rounds.models import Headcount, Round, RoundAgency, RoundLocality
+from .rounds.short_codes import SurveyCode
 from .workshops.models import (
     AgreedLevel,
     Ballot,
@@ -36,6 +37,7 @@ __all__ = [
     "AgreedLevel",
     "CodesIssued",
     "InvitationCode",
+    "SurveyCode",
     "Ballot",
     "RoomAnswer",
     "RoomResponse",

@@ -41,12 +41,23 @@ def date_and_time(value: datetime) -> str:
     return f"{hour} on {day}"
 
 
-def fieldset(field: Any, size: str = "m", heading: bool = False) -> dict[str, Any]:
+def fieldset(
+    field: Any, size: str = "m", heading: bool = False, caption: str | None = None
+) -> dict[str, Any]:
     """Fieldset params for a govuk-frontend-wtf widget, keeping the field's label as legend.
 
     Passing any `fieldset` param replaces the widget's default legend, so it is rebuilt here.
+    A caption ("Statement 12 of 32", an agency's name) goes inside the legend, above the
+    question, so a screen reader announces it with the question, and it never scrolls
+    apart from it on a phone.
     """
-    legend = {"text": field.label.text, "classes": f"govuk-fieldset__legend--{size}"}
+    legend: dict[str, Any] = {"classes": f"govuk-fieldset__legend--{size}"}
+    if caption:
+        legend["html"] = Markup(
+            '<span class="boundary-legend-caption">{}</span> <span>{}</span>'
+        ).format(caption, field.label.text)
+    else:
+        legend["text"] = field.label.text
     if heading:
         legend["isPageHeading"] = True
     return {"legend": legend}
@@ -89,6 +100,14 @@ def navigation() -> list[dict[str, Any]]:
     ]
 
 
+def level_tag_class(name: str) -> str:
+    """A maturity level's tag colour, from the charts' one colour scale for levels."""
+    # Imported on use: only results pages show a level, and start-up stays lazy.
+    from .reporting.charts.colours import level_tag_class as from_the_scale
+
+    return from_the_scale(name)
+
+
 def init_app(app: Flask) -> None:
     assert app.template_folder is not None
     app.jinja_loader = ChoiceLoader(
@@ -114,6 +133,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date_and_time)
     app.add_template_global(fieldset)
     app.add_template_global(status_tag)
+    app.add_template_global(level_tag_class)
     app.add_template_global(navigation)
 
     @app.context_processor

@@ -16,7 +16,7 @@ from ..auth.models import Role, User
 from ..auth.service import AccountError, create_user, reset_password, set_active_state
 from ..database import db
 from ..library import current_questionnaire, questionnaire
-from ..links import public_base, qr_svg
+from ..links import public_base, qr_svg, shown_address
 from ..refusals import show_at_question
 from ..releases.service import (
     ReleaseRefused,
@@ -27,6 +27,7 @@ from ..releases.service import (
 )
 from ..responses.counts import answered_in
 from ..responses.models import Submission
+from ..rounds import short_codes
 from ..rounds.calendar import closing_after, end_of_day, local_date, start_of_day
 from ..rounds.models import Round, RoundStateError, utc_now
 from ..rounds.pages import round_or_404
@@ -39,6 +40,7 @@ from ..rounds.service import (
     slugify,
     update_round,
 )
+from ..rounds.short_codes import EVERYONE
 from ..widgets import choices
 from .forms import round_form
 
@@ -275,18 +277,25 @@ def headcounts(slug: str) -> View:
 
 
 def round_links(round_: Round) -> list[dict[str, Any]]:
+    """Each survey link of the round: its long address, and its short code and address,
+    which the poster and its QR code carry (easier to type, and a simpler code to scan)."""
     base = public_base()
+    codes = short_codes.codes_for(round_)
     everyone = f"{base}{url_for('respond.start', token=round_.public_token)}"
-    links = [{"agency": None, "name": "Everyone", "url": everyone}]
+    links = [{"agency": None, "name": "Everyone", "url": everyone, "code": codes[EVERYONE]}]
     links += [
         {
             "agency": agency.agency_id,
             "name": agency.name,
             "url": base
             + url_for("respond.agency_link", token=round_.public_token, agency_id=agency.agency_id),
+            "code": codes[agency.agency_id],
         }
         for agency in round_.agencies
     ]
+    for link in links:
+        link["short_url"] = base + url_for("survey_code.short_address", code=link["code"])
+        link["code_page"] = shown_address(base + url_for("survey_code.enter_code"))
     return links
 
 
@@ -295,7 +304,7 @@ def links(slug: str) -> View:
     round_ = round_or_404(slug)
     entries = round_links(round_)
     for entry in entries:
-        entry["qr"] = qr_svg(entry["url"], f"QR code for {entry['name']}")
+        entry["qr"] = qr_svg(entry["short_url"], f"QR code for {entry['name']}")
     return render_template("manage/links.html", round=round_, links=entries)
 
 
@@ -305,7 +314,7 @@ def poster(slug: str, agency_id: str) -> View:
     entry = next((e for e in round_links(round_) if (e["agency"] or "everyone") == agency_id), None)
     if entry is None:
         abort(404, "There is no such agency in this round.")
-    entry["qr"] = qr_svg(entry["url"], f"QR code for {entry['name']}")
+    entry["qr"] = qr_svg(entry["short_url"], f"QR code for {entry['name']}")
     return render_template("manage/poster.html", round=round_, link=entry)
 
 

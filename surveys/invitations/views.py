@@ -33,6 +33,8 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 from .. import audit, limits
 from ..auth.access import FULL_REPORT_READERS, roles_required
 from ..delivery import not_compressed
+from ..languages import gettext as _
+from ..languages import lazy_gettext
 from ..links import public_base
 from ..refusals import show_at_question
 from ..rounds.models import Round
@@ -48,11 +50,11 @@ View = str | WerkzeugResponse | tuple[str, int]
 enter = Blueprint("invitation", __name__, url_prefix="/r/<token>/invitation")
 issue = Blueprint("invitations", __name__, url_prefix="/rounds/<slug>/invitations")
 
-WRONG_CODE = (
+WRONG_CODE = lazy_gettext(
     "This code is not recognised, or it has already been used. Check the code on your "
     "invitation; each code can send one response"
 )
-SPENT_MEANWHILE = (
+SPENT_MEANWHILE = lazy_gettext(
     "This code has just been used to send a response, so it cannot send yours. Your answers "
     "are kept: enter another code from your agency to send them"
 )
@@ -125,7 +127,7 @@ def fix_agency(form: Any, round_: Round) -> None:
 def load_round(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     round_ = find_round_by_token((values or {}).pop("token", ""))
     if round_ is None:
-        abort(404, "This survey link is not recognised. Check that you copied the whole link.")
+        abort(404, _("This survey link is not recognised. Check that you copied the whole link."))
     g.round = round_
 
 
@@ -137,9 +139,11 @@ def add_token(_endpoint: str, values: dict[str, Any]) -> None:
 
 class CodeForm(FlaskForm):
     code = StringField(
-        "Enter your invitation code",
-        description="The 8 letters and numbers on your invitation, for example ABCD-EF23",
-        validators=[DataRequired("Enter the code on your invitation")],
+        lazy_gettext("Enter your invitation code"),
+        description=lazy_gettext(
+            "The 8 letters and numbers on your invitation, for example ABCD-EF23"
+        ),
+        validators=[DataRequired(lazy_gettext("Enter the code on your invitation"))],
         widget=GovTextInput(),
     )
 
@@ -190,9 +194,9 @@ def enter_code() -> View:
         limits.hit(
             current_app.config["LIMIT_INVITATION_MISSES"], "invitation-misses", limits.client_key()
         )
-        form.code.errors = [WRONG_CODE]
+        form.code.errors = [str(WRONG_CODE)]
     elif request.args.get("spent"):
-        form.code.errors = [SPENT_MEANWHILE]
+        form.code.errors = [str(SPENT_MEANWHILE)]
     return render_template("invitations/enter.html", form=form, round=round_, from_link=from_link)
 
 

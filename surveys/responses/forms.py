@@ -24,11 +24,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..languages import gettext as _
 from ..questionnaire import Feature, Item, Questionnaire, ScalePoint
 from ..rounds.models import Round
 from ..widgets import Radios, choices
 from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_SAID
-from .journey import NO_PARTNERS, rating_key
+from .journey import NO_PARTNERS, rating_key, statement_numbers
 
 ACTIONS = ("continue", "save")  # the two buttons on every section page
 
@@ -44,31 +45,38 @@ class JourneyForm(FlaskForm):
     def tampering(self, formdata: MultiDict[str, str], round_token: str) -> str | None:
         """Why this post cannot have come from our page, or None if it could have."""
         if formdata.get("round") != round_token:
-            return "The form was sent for a different survey round. Nothing was saved."
+            return _("The form was sent for a different survey round. Nothing was saved.")
         expected = set(self._fields) | {"action"}
         for key in formdata:
             if key not in expected:
-                return f"The form sent an answer to {key!r}, which is not a question here."
+                return _(
+                    "The form sent an answer to %(key)s, which is not a question here.",
+                    key=repr(key),
+                )
         action = formdata.getlist("action")
         if len(action) > 1 or (action and action[0] not in ACTIONS):
-            return "The form was sent with an unknown button."
+            return _("The form was sent with an unknown button.")
         for name, form_field in self._fields.items():
             values = formdata.getlist(name)
             if isinstance(form_field, SelectMultipleField):
                 allowed = _choice_values(form_field)
                 if len(set(values)) != len(values):
-                    return f"The form sent the same answer to {name!r} twice."
+                    return _("The form sent the same answer to %(name)s twice.", name=repr(name))
             elif isinstance(form_field, RadioField):
                 allowed = _choice_values(form_field) | {""}
                 if len(values) > 1:
-                    return f"The form sent more than one answer to {name!r}."
+                    return _("The form sent more than one answer to %(name)s.", name=repr(name))
             else:
                 if len(values) > 1:
-                    return f"The form sent more than one answer to {name!r}."
+                    return _("The form sent more than one answer to %(name)s.", name=repr(name))
                 continue
             for value in values:
                 if value not in allowed:
-                    return f"{value!r} is not one of the answers offered for {name!r}."
+                    return _(
+                        "%(value)s is not one of the answers offered for %(name)s.",
+                        value=repr(value),
+                        name=repr(name),
+                    )
         return None
 
     def answers(self, names: Iterable[str] | None = None) -> dict[str, str]:
@@ -102,32 +110,45 @@ def agency_and_level_fields(
     """The two questions every answer is grouped by, in the survey and in a workshop room."""
     return {
         "agency": RadioField(
-            "Which agency do you work for?",
+            _("Which agency do you work for?"),
             choices=choices(agencies),
-            validators=[InputRequired("Select the agency you work for")],
+            validators=[InputRequired(_("Select the agency you work for"))],
             widget=Radios(),
         ),
         "level": RadioField(
-            "Which best describes your role?",
+            _("Which best describes your role?"),
             choices=choices((level.id, level.name) for level in questionnaire.levels),
-            validators=[InputRequired("Select the option that best describes your role")],
+            validators=[InputRequired(_("Select the option that best describes your role"))],
             widget=Radios(),
         ),
     }
 
 
-def statement_fields(items: Iterable[Item], questionnaire: Questionnaire) -> dict[str, Any]:
+def statement_fields(
+    items: Iterable[Item], questionnaire: Questionnaire, numbers: dict[str, int] | None = None
+) -> dict[str, Any]:
     """One question per statement, agree-disagree or don't know. Statements are numbered so an
-    error ("statement 3") points at one without repeating it."""
+    error ("statement 3") points at one without repeating it: by `numbers` (their place in
+    the whole survey, shown beside each as "Statement 12 of 32"), else 1, 2, 3 on the page."""
     scale = _scale_choices(questionnaire.scale, questionnaire.dont_know)
+    listed = list(items)
+    number_of = numbers or {item.id: n for n, item in enumerate(listed, 1)}
     return {
         item.id: RadioField(
-            f"{number}. {item.text}",
+            # Numbered in the label only when the page does not show "Statement N of M".
+            item.text if numbers else f"{number_of[item.id]}. {item.text}",
             choices=scale,
-            validators=[InputRequired(f"Select how far you agree with statement {number}")],
+            validators=[
+                InputRequired(
+                    _(
+                        "Select how far you agree with statement %(number)s",
+                        number=number_of[item.id],
+                    )
+                )
+            ],
             widget=Radios(),
         )
-        for number, item in enumerate(items, 1)
+        for item in listed
     }
 
 
@@ -137,20 +158,20 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
     )
     if round_.localities:
         fields["locality"] = RadioField(
-            "Which locality or cluster do you mostly work in? (optional)",
+            _("Which locality or cluster do you mostly work in? (optional)"),
             choices=choices(
                 [(loc.locality_id, loc.name) for loc in round_.localities]
-                + [(NOT_SAID, "Prefer not to say")]
+                + [(NOT_SAID, _("Prefer not to say"))]
             ),
             validators=[Optional()],
             widget=Radios(),
         )
     for question in questionnaire.context:
         fields[question.id] = RadioField(
-            f"{question.question} (optional)",
+            _("%(question)s (optional)", question=question.question),
             description=question.hint,
             choices=choices(
-                [(o.id, o.name) for o in question.options] + [(NOT_SAID, "Prefer not to say")]
+                [(o.id, o.name) for o in question.options] + [(NOT_SAID, _("Prefer not to say"))]
             ),
             validators=[Optional()],
             widget=Radios(),
@@ -159,10 +180,10 @@ def about_you_form(round_: Round, questionnaire: Questionnaire, **kwargs: Any) -
 
 
 def feature_form(feature: Feature, questionnaire: Questionnaire, **kwargs: Any) -> JourneyForm:
-    fields = statement_fields(feature.items, questionnaire)
+    fields = statement_fields(feature.items, questionnaire, statement_numbers(questionnaire))
     fields["comment"] = TextAreaField(
-        f"{feature.comment_label} (optional)",
-        description=(
+        _("%(question)s (optional)", question=feature.comment_label),
+        description=_(
             "Please do not name anyone, or describe a case in a way that could identify a "
             "child, family or member of staff."
         ),
@@ -170,7 +191,9 @@ def feature_form(feature: Feature, questionnaire: Questionnaire, **kwargs: Any) 
             Optional(),
             Length(
                 max=COMMENT_MAX_LENGTH,
-                message=f"Your comment must be {COMMENT_MAX_LENGTH} characters or fewer",
+                message=_(
+                    "Your comment must be %(most)s characters or fewer", most=COMMENT_MAX_LENGTH
+                ),
             ),
         ],
         widget=GovCharacterCount(),
@@ -186,19 +209,21 @@ def partner_choice_form(
     def validate_partners(form: JourneyForm, field: SelectMultipleField) -> None:
         chosen = field.data or []
         if NO_PARTNERS in chosen and len(chosen) > 1:
-            raise ValidationError("Select the agencies you work with, or 'None of these', not both")
+            raise ValidationError(
+                _("Select the agencies you work with, or 'None of these', not both")
+            )
         if len(chosen) > most:
-            raise ValidationError(f"Select no more than {most} agencies")
+            raise ValidationError(_("Select no more than %(most)s agencies", most=most))
 
     field = SelectMultipleField(
         questionnaire.partners.question,
         description=questionnaire.partners.hint,
         choices=choices(
             [(a.agency_id, a.name) for a in round_.agencies if a.agency_id != own_agency]
-            + [(NO_PARTNERS, "None of these")]
+            + [(NO_PARTNERS, _("None of these"))]
         ),
         validators=[
-            InputRequired("Select the agencies you work with most, or 'None of these'"),
+            InputRequired(_("Select the agencies you work with most, or 'None of these'")),
             validate_partners,
         ],
         widget=GovCheckboxesInput(),
@@ -219,7 +244,9 @@ def partner_rating_form(
             fields[rating_key(partner, question.id)] = RadioField(
                 question.text,
                 choices=scale,
-                validators=[InputRequired(f"{name}: {question.error}")],
+                validators=[
+                    InputRequired(_("%(agency)s: %(problem)s", agency=name, problem=question.error))
+                ],
                 widget=Radios(),
             )
     return _form_class("PartnerRatingForm", fields)(**kwargs)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..languages import gettext as _
 from ..questionnaire import Questionnaire
 from .answers import (
     CompletedResponse,
@@ -47,14 +48,20 @@ class Section:
 
     @property
     def progress(self) -> str:
-        return f"Section {self.number} of {self.of}"
+        return _("Section %(number)s of %(total)s", number=self.number, total=self.of)
 
 
 def sections(questionnaire: Questionnaire) -> list[Section]:
-    keys = [(ABOUT_YOU, "About you")]
+    keys = [(ABOUT_YOU, _("About you"))]
     keys += [(feature.id, feature.name) for feature in questionnaire.features]
-    keys += [(PARTNERS, "Partner agencies"), (CHECK, "Check your answers")]
+    keys += [(PARTNERS, _("Partner agencies")), (CHECK, _("Check your answers"))]
     return [Section(key, title, n, len(keys)) for n, (key, title) in enumerate(keys, 1)]
+
+
+def statement_numbers(questionnaire: Questionnaire) -> dict[str, int]:
+    """Each statement's place in the whole questionnaire, from 1, so a phone respondent
+    sees "Statement 12 of 32" and knows how far there is to go, not only which section."""
+    return {item.id: number for number, item in enumerate(questionnaire.items, 1)}
 
 
 def section(questionnaire: Questionnaire, key: str) -> Section | None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..languages import gettext as _
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round
 from .answers import DONT_KNOW, NOT_SAID
-from .journey import DraftAnswers, chosen_partners, rating_key
+from .journey import DraftAnswers, chosen_partners, rating_key, statement_numbers
 
-NOT_GIVEN = "Not given"
+
+def not_given() -> str:
+    return _("Not given")
 
 
 @dataclass(frozen=True)
@@ -21,13 +24,13 @@ class SummaryCard:
 
 def _scale_label(questionnaire: Questionnaire, value: str) -> str:
     if not value:
-        return "Not answered"
+        return _("Not answered")
     return questionnaire.scale_label(None if value == DONT_KNOW else int(value))
 
 
 def _partner_label(questionnaire: Questionnaire, value: str) -> str:
     if not value:
-        return "Not answered"
+        return _("Not answered")
     if value == DONT_KNOW:
         return questionnaire.partners.dont_know
     return next(p.label for p in questionnaire.partners.scale if str(p.value) == value)
@@ -41,33 +44,41 @@ def summary_cards(
     def option_name(question_id: str) -> str:
         value = about.get(question_id) or ""
         option = questionnaire.context_question(question_id).option(value)
-        return option.name if option and value != NOT_SAID else NOT_GIVEN
+        return option.name if option and value != NOT_SAID else not_given()
 
     agency = round_.agency(about.get("agency", ""))
     level = questionnaire.level(about.get("level", ""))
     locality = round_.locality(about.get("locality") or "")
-    rows = [("Agency", agency.name if agency else ""), ("Role", level.name if level else "")]
+    rows = [
+        (_("Agency"), agency.name if agency else ""),
+        (_("Role"), level.name if level else ""),
+    ]
     if round_.localities:
-        rows.append(("Locality or cluster", locality.name if locality else NOT_GIVEN))
+        rows.append((_("Locality or cluster"), locality.name if locality else not_given()))
     rows += [(c.question, option_name(c.id)) for c in questionnaire.context]
-    cards = [SummaryCard("About you", rows, "about-you")]
+    cards = [SummaryCard(_("About you"), rows, "about-you")]
 
     items = answers.get("items", {})
     comments = answers.get("comments", {})
+    # Numbered as on the pages: each statement's place in the whole survey.
+    numbers = statement_numbers(questionnaire)
     for feature in questionnaire.features:
         feature_rows = [
-            (f"{number}. {item.text}", _scale_label(questionnaire, items.get(item.id, "")))
-            for number, item in enumerate(feature.items, 1)
+            (
+                f"{numbers[item.id]}. {item.text}",
+                _scale_label(questionnaire, items.get(item.id, "")),
+            )
+            for item in feature.items
         ]
-        feature_rows.append(("Your comment", comments.get(feature.id) or NOT_GIVEN))
+        feature_rows.append((_("Your comment"), comments.get(feature.id) or not_given()))
         cards.append(SummaryCard(feature.name, feature_rows, feature.id))
 
     chosen = chosen_partners(answers)
     names = [a.name for p in chosen if (a := round_.agency(p))]
     cards.append(
         SummaryCard(
-            "Partner agencies",
-            [("Agencies you work with most", ", ".join(names) or "None of these")],
+            _("Partner agencies"),
+            [(_("Agencies you work with most"), ", ".join(names) or _("None of these"))],
             "partners",
         )
     )

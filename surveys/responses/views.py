@@ -19,6 +19,8 @@ from wtforms.validators import InputRequired
 from ..delivery import not_compressed
 from ..invitations import views as invitations
 from ..invitations.service import InvitationRefused
+from ..languages import gettext as _
+from ..languages import lazy_gettext
 from ..library import questionnaire
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, RoundState
@@ -44,6 +46,7 @@ from .journey import (
     rating_key,
     section,
     sections,
+    statement_numbers,
 )
 from .summary import summary_cards
 
@@ -60,8 +63,10 @@ def load_round(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     if round_ is None:
         abort(
             404,
-            "This survey link is not recognised. Check that you copied the whole link, "
-            "or ask the person who sent it to you for a new one.",
+            _(
+                "This survey link is not recognised. Check that you copied the whole link, "
+                "or ask the person who sent it to you for a new one."
+            ),
         )
     g.round = round_
     # Read now, while loaded: every save commits, and a commit expires the round's
@@ -213,7 +218,7 @@ def start() -> View:
 def agency_link(agency_id: str) -> View:
     """A link given to one agency's staff: the agency is chosen for them (they can change it)."""
     if current_round().agency(agency_id) is None:
-        abort(404, "This survey link names an agency that is not taking part in this round.")
+        abort(404, _("This survey link names an agency that is not taking part in this round."))
     browser.preselect_agency(token(), agency_id)
     return redirect(url_for(".start"))
 
@@ -327,8 +332,11 @@ def about_you() -> View:
             agency = current_round().agency(own)
             name = agency.name if agency else own
             flash(
-                f"You now work for {name}, so we removed {name} from the agencies you work "
-                "with, with your answers about it."
+                _(
+                    "You now work for %(agency)s, so we removed %(agency)s from the agencies "
+                    "you work with, with your answers about it.",
+                    agency=name,
+                )
             )
 
     level_hints = [{"hint": {"text": level.hint}} for level in current_questionnaire().levels]
@@ -341,7 +349,7 @@ def about_you() -> View:
 def feature(feature_id: str) -> View:
     this = current_questionnaire().feature(feature_id)
     if this is None:
-        abort(404, "There is no section of the questionnaire at this address.")
+        abort(404, _("There is no section of the questionnaire at this address."))
     answers = current_answers()
     items = answers.get("items", {})
     data = {item.id: items.get(item.id) for item in this.items}
@@ -355,7 +363,17 @@ def feature(feature_id: str) -> View:
         comments[feature_id] = clean_text(form["comment"].data or "")
         answers["comments"] = comments
 
-    return section_page(feature_id, form, answers, store, "respond/feature.html", feature=this)
+    numbers = statement_numbers(current_questionnaire())
+    return section_page(
+        feature_id,
+        form,
+        answers,
+        store,
+        "respond/feature.html",
+        feature=this,
+        numbers=numbers,
+        statement_total=len(numbers),
+    )
 
 
 @blueprint.route("/partners", methods=["GET", "POST"])
@@ -456,7 +474,13 @@ def submit() -> View:
         )
     except InvalidAnswer as problem:
         # The round changed since these answers were given (an agency was removed).
-        abort(400, f"Some answers no longer fit this survey: {problem}. Nothing was sent.")
+        abort(
+            400,
+            _(
+                "Some answers no longer fit this survey: %(problem)s. Nothing was sent.",
+                problem=str(problem),
+            ),
+        )
     except InvitationRefused:
         # Spent by another send meanwhile: the answers are kept, and another code sends them.
         invitations.forget(token())
@@ -485,7 +509,7 @@ def new_response() -> View:
     """Let the next person on a shared device start afresh."""
     form = FlaskForm()
     if not form.validate():
-        abort(400, "The form could not be checked.")
+        abort(400, _("The form could not be checked."))
     browser.start_afresh(token())
     return redirect(url_for(".start"))
 
@@ -518,9 +542,11 @@ def saved() -> View:
 
 class ResumeForm(FlaskForm):
     code = StringField(
-        "Enter your resume code",
-        description="The 12 letters and numbers you were given, for example ABCD-EFGH-JKMN",
-        validators=[InputRequired("Enter your resume code")],
+        lazy_gettext("Enter your resume code"),
+        description=lazy_gettext(
+            "The 12 letters and numbers you were given, for example ABCD-EFGH-JKMN"
+        ),
+        validators=[InputRequired(lazy_gettext("Enter your resume code"))],
         widget=GovTextInput(),
     )
 
@@ -538,7 +564,9 @@ def resume() -> View:
                 section_url(next_section(current_questionnaire(), answers).key, answers)
             )
         form.code.errors = [
-            "We could not find unsent answers saved with this code. Check the code. If you "
-            "already sent your answers, they have been counted"
+            _(
+                "We could not find unsent answers saved with this code. Check the code. If "
+                "you already sent your answers, they have been counted"
+            )
         ]
     return render_template("respond/resume.html", form=form)

@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..languages import lazy_gettext
 from ..questionnaire import Item, Questionnaire
 from ..responses.forms import JourneyForm, agency_and_level_fields, statement_fields
 from ..responses.service import today
@@ -34,9 +35,10 @@ from .models import Mode
 
 class JoinForm(FlaskForm):
     code = StringField(
-        "Workshop code",
-        description="The 6 letters and numbers on the screen, for example HT4 K9C",
-        validators=[DataRequired("Enter the code on the screen")],  # spaces alone are no code
+        lazy_gettext("Workshop code"),
+        description=lazy_gettext("The 6 letters and numbers on the screen, for example HT4 K9C"),
+        # DataRequired: spaces alone are no code.
+        validators=[DataRequired(lazy_gettext("Enter the code on the screen"))],
         widget=GovTextInput(),
     )
 

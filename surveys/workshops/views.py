@@ -28,6 +28,7 @@ from ..audit import record, record_download
 from ..auth.access import FACILITATORS, roles_required, signed_in_user
 from ..auth.models import Role, User
 from ..database import db
+from ..languages import gettext as _
 from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg, shown_address
 from ..questionnaire import Questionnaire
@@ -437,7 +438,9 @@ def enter_code() -> View:
     if form.validate_on_submit():
         workshop = service.find_by_code(form.code.data or "")
         if workshop is None:
-            form.code.errors = ["There is no workshop with this code. Check the code on the screen"]
+            form.code.errors = [
+                _("There is no workshop with this code. Check the code on the screen")
+            ]
         else:
             return redirect(url_for(".room_page", code=workshop.join_code))
     return render_template("workshops/join.html", form=form)
@@ -446,7 +449,7 @@ def enter_code() -> View:
 def workshop_for_code(code: str) -> WorkshopSession:
     workshop = service.find_by_code(code)
     if workshop is None:
-        abort(404, "There is no workshop with this code. Check the code on the screen.")
+        abort(404, _("There is no workshop with this code. Check the code on the screen."))
     return workshop
 
 
@@ -531,7 +534,7 @@ def page_asked(workshop: WorkshopSession, q: Questionnaire) -> service.Due:
     known = {item.id: item for item in service.statements(workshop, q)}
     asked = [known.get(i) for i in request.form.get("asked", "").split(",")]
     if vote not in ("1", "2") or not asked or any(item is None for item in asked):
-        abort(400, "The form was not sent from this workshop's page. Nothing was saved.")
+        abort(400, _("The form was not sent from this workshop's page. Nothing was saved."))
     return service.Due(int(vote), tuple(item for item in asked if item is not None))
 
 

@@ -17,6 +17,9 @@ FRONTLINE_COLOUR = "#d45500"
 PARTNERSHIP_COLOUR = "#0b0c0c"
 
 # Maturity levels 1 (Fragmented) .. 5 (Embedded): sequential yellow-green-blue, light to dark.
+# The one colour scale for levels: the charts read it, and the level tags on the web pages
+# use the same fills (static/css/boundary.css, `.boundary-level--*`, mirrors them with the
+# text colour `text_colour_for` picks; tests/unit/test_level_colours.py checks they agree).
 MATURITY_FILLS: tuple[str, ...] = ("#edf8b1", "#7fcdbb", "#1d91c0", "#225ea8", "#0c2c84")
 
 MATURITY_LEVEL_NAMES: tuple[str, ...] = (
@@ -28,6 +31,7 @@ MATURITY_LEVEL_NAMES: tuple[str, ...] = (
 )
 
 CONTESTED_FILL = "#d6c9e6"  # light purple: outside the sequential palette on purpose
+CONTESTED_NAME = "Contested"
 NEUTRAL_FILL = "#f3f2f1"  # a value with no maturity level
 
 # Answers 1..5: disagree in orange on the left, 'neither' grey, agree in blue on the right.
@@ -67,3 +71,19 @@ def _maturity_fill(level: int | None) -> str:
     if level is not None and 1 <= level <= len(MATURITY_FILLS):
         return MATURITY_FILLS[level - 1]
     return NEUTRAL_FILL
+
+
+def level_tag_class(name: str) -> str:
+    """The CSS class of a level's tag: the same fill as the level's cells in the charts."""
+    if name == CONTESTED_NAME:
+        return "boundary-level--contested"
+    if name in MATURITY_LEVEL_NAMES:
+        return f"boundary-level--{MATURITY_LEVEL_NAMES.index(name) + 1}"
+    return "govuk-tag--grey"  # no level (too few answers): no colour of the scale
+
+
+def level_tag_colours() -> dict[str, tuple[str, str]]:
+    """Each level tag class's (fill, text colour), as the stylesheet must declare them."""
+    fills = {f"boundary-level--{n}": fill for n, fill in enumerate(MATURITY_FILLS, 1)}
+    fills["boundary-level--contested"] = CONTESTED_FILL
+    return {name: (fill, text_colour_for(fill)) for name, fill in fills.items()}

@@ -1,0 +1,240 @@
+"""Welsh-ready pages (issue 17): every string on the respondent's and the workshop room's
+pages goes through Flask-Babel, so a compiled catalogue changes them without touching a
+template. Proved three ways: a test catalogue changes a rendered page; the committed
+catalogue template (messages.pot) lists every marked string; and no template of those
+pages holds text outside _()."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+from jinja2 import Environment
+
+from surveys import create_app
+from surveys.database import db
+from surveys.questionnaire import Questionnaire
+from tests.helpers import Respondent, RoundRef, app_config
+
+PROJECT = Path(__file__).parents[2]
+POT = PROJECT / "surveys" / "translations" / "messages.pot"
+MakeRound = Callable[..., RoundRef]
+
+# A few strings in a made-up catalogue: one from a template, one from a form's label, one
+# from a form's error message, one with a placeholder, one from a workshop phone page.
+TEST_CATALOGUE = {
+    "Save and continue": "Cadw a pharhau",
+    "Which agency do you work for?": "I ba asiantaeth ydych chi'n gweithio?",
+    "Select the agency you work for": "Dewiswch yr asiantaeth rydych chi'n gweithio iddi",
+    "Statement %(number)s of %(total)s": "Datganiad %(number)s o %(total)s",
+    "Join a workshop": "Ymuno â gweithdy",
+    "Section %(number)s of %(total)s": "Adran %(number)s o %(total)s",
+}
+
+
+@pytest.fixture
+def welsh_app(tmp_path: Path, app: Flask, database_url: str) -> Iterator[Flask]:
+    """An app on the test database whose pages are in a test locale, 'cy'."""
+    catalogue = Catalog(locale="cy")
+    for english, welsh in TEST_CATALOGUE.items():
+        catalogue.add(english, welsh)
+    folder = tmp_path / "cy" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.mo").open("wb") as compiled:
+        write_mo(compiled, catalogue)
+    welsh_app = create_app(
+        app_config(
+            database_url, BABEL_DEFAULT_LOCALE="cy", BABEL_TRANSLATION_DIRECTORIES=str(tmp_path)
+        )
+    )
+    yield welsh_app
+    with welsh_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_compiled_catalogue_changes_the_respondents_pages(
+    welsh_app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    person = Respondent(welsh_app.test_client(), make_round())
+    page = person.get("/about-you").text
+    assert '<html lang="cy"' in page
+    assert "Adran 1 o 8" in page  # made in Python (surveys/responses/journey.py)
+    assert "Cadw a pharhau" in page and "Save and continue" not in page
+    assert "I ba asiantaeth ydych chi&#39;n gweithio?" in page
+    # Strings not in the catalogue stay English: nothing is lost for want of a translation.
+    assert "Save and come back later" in page
+    person.post({"level": "frontline"})
+    assert "Dewiswch yr asiantaeth rydych chi&#39;n gweithio iddi" in person.text()
+    person.post({"agency": "police", "level": "frontline"})
+    total = len(questionnaire.items)
+    assert f"Datganiad 1 o {total}" in person.text()
+    assert f"Statement 1 of {total}" not in person.text()
+
+
+def test_a_compiled_catalogue_changes_the_workshop_phone_pages(welsh_app: Flask) -> None:
+    page = welsh_app.test_client().get("/join").text
+    assert "Ymuno â gweithdy" in page and "Join a workshop" not in page
+
+
+def test_without_a_catalogue_the_pages_are_in_english(
+    client: FlaskClient, make_round: MakeRound
+) -> None:
+    person = Respondent(client, make_round())
+    page = person.get("/about-you").text
+    assert '<html lang="en"' in page and "Save and continue" in page
+    assert "Which agency do you work for?" in page
+    assert "Join a workshop" in client.get("/join").text
+
+
+def marked_strings() -> set[str]:
+    """Every string marked for translation, as `pybabel extract -F babel.cfg` finds them."""
+    method_map = [("surveys/**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+    found = set()
+
+    # Folders starting with "_" (templates/_macros) are read too, as README's command does.
+    def wanted(path: str) -> bool:
+        name = Path(path).name
+        return not name.startswith(".") and name != "__pycache__"
+
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(PROJECT), method_map, keywords=keywords, directory_filter=wanted
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_the_committed_catalogue_template_lists_every_marked_string() -> None:
+    with POT.open("rb") as pot:
+        committed = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id}
+    marked = marked_strings()
+    assert marked - committed == set(), "run the pybabel extract command in README"
+    assert committed - marked == set(), "run the pybabel extract command in README"
+    assert "Save and continue" in committed and len(committed) > 150
+
+
+# --- no text outside _() --------------------------------------------------------------------
+
+TEMPLATES = PROJECT / "templates"
+CHECKED = sorted(
+    [
+        *TEMPLATES.glob("respond/*.html"),
+        TEMPLATES / "invitations" / "enter.html",  # a respondent's page, in rounds that ask
+        TEMPLATES / "base.html",
+        TEMPLATES / "_macros" / "journey.html",
+        *(
+            TEMPLATES / "workshops" / name
+            for name in (
+                "join.html",
+                "participant.html",
+                "_participant_status.html",
+                "_room.html",
+                "projector.html",
+                "_projector_live.html",
+                "console.html",
+                "_console_live.html",
+                "end.html",
+            )
+        ),
+    ]
+)
+
+# Strings that look like words but are not for people to read, each with its reason.
+ALLOWED = {
+    "Boundary": "the service's own name (the header's logo text): a name, the same in Welsh",
+}
+
+PLACEHOLDER = "\x00"
+TAG = re.compile(r"<[^<>]*>", re.S)
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+ENTITY = re.compile(r"&[#\w]+;")
+READ_ATTRIBUTE = re.compile(r'\b(aria-label|alt|title|placeholder)="([^"]*)"')
+# Classes, ids, endpoints and values; or a macro's camelCase key ("preventDoubleClick").
+CODE_WORDS = re.compile(r"[a-z0-9_\-\.!/:#%=]+|[a-z]+(?:[A-Z][a-z]*)+")
+
+
+def is_prose(text: str) -> bool:
+    """Whether a template's string reads as words for people, not a class, id or value."""
+    text = " ".join(TAG.sub(" ", text).split())  # '<p class="govuk-body">' holds no words
+    if not re.search(r"[A-Za-z]{2,}", text) or text in ALLOWED:
+        return False
+    return not all(CODE_WORDS.fullmatch(word) for word in text.split())
+
+
+def unwrapped(source: str) -> list[str]:
+    """The text of a template that a translation could not reach."""
+    problems: list[str] = []
+    page: list[str] = []
+    tokens = [(kind, value) for _line, kind, value in Environment().lex(source)]
+    significant = [t for t in tokens if t[0] not in ("whitespace",)]
+    in_comment = False
+    for index, (kind, value) in enumerate(significant):
+        if kind == "comment_begin":
+            in_comment = True
+        elif kind == "comment_end":
+            in_comment = False
+        elif in_comment:
+            continue
+        elif kind == "data":
+            page.append(value)
+        elif kind in ("variable_begin", "block_begin"):
+            page.append(PLACEHOLDER)
+        elif kind == "string":
+            value = value[1:-1]  # as lexed, with its quotes
+            before = [v for _k, v in significant[max(0, index - 4) : index]]
+            wrapped = before[-2:] in (["_", "("], ["gettext", "("], ["ngettext", "("])
+            # ngettext's plural: ngettext("one", "many", n)
+            wrapped = wrapped or (before[:2] == ["ngettext", "("] and before[-1:] == [","])
+            if not wrapped and is_prose(value):
+                problems.append(f"string {value!r}")
+    text = HTML_COMMENT.sub("", "".join(page))
+    for attribute, value in READ_ATTRIBUTE.findall(text):
+        for part in value.split(PLACEHOLDER):
+            if is_prose(part.strip()):
+                problems.append(f"{attribute}={part.strip()!r}")
+    for part in ENTITY.sub(" ", TAG.sub(PLACEHOLDER, text)).split(PLACEHOLDER):
+        words = " ".join(part.split())
+        if re.search(r"[A-Za-z]{2,}", words) and words not in ALLOWED:
+            problems.append(f"text {words!r}")
+    return problems
+
+
+@pytest.mark.parametrize("template", CHECKED, ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_respondent_and_workshop_templates_hold_no_text_outside_gettext(template: Path) -> None:
+    assert unwrapped(template.read_text()) == []
+
+
+def test_the_scan_finds_text_left_outside_gettext() -> None:
+    assert unwrapped("<p>Hello</p>") == ["text 'Hello'"]
+    assert unwrapped('{{ button({"text": "Send my answers"}) }}') == ["string 'Send my answers'"]
+    assert unwrapped('<span aria-label="Close this">x</span>') == ["aria-label='Close this'"]
+    assert unwrapped('<p>{{ _("Hello") }}</p>{# A note #}') == []
+    assert unwrapped('{{ ngettext("%(num)s phone", "%(num)s phones", n) }}') == []
+    assert unwrapped('{{ f("%(num)s phone", "%(num)s phones", n) }}') == [
+        "string '%(num)s phone'",
+        "string '%(num)s phones'",
+    ]
+    assert unwrapped('<p class="govuk-body">{{ x }}</p>{{ f("govuk-tag--grey") }}') == []
+
+
+def test_flask_babel_is_set_up_on_the_first_page_that_translates(
+    database_url: str, app: Flask
+) -> None:
+    fresh = create_app(app_config(database_url))
+    try:
+        assert "babel" not in fresh.extensions  # start-up (and the CLI) leave it alone
+        assert fresh.test_client().get("/join").status_code == 200
+        assert "babel" in fresh.extensions
+    finally:
+        with fresh.app_context():
+            db.session.remove()
+            db.engine.dispose()
