@@ -73,3 +73,10 @@ def last_round_before(round_: Round) -> Round | None:
         ),
         None,
     )
+
+
+def since_last_time(round_: Round) -> Round | None:
+    """The round the summary compares with when nobody chose one: the last before it, if
+    its results are published (never a 404 for a comparison nobody asked for)."""
+    earlier = last_round_before(round_)
+    return earlier if earlier is not None and published(earlier) is not None else None

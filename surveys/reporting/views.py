@@ -29,7 +29,7 @@ from .documents import round_actions
 from .models import ReportState
 from .narrative import executive_summary
 from .presentation import Report, Scope
-from .reports import NotPublished, comparable_rounds, last_round_before, report_of
+from .reports import NotPublished, comparable_rounds, report_of, since_last_time
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -100,9 +100,7 @@ def dashboard(slug: str) -> str:
     if earlier_slug is None:
         # Nothing chosen: since last time, which is what a board asks first. Choosing "No
         # earlier round" sends compare= (empty), and compares with nothing.
-        earlier = last_round_before(round_)
-        if earlier is not None and published(earlier) is None:
-            earlier = None  # never a 404 for a comparison nobody asked for
+        earlier = since_last_time(round_)
     elif earlier_slug:
         earlier = next((r for r in comparable_rounds(round_) if r.slug == earlier_slug), None)
         if earlier is None:
