@@ -26,7 +26,7 @@ from .colours import (
 from .numbers import _score
 from .text import _fit, _plural, _wrap
 
-STRIP_WIDTH = 420.0
+STRIP_WIDTH = 380.0  # viewBox units: about the width of a phone's column, so drawn near 1:1
 
 
 @dataclass(frozen=True)
