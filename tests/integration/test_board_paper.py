@@ -158,6 +158,17 @@ def test_the_summary_never_names_a_suppressed_gap(
     assert "Health" not in glance
 
 
+def test_an_agency_leads_summary_names_no_other_agencys_gap(
+    client: FlaskClient, board: RoundRef, make_user: Any, sign_in: Any
+) -> None:
+    """Police's notable gap is in the partnership's summary; social care's lead, who may see
+    their own agency's detail only, is not shown it."""
+    sign_in(make_user("agency-lead", agency="childrens-social-care"))
+    glance = glance_of(text_of(client.get("/reports/paper")))
+    assert "Police" not in glance
+    assert "people answered" in glance
+
+
 def test_what_moved_since_the_last_round_is_compared_by_default(
     app: Flask, manager: FlaskClient, make_round: MakeRound, questionnaire: Questionnaire
 ) -> None:
