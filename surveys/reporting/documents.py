@@ -24,10 +24,11 @@ from ..releases.comments import PublishedComment
 from ..rounds.actions import WorkshopAction, actions_for_round
 from ..rounds.models import Round, utc_now
 from ..rounds.service import previous_round
+from .at_a_glance import at_a_glance
 from .narrative import executive_summary
 from .presentation import Report, Scope
 from .reports import NotPublished as NotPublished
-from .reports import release_of, report_of
+from .reports import release_of, report_of, since_last_time
 
 if TYPE_CHECKING:
     from ..workshops.presentation import RoomView  # for the type checker: no runtime import
@@ -62,9 +63,12 @@ def svg_image(context: Context, svg: Markup) -> Markup:
 
 
 def report_for(round_: Round, agency: str | None) -> Report:
-    """The partnership's report, or an agency's, which shows that agency's detail only."""
+    """The partnership's report, or an agency's, which shows that agency's detail only, with
+    what changed since the round before (the summary says what moved)."""
     return report_of(
-        round_, Scope(agency=agency, visible_agencies=frozenset({agency}) if agency else None)
+        round_,
+        Scope(agency=agency, visible_agencies=frozenset({agency}) if agency else None),
+        since_last_time(round_),
     )
 
 
@@ -149,6 +153,7 @@ def render_report(round_: Round, agency: str | None = None, with_charts: bool = 
         round=round_,
         report=report,
         summary=executive_summary(report),
+        glance=at_a_glance(report, actions.this_round),
         comments=comments,
         with_charts=with_charts,
         actions=actions,

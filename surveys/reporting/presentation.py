@@ -121,7 +121,21 @@ class Report:
         ]
 
     def response_chart(self) -> Markup:
+        """Response rates by agency; where no headcounts were given (so there are no rates),
+        the numbers who answered instead of a row of "no data" per agency."""
         rows = [(label, r) for label, r in self.response_rows() if ":" not in label]
+        if not any(r.rate is not None for _label, r in rows if not r.suppressed):
+            counts = [r.respondents or 0 for _label, r in rows if not r.suppressed]
+            return charts.bar_chart(
+                "response-counts",
+                [
+                    charts.Bar(label, None if r.suppressed else r.respondents or 0, r.suppressed)
+                    for label, r in rows
+                ],
+                "People who answered, by agency",
+                maximum=max([*counts, 1]),
+                percent=False,
+            )
         return charts.bar_chart(
             "response-rates",
             [

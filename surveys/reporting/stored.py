@@ -30,6 +30,7 @@ from ..releases.service import comments_taken_down, release_published
 from ..rounds.models import Round, utc_now
 from . import documents
 from .models import ReportState, StoredReport
+from .reports import since_last_time
 
 PARTNERSHIP = ""  # the agency column of the partnership's report
 JOB = f"{__name__}.prepare"
@@ -37,12 +38,15 @@ JOB = f"{__name__}.prepare"
 
 def edition(round_: Round, agency: str | None) -> str:
     """What the report shows besides its release's figures, as a short key: the comments'
-    moderation, the workshops' actions, and the report's own format."""
+    moderation, the workshops' actions, the release of the round it is compared with, and
+    the report's own format."""
     fingerprint = documents.report_format(
         str(current_app.template_folder), str(current_app.static_folder)
     )
     actions = documents.round_actions(round_, agency).fingerprint
-    return f"c{round_.comments_revision}-a{actions}-{fingerprint}"
+    earlier = since_last_time(round_)
+    compared = f"-e{earlier.id}.{earlier.latest_release}" if earlier is not None else ""
+    return f"c{round_.comments_revision}-a{actions}{compared}-{fingerprint}"
 
 
 def job_id(release_id: int, agency: str | None, made_as: str) -> str:

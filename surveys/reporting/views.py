@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from ..audit import record_download
@@ -21,13 +21,15 @@ from ..database import db
 from ..library import questionnaire
 from ..paging import page_of, pagination
 from ..releases.service import Published, live_response_counts, published
-from ..rounds.models import Round, utc_now
+from ..rounds.models import Round
 from ..rounds.pages import round_or_404
 from . import exports, stored
+from .at_a_glance import at_a_glance
+from .documents import round_actions
 from .models import ReportState
 from .narrative import executive_summary
 from .presentation import Report, Scope
-from .reports import NotPublished, report_of
+from .reports import NotPublished, comparable_rounds, report_of, since_last_time
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -70,19 +72,6 @@ def build_report(round_: Round, scope: Scope, earlier: Round | None = None) -> R
         abort(404, f"The results of ‘{missing.round_name}’ have not been published yet.")
 
 
-def comparable_rounds(round_: Round) -> list[Round]:
-    return list(
-        db.session.scalars(
-            select(Round)
-            .where(Round.questionnaire_version == round_.questionnaire_version)
-            .where(Round.id != round_.id)
-            # Only rounds with results to compare: released, or closed (released on sight).
-            .where(or_(Round.latest_release > 0, Round.closes_at <= utc_now()))
-            .order_by(Round.opens_at.desc())
-        )
-    )
-
-
 @blueprint.get("")
 def rounds() -> str:
     all_rounds = db.session.scalars(select(Round).order_by(Round.opens_at.desc())).all()
@@ -107,12 +96,17 @@ def dashboard(slug: str) -> str:
             },
             is_admin=user is not None and user.role_enum in ADMINS,
         )
-    earlier_slug = request.args.get("compare") or None
-    earlier = None
-    if earlier_slug:
+    earlier_slug = request.args.get("compare")
+    if earlier_slug is None:
+        # Nothing chosen: since last time, which is what a board asks first. Choosing "No
+        # earlier round" sends compare= (empty), and compares with nothing.
+        earlier = since_last_time(round_)
+    elif earlier_slug:
         earlier = next((r for r in comparable_rounds(round_) if r.slug == earlier_slug), None)
         if earlier is None:
             abort(404, "That round cannot be compared with this one.")
+    else:
+        earlier = None
     report = build_report(round_, scope, earlier)
     return render_template(
         "reports/dashboard.html",
@@ -120,6 +114,7 @@ def dashboard(slug: str) -> str:
         release=found.release,
         report=report,
         summary=executive_summary(report),
+        glance=at_a_glance(report, round_actions(round_, scope.agency).this_round),
         comparable=comparable_rounds(round_),
         earlier=earlier,
         full_access=user is not None and user.role_enum in FULL_REPORT_READERS,

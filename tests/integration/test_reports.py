@@ -311,7 +311,9 @@ def test_the_partnership_pdf_is_tagged_for_screen_readers(
     # own heading is the first.
     assert [page + 1 for _, page, _ in found.of_kind("H2")] == [2, *starts]
     alts = [alt for _, _, alt in found.of_kind("Figure")]
-    assert len(alts) == 4 + 2 * 5 + 1  # responses, radar, heat map, gaps; two a feature; flows
+    # the summary's two pictures (levels, largest gaps); responses, radar, heat map, gaps; two
+    # a feature; flows
+    assert len(alts) == 2 + 4 + 2 * 5 + 1
     assert any("Radar chart" in (alt or "") for alt in alts)
 
 

@@ -171,6 +171,32 @@ def count_bars(cid: str, label: str = "Comments") -> Markup:
 
 
 Factory = Callable[..., Markup]
+
+
+def realistic_levels(cid: str, label: str = "Shared commitment and purpose") -> Markup:
+    return charts.level_strip(
+        cid,
+        [
+            charts.LevelRow(label, 4, "Established", 3.46),
+            charts.LevelRow("Relations of trust", 3, "Developing", 3.2),
+            charts.LevelRow("Balanced exchange of information and resources", 1, "Fragmented", 1.5),
+            charts.LevelRow("Mutual respect", None, "Contested", 3.0, contested=True),
+            charts.LevelRow("Open and mature dialogue", None, "Suppressed", suppressed=True),
+        ],
+        "Each feature's maturity level",
+    )
+
+
+def narrow_gaps(cid: str, label: str = "1. Police") -> Markup:
+    return gap_chart(
+        cid,
+        [GapRow(label, 3.5, 2.6, 0.6, 1.2, notable=True), GapRow("2. Health", 3.9, 3.4)],
+        "The largest notable gaps",
+        numbers=False,
+        width=charts.STRIP_WIDTH,
+    )
+
+
 REALISTIC: dict[str, Factory] = {
     "radar": realistic_radar,
     "heatmap": realistic_heatmap,
@@ -179,6 +205,8 @@ REALISTIC: dict[str, Factory] = {
     "distribution": realistic_distribution,
     "bars": realistic_bars,
     "counts": count_bars,
+    "levels": realistic_levels,
+    "narrow-gaps": narrow_gaps,
 }
 
 NAN, INF = float("nan"), float("inf")
@@ -964,3 +992,34 @@ def test_chart_geometry_says_no_more_than_the_printed_figures() -> None:
     assert first != gap_chart("g", [GapRow("Police", 3.72, 2.5, 0.8, 1.6)], "Gaps", numbers=False)
     rate = bar_chart("b", [Bar("Police", 0.3349)], "Responses")
     assert rate == bar_chart("b", [Bar("Police", 0.33)], "Responses")
+
+
+# --- the summary's level strip -------------------------------------------------------------
+
+
+def test_the_level_strip_fills_each_feature_up_to_its_level() -> None:
+    root = parse(realistic_levels("levels"))
+    _, _, width, _ = view_box(root)
+    assert width == charts.STRIP_WIDTH
+    filled = [r for r in rects(root) if r[4] in charts.MATURITY_FILLS]
+    # Established (4 steps), Developing (3) and Fragmented (1); contested and suppressed
+    # rows climb no step at all.
+    assert len(filled) == 4 + 3 + 1
+    # Each step in its own level's colour: step 1 on three rows, steps 2 and 3 on two, step 4
+    # on one, and nobody at Embedded.
+    steps = [sum(1 for r in filled if r[4] == fill) for fill in charts.MATURITY_FILLS]
+    assert steps == [3, 2, 2, 1, 0]
+    assert sum(1 for r in rects(root) if r[4] == charts.CONTESTED_FILL) == 5
+    words = texts(root)
+    assert "Established 3.5" in words and "Fragmented 1.5" in words
+    assert "Contested 3.0" in words
+    assert "suppressed" in words and not any(w.startswith("Suppressed ") for w in words)
+    # The description names every feature's level, for a screen reader.
+    assert "Mutual respect: Contested" in (root[1].text or "")
+
+
+def test_a_narrow_gap_chart_keeps_its_markers_inside_its_width() -> None:
+    root = parse(narrow_gaps("narrow"))
+    _, _, width, _ = view_box(root)
+    assert width == charts.STRIP_WIDTH
+    assert all(max(x1, x2) <= width for x1, _y1, x2, _y2 in segments(root))

@@ -18,7 +18,7 @@ diamonds. Suppressed values (groups too small to show) are hatched and say "supp
 look like a zero. All text from arguments is escaped; every coordinate is finite and rounded.
 
 Pure Python: only the standard library, markupsafe and surveys/figures.py (the one number
-formatter). One module per chart (radar, heatmap, gap, distribution, bar) on shared
+formatter). One module per chart (radar, heatmap, gap, distribution, bar, levels) on shared
 primitives: colours, numbers, text (measuring and wrapping), canvas, legend. Helpers with a
 leading underscore are the package's own, shared between its modules and nothing else.
 """
@@ -39,6 +39,7 @@ from .colours import (
 from .distribution import DistributionRow, distribution_chart
 from .gap import GapRow, gap_chart
 from .heatmap import HeatCell, heatmap
+from .levels import STRIP_WIDTH, LevelRow, level_strip
 from .radar import Series, radar
 
 __all__ = [
@@ -49,15 +50,18 @@ __all__ = [
     "MATURITY_LEVEL_NAMES",
     "PARTNERSHIP_COLOUR",
     "SCALE_FILLS",
+    "STRIP_WIDTH",
     "Bar",
     "DistributionRow",
     "GapRow",
     "HeatCell",
+    "LevelRow",
     "Series",
     "bar_chart",
     "distribution_chart",
     "gap_chart",
     "heatmap",
+    "level_strip",
     "radar",
     "text_colour_for",
 ]

@@ -27,12 +27,20 @@ class GapRow:
     suppressed: bool = False
 
 
-def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str, *, numbers: bool = True) -> Markup:
+def gap_chart(
+    chart_id: str,
+    rows: Sequence[GapRow],
+    title: str,
+    *,
+    numbers: bool = True,
+    width: float = WIDTH,
+) -> Markup:
     """Dumbbell chart on the 1-5 scale: management and frontline markers joined by a line.
 
     The gap (management minus frontline) and its interval are printed on the right, unless
     `numbers` is False because a table beside the chart gives them; notable rows have a bold
-    label (and a 'notable' tag by the number); suppressed rows are hatched.
+    label (and a 'notable' tag by the number); suppressed rows are hatched. A narrower
+    `width` keeps the text readable where the chart has a small space (the summary's).
     """
     canvas = _Canvas(chart_id)
     notable = sum(1 for row in rows if row.notable and not row.suppressed)
@@ -48,8 +56,8 @@ def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str, *, numbers: boo
     longest = max(_measure(_clean(row.label), size, bold=row.notable) for row in rows)
     label_w = min(max(longest + 16, 110.0), 220.0)
     x0 = label_w + 24
-    x1 = WIDTH - 176 if numbers else WIDTH - 24
-    gap_x = WIDTH - 138
+    x1 = width - 176 if numbers else width - 24
+    gap_x = width - 138
 
     def x_of(score: float) -> float:
         return x0 + (score - 1) / 4 * (x1 - x0)
@@ -63,7 +71,7 @@ def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str, *, numbers: boo
         ],
         0,
         0,
-        WIDTH,
+        width,
     )
     words_y, ticks_y = legend_bottom + 20, legend_bottom + 38
     canvas.text(x_of(1) - 6, words_y, ["weaker"], size=12, fill=SECONDARY_TEXT)
@@ -86,7 +94,7 @@ def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str, *, numbers: boo
         canvas.line(x_of(tick), grid_top, x_of(tick), grid_bottom, GRID_COLOUR)
     for i in range(len(rows) + 1):
         y = grid_top + i * row_height
-        canvas.line(0, y, WIDTH, y, GRID_COLOUR)
+        canvas.line(0, y, width, y, GRID_COLOUR)
 
     for i, row in enumerate(rows):
         centre = grid_top + (i + 0.5) * row_height
@@ -152,4 +160,4 @@ def gap_chart(chart_id: str, rows: Sequence[GapRow], title: str, *, numbers: boo
                 fill=WHITE,
             )
 
-    return canvas.render(WIDTH, grid_bottom + 8, title, desc)
+    return canvas.render(width, grid_bottom + 8, title, desc)
