@@ -356,6 +356,7 @@ def _items(
                 item.feature_id,
                 False,
                 share_dont_know=answers.share_dont_know,
+                share_not_applicable=answers.share_not_applicable,
             )
             if key in withheld:
                 results.append(replace(shown, withheld=True))
@@ -364,8 +365,10 @@ def _items(
                 replace(
                     shown,
                     n=answers.answered,
-                    mean=answers.scores(item.reverse).mean,
-                    share_agreeing=answers.share_agreeing,
+                    mean=answers.scores(item.reverse, item.bipolar).mean,
+                    # Agreeing means nothing on a bipolar statement: its answers are not
+                    # agree-disagree.
+                    share_agreeing=None if item.bipolar else answers.share_agreeing,
                     distribution=_shares(answers),
                 )
             )
@@ -437,8 +440,12 @@ def _item_gaps(
         if (item.id, MANAGEMENT) not in shown or (item.id, FRONTLINE) not in shown:
             continue
         by_cell = totals.get(item.id, {})
-        first = by_cell.get(CellKey(None, MANAGEMENT), ItemDistribution()).scores(item.reverse)
-        second = by_cell.get(CellKey(None, FRONTLINE), ItemDistribution()).scores(item.reverse)
+        first = by_cell.get(CellKey(None, MANAGEMENT), ItemDistribution()).scores(
+            item.reverse, item.bipolar
+        )
+        second = by_cell.get(CellKey(None, FRONTLINE), ItemDistribution()).scores(
+            item.reverse, item.bipolar
+        )
         management, frontline = first.summary(), second.summary()
         if management is None or frontline is None:
             continue
@@ -679,6 +686,7 @@ def _responses(
                 headcount=headcount,
                 rate=count / headcount if headcount else None,
                 share_dont_know=asked[key].share_dont_know if key in asked else None,
+                share_not_applicable=asked[key].share_not_applicable if key in asked else None,
             )
         )
     return tuple(results)

@@ -127,7 +127,7 @@ class Item:
 
     @property
     def keying(self) -> str:
-        """"agree" (agreeing is better), "reverse" (agreeing is worse) or "bipolar"."""
+        """ "agree" (agreeing is better), "reverse" (agreeing is worse) or "bipolar"."""
         if self.bipolar:
             return BIPOLAR
         return REVERSE if self.reverse else AGREE

@@ -27,7 +27,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from ..questionnaire import Feature, Item, Questionnaire, ScalePoint
 from ..rounds.models import Round
 from ..widgets import Radios, choices
-from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_SAID
+from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_APPLICABLE, NOT_SAID
 from .journey import NO_PARTNERS, rating_key
 
 ACTIONS = ("continue", "save")  # the two buttons on every section page
@@ -116,15 +116,30 @@ def agency_and_level_fields(
     }
 
 
+def _statement_choices(item: Item, questionnaire: Questionnaire) -> list[SelectChoice]:
+    """Agree-disagree (or a bipolar statement's own answers), then the non-answers: don't
+    know, and "not applicable to my role" where the questionnaire offers it."""
+    points = item.poles if item.bipolar else questionnaire.scale
+    options = [(str(p.value), p.label) for p in points] + [(DONT_KNOW, questionnaire.dont_know)]
+    if questionnaire.not_applicable is not None:
+        options.append((NOT_APPLICABLE, questionnaire.not_applicable.label))
+    return choices(options)
+
+
 def statement_fields(items: Iterable[Item], questionnaire: Questionnaire) -> dict[str, Any]:
-    """One question per statement, agree-disagree or don't know. Statements are numbered so an
-    error ("statement 3") points at one without repeating it."""
-    scale = _scale_choices(questionnaire.scale, questionnaire.dont_know)
+    """One question per statement, with its answers and the non-answers. Statements are
+    numbered so an error ("statement 3") points at one without repeating it."""
     return {
         item.id: RadioField(
             f"{number}. {item.text}",
-            choices=scale,
-            validators=[InputRequired(f"Select how far you agree with statement {number}")],
+            choices=_statement_choices(item, questionnaire),
+            validators=[
+                InputRequired(
+                    f"Select an answer to statement {number}"
+                    if item.bipolar
+                    else f"Select how far you agree with statement {number}"
+                )
+            ],
             widget=Radios(),
         )
         for number, item in enumerate(items, 1)

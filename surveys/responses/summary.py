@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..questionnaire import Questionnaire
+from ..questionnaire import Item, Questionnaire
 from ..rounds.models import Round
-from .answers import DONT_KNOW, NOT_SAID
+from .answers import DONT_KNOW, NOT_SAID, statement_value
 from .journey import DraftAnswers, chosen_partners, rating_key
 
 NOT_GIVEN = "Not given"
@@ -19,10 +19,10 @@ class SummaryCard:
     change: str  # the section key whose page the card's Change link opens
 
 
-def _scale_label(questionnaire: Questionnaire, value: str) -> str:
+def _scale_label(questionnaire: Questionnaire, item: Item, value: str) -> str:
     if not value:
         return "Not answered"
-    return questionnaire.scale_label(None if value == DONT_KNOW else int(value))
+    return questionnaire.scale_label(statement_value(value, item.id, questionnaire), item)
 
 
 def _partner_label(questionnaire: Questionnaire, value: str) -> str:
@@ -56,7 +56,7 @@ def summary_cards(
     comments = answers.get("comments", {})
     for feature in questionnaire.features:
         feature_rows = [
-            (f"{number}. {item.text}", _scale_label(questionnaire, items.get(item.id, "")))
+            (f"{number}. {item.text}", _scale_label(questionnaire, item, items.get(item.id, "")))
             for number, item in enumerate(feature.items, 1)
         ]
         feature_rows.append(("Your comment", comments.get(feature.id) or NOT_GIVEN))
