@@ -701,10 +701,36 @@ def _pooled(per_item: Iterable[Mapping[G, ItemDistribution]]) -> dict[G, ItemDis
     return pooled
 
 
+class NotComparable(ValueError):
+    """Two rounds whose figures do not measure the same thing; the message says why."""
+
+
+def version_refusal(earlier: str, earlier_version: str, later: str, later_version: str) -> str:
+    """Why rounds on two questionnaire versions are never compared, in plain words.
+
+    Statements were reworded, dropped, added and re-scored between versions (see
+    docs/questionnaire.md), so not even a feature's score means the same in both: a change
+    could be the instrument's, not the partnership's. Item and feature alike are refused."""
+    return (
+        f"‘{earlier}’ used questionnaire {earlier_version} and ‘{later}’ used "
+        f"{later_version}. The statements and how they are scored differ between the two "
+        "versions, so the rounds cannot be compared, statement by statement or feature by "
+        "feature. Compare each round only with rounds that used the same version."
+    )
+
+
 def compare(before: RoundAnalysis, after: RoundAnalysis) -> tuple[ChangeResult, ...]:
-    """Change per feature, overall, by level group and by agency, with Welch's interval."""
+    """Change per feature, overall, by level group and by agency, with Welch's interval.
+    Only between rounds on the same questionnaire version (see `version_refusal`)."""
     if before.round.questionnaire_version != after.round.questionnaire_version:
-        raise ValueError("rounds with different questionnaire versions cannot be compared")
+        raise NotComparable(
+            version_refusal(
+                before.round.name,
+                before.round.questionnaire_version,
+                after.round.name,
+                after.round.questionnaire_version,
+            )
+        )
     old = {(c.feature, c.agency, c.level): c for c in before.cells if c.locality is None}
     results = []
     for cell in after.cells:

@@ -132,6 +132,8 @@ def statement_fields(items: Iterable[Item], questionnaire: Questionnaire) -> dic
     return {
         item.id: RadioField(
             f"{number}. {item.text}",
+            # A bipolar statement's answers are not agree-disagree: say so under it.
+            description="Choose the answer closest to your experience." if item.bipolar else "",
             choices=_statement_choices(item, questionnaire),
             validators=[
                 InputRequired(
