@@ -14,8 +14,7 @@ from surveys.scoring.respondent import (
 )
 
 V2 = load_questionnaire(DEFINITIONS / "cop-maturity-v2.toml")
-EXCHANGE = V2.feature("exchange")
-assert EXCHANGE is not None
+EXCHANGE = next(f for f in V2.features if f.id == "exchange")
 NA = NOT_APPLICABLE_VALUE
 
 
