@@ -370,6 +370,13 @@ def findings(
 # --- building the rows --------------------------------------------------------------------
 
 
+def _not_scored(dont_know: float | None, not_applicable: float | None) -> float | None:
+    """The share of those asked who gave no 1-5 answer: both non-answers together."""
+    if dont_know is None:
+        return None
+    return dont_know + (not_applicable or 0.0)
+
+
 def _check(r: _Release) -> None:
     a, u = r.analysis, r.universe
     m = _Direction("responses", "", "members")
@@ -388,7 +395,8 @@ def _check(r: _Release) -> None:
     for (item, key), it in item_rows.items():
         if it.suppressed:
             continue
-        s = it.share_dont_know
+        # Not answered 1-5: don't know, and (version 2) not applicable to the role.
+        s = _not_scored(it.share_dont_know, getattr(it, "share_not_applicable", None))
         if _withheld(it) or it.n is None:
             if s is not None:
                 if s >= 1:
@@ -417,7 +425,7 @@ def _check(r: _Release) -> None:
 
     # The response table's "don't know" share: N (1 - s) m = sum of a_i over statements.
     response_mixed = [
-        (key, x.share_dont_know)
+        (key, x.share_dont_know + (getattr(x, "share_not_applicable", None) or 0.0))
         for key, x in responses.items()
         if not x.suppressed and x.share_dont_know is not None
     ]

@@ -376,7 +376,8 @@ def _items(
 
 
 def _shares(answers: ItemDistribution) -> tuple[float, ...] | None:
-    asked = answers.answered + answers.dont_know
+    # Of everyone asked, "not applicable" included (version 2), as the two non-answer shares are.
+    asked = answers.asked
     if not asked:
         return None
     return tuple(count / asked for count in (*answers.counts, answers.dont_know))
