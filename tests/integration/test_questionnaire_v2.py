@@ -27,6 +27,7 @@ from tests.helpers import (
     csrf_token_in,
     field_error,
     load_round,
+    pdf_text,
     publish,
 )
 
@@ -187,6 +188,14 @@ def test_a_v2_report_explains_both_non_answers(
     assert "‘Not applicable to my role’" in page
     feature = html.unescape(manager.get("/reports/second/features/purpose").get_data(as_text=True))
     assert "neither is scored" in feature
+    response = manager.get("/reports/second/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert "The two answers that are not scored" in text
+    assert "‘Not applicable to my role’: The statement is about something your job" in text
+    # Partnership-wide: 15 of 186 answers not applicable (8%), 10 don't know (5%).
+    assert "5% of answers were ‘don't know’ and 8% ‘not applicable’" in text
+    assert "people who chose ‘Senior leader’ only" in text
 
 
 def test_rounds_on_different_versions_are_refused_comparison_in_plain_words(
