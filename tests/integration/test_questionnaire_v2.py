@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -277,3 +278,49 @@ def test_the_admin_form_picks_the_version_and_refuses_a_made_up_one(
     )
     assert made.status_code == 302, made.get_data(as_text=True)[:500]
     assert load_round(app, "spring").questionnaire_version == V2
+
+
+def write_import(path: Path, q: Questionnaire, cell: str) -> Path:
+    """A paper-response file of two rows: every statement 3, the first one `cell`."""
+    ids = [item.id for item in q.items]
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(["agency", "level", *ids])
+        for _ in range(2):
+            writer.writerow(["police", "frontline", cell, *["3"] * (len(ids) - 1)])
+    return path
+
+
+def test_imported_na_is_stored_for_v2_and_refused_for_v1_naming_the_cell(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire, tmp_path: Path
+) -> None:
+    new = make_round("paper-v2", agencies=["police", "health"], version=V2)
+    code, out = run(
+        app, "import-responses", "paper-v2", str(write_import(tmp_path / "v2.csv", v2(app), "NA"))
+    )
+    assert code == 0, out
+    with app.app_context():
+        stored = db.session.scalars(
+            select(Answer.value).where(
+                Answer.round_id == new.id, Answer.item_id == "purpose-same-end"
+            )
+        ).all()
+    assert stored == [NOT_APPLICABLE_VALUE, NOT_APPLICABLE_VALUE]
+
+    old = make_round("paper-v1", agencies=["police", "health"], version=V1)
+    code, out = run(
+        app,
+        "import-responses",
+        "paper-v1",
+        str(write_import(tmp_path / "v1.csv", questionnaire, "NA")),
+    )
+    assert code != 0
+    assert "row 2, column C (purpose-1): 'NA' is not an answer to purpose-1" in out
+    assert "has no 'not applicable' answer" in out
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Answer).where(Answer.round_id == old.id)
+            )
+            == 0
+        )
