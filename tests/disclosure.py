@@ -792,11 +792,16 @@ def _small_sets(r: _Release, m: _Direction, directions: Sequence[_Direction]) ->
 Member = tuple[str, str, str | None]  # agency, level, locality (None: not given)
 
 
+# Version 1's level groups; version 2 counts "operational" with the frontline.
+V1_GROUP_OF = {"strategic": MANAGEMENT, "operational": MANAGEMENT, "frontline": FRONTLINE}
+
+
 def _atoms_of(
-    cell: tuple[str | None, str | None, str | None], atoms: Sequence[Member]
+    cell: tuple[str | None, str | None, str | None],
+    atoms: Sequence[Member],
+    group_of: Mapping[str, str] = V1_GROUP_OF,
 ) -> list[Member]:
     agency, level, place = cell
-    group_of = {"strategic": MANAGEMENT, "operational": MANAGEMENT, "frontline": FRONTLINE}
     return [
         atom
         for atom in atoms
@@ -855,10 +860,12 @@ def between_releases(
     members_first: Mapping[Member, int],
     members_second: Mapping[Member, int],
     k: int,
+    group_of: Mapping[str, str] = V1_GROUP_OF,
 ) -> list[str]:
     """What a reader holding both releases' response counts can work out about fewer than k
     people: a count at either release, or of the newcomers, of any published-table cell or
-    atomic group. Empty when the releases protect each other."""
+    atomic group. Empty when the releases protect each other. `group_of` maps each level to
+    its group, as the round's questionnaire does."""
 
     def shown(analysis: RoundAnalysis) -> dict[tuple[str | None, str | None, str | None], int]:
         return {
@@ -886,16 +893,18 @@ def between_releases(
     n = len(atoms)
     space = _SparseSpace()
     for cell in published_first:
-        space.add({index[a]: 1 for a in _atoms_of(cell, atoms)})
+        space.add({index[a]: 1 for a in _atoms_of(cell, atoms, group_of)})
     for cell in published_second:
-        space.add({j: 1 for a in _atoms_of(cell, atoms) for j in (index[a], n + index[a])})
+        space.add(
+            {j: 1 for a in _atoms_of(cell, atoms, group_of) for j in (index[a], n + index[a])}
+        )
     for cell in set(published_first) & set(published_second):
         if published_first[cell] == published_second[cell]:
-            for atom in _atoms_of(cell, atoms):
+            for atom in _atoms_of(cell, atoms, group_of):
                 space.add({n + index[atom]: 1})
     cells = {(r.agency, r.level, r.locality) for r in (*first.responses, *second.responses)}
     found = []
-    groups = [_atoms_of(cell, atoms) for cell in sorted(cells, key=repr)]
+    groups = [_atoms_of(cell, atoms, group_of) for cell in sorted(cells, key=repr)]
     for under in [*groups, *([atom] for atom in atoms)]:
         before = sum(members_first.get(a, 0) for a in under)
         after = sum(members_second.get(a, 0) for a in under)

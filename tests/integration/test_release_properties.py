@@ -184,7 +184,9 @@ def no_release_leaks(
             assert found == [], "\n".join(str(f) for f in found)
         # Every two releases together, by a reader who knows that counts only grow.
         for (first_release, before), (later_release, after) in itertools.combinations(published, 2):
-            crossed = between_releases(first_release, later_release, before, after, K)
+            crossed = between_releases(
+                first_release, later_release, before, after, K, V2_GROUP_OF if version else GROUP_OF
+            )
             assert crossed == [], "\n".join(crossed)
         assert_comment_labels_hold(round_.id, everyone, V2_GROUP_OF if version else GROUP_OF)
 
