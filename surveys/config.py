@@ -28,7 +28,9 @@ class Defaults:
     # address of the partnership's business unit. None: the statement says to ask whoever
     # sent the survey link.
     ACCESSIBILITY_CONTACT: str | None = None
-    CURRENT_QUESTIONNAIRE = "cop-maturity-v1"
+    # The version new rounds use unless told otherwise (a round keeps the version it was
+    # created with). Version 2 fixes the review of version 1: see docs/questionnaire.md.
+    CURRENT_QUESTIONNAIRE = "cop-maturity-v2"
     QUESTIONNAIRE_DIR: str | None = None  # None: the definitions shipped in the package
     MIN_CELL_SIZE = 5
     ROUND_LENGTH_DAYS = 30

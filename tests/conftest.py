@@ -20,6 +20,7 @@ from surveys import create_app
 from surveys.config import normalise_database_url
 from surveys.database import Base, db, migrate_from_nothing
 from surveys.library import current_questionnaire
+from surveys.library import questionnaire as questionnaire_version
 from surveys.questionnaire import Questionnaire
 from surveys.rounds.models import utc_now
 from surveys.rounds.service import RoundSpec, create_round
@@ -135,7 +136,9 @@ def make_round(app: Flask) -> Callable[..., RoundRef]:
         agencies: list[str] | None = None,
         localities: tuple[str, ...] = (),
         headcounts: dict[tuple[str, str], int] | None = None,
+        version: str | None = None,
     ) -> RoundRef:
+        """A round on `version` of the questionnaire (default: the current one)."""
         now = utc_now()
         spec = RoundSpec(
             name=f"Test round {slug or ''}".strip(),
@@ -147,7 +150,8 @@ def make_round(app: Flask) -> Callable[..., RoundRef]:
             headcounts=headcounts or {},
         )
         with app.app_context():
-            round_ = create_round(spec, current_questionnaire(), 30)
+            asked = questionnaire_version(version) if version else current_questionnaire()
+            round_ = create_round(spec, asked, 30)
             return RoundRef(round_.id, round_.slug, round_.public_token)
 
     return make

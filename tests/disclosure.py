@@ -370,6 +370,13 @@ def findings(
 # --- building the rows --------------------------------------------------------------------
 
 
+def _not_scored(dont_know: float | None, not_applicable: float | None) -> float | None:
+    """The share of those asked who gave no 1-5 answer: both non-answers together."""
+    if dont_know is None:
+        return None
+    return dont_know + (not_applicable or 0.0)
+
+
 def _check(r: _Release) -> None:
     a, u = r.analysis, r.universe
     m = _Direction("responses", "", "members")
@@ -388,7 +395,8 @@ def _check(r: _Release) -> None:
     for (item, key), it in item_rows.items():
         if it.suppressed:
             continue
-        s = it.share_dont_know
+        # Not answered 1-5: don't know, and (version 2) not applicable to the role.
+        s = _not_scored(it.share_dont_know, getattr(it, "share_not_applicable", None))
         if _withheld(it) or it.n is None:
             if s is not None:
                 if s >= 1:
@@ -417,7 +425,7 @@ def _check(r: _Release) -> None:
 
     # The response table's "don't know" share: N (1 - s) m = sum of a_i over statements.
     response_mixed = [
-        (key, x.share_dont_know)
+        (key, x.share_dont_know + (getattr(x, "share_not_applicable", None) or 0.0))
         for key, x in responses.items()
         if not x.suppressed and x.share_dont_know is not None
     ]
@@ -784,11 +792,16 @@ def _small_sets(r: _Release, m: _Direction, directions: Sequence[_Direction]) ->
 Member = tuple[str, str, str | None]  # agency, level, locality (None: not given)
 
 
+# Version 1's level groups; version 2 counts "operational" with the frontline.
+V1_GROUP_OF = {"strategic": MANAGEMENT, "operational": MANAGEMENT, "frontline": FRONTLINE}
+
+
 def _atoms_of(
-    cell: tuple[str | None, str | None, str | None], atoms: Sequence[Member]
+    cell: tuple[str | None, str | None, str | None],
+    atoms: Sequence[Member],
+    group_of: Mapping[str, str] = V1_GROUP_OF,
 ) -> list[Member]:
     agency, level, place = cell
-    group_of = {"strategic": MANAGEMENT, "operational": MANAGEMENT, "frontline": FRONTLINE}
     return [
         atom
         for atom in atoms
@@ -847,10 +860,12 @@ def between_releases(
     members_first: Mapping[Member, int],
     members_second: Mapping[Member, int],
     k: int,
+    group_of: Mapping[str, str] = V1_GROUP_OF,
 ) -> list[str]:
     """What a reader holding both releases' response counts can work out about fewer than k
     people: a count at either release, or of the newcomers, of any published-table cell or
-    atomic group. Empty when the releases protect each other."""
+    atomic group. Empty when the releases protect each other. `group_of` maps each level to
+    its group, as the round's questionnaire does."""
 
     def shown(analysis: RoundAnalysis) -> dict[tuple[str | None, str | None, str | None], int]:
         return {
@@ -878,16 +893,18 @@ def between_releases(
     n = len(atoms)
     space = _SparseSpace()
     for cell in published_first:
-        space.add({index[a]: 1 for a in _atoms_of(cell, atoms)})
+        space.add({index[a]: 1 for a in _atoms_of(cell, atoms, group_of)})
     for cell in published_second:
-        space.add({j: 1 for a in _atoms_of(cell, atoms) for j in (index[a], n + index[a])})
+        space.add(
+            {j: 1 for a in _atoms_of(cell, atoms, group_of) for j in (index[a], n + index[a])}
+        )
     for cell in set(published_first) & set(published_second):
         if published_first[cell] == published_second[cell]:
-            for atom in _atoms_of(cell, atoms):
+            for atom in _atoms_of(cell, atoms, group_of):
                 space.add({n + index[atom]: 1})
     cells = {(r.agency, r.level, r.locality) for r in (*first.responses, *second.responses)}
     found = []
-    groups = [_atoms_of(cell, atoms) for cell in sorted(cells, key=repr)]
+    groups = [_atoms_of(cell, atoms, group_of) for cell in sorted(cells, key=repr)]
     for under in [*groups, *([atom] for atom in atoms)]:
         before = sum(members_first.get(a, 0) for a in under)
         after = sum(members_second.get(a, 0) for a in under)

@@ -11,11 +11,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..questionnaire import Questionnaire
-from ..widgets import GovDateField, choices
+from ..widgets import GovDateField, Radios, choices
 
 
 class RoundForm(FlaskForm):
@@ -63,7 +63,34 @@ class RoundForm(FlaskForm):
             raise ValidationError("The last day must be on or after the first day")
 
 
+class NewRoundForm(RoundForm):
+    """Creating a round also pins its questionnaire version, which never changes after."""
+
+    version = RadioField(
+        "Questionnaire version",
+        description="Use the current version unless this round is to be compared statement "
+        "by statement with an earlier round that used an older one. Rounds on different "
+        "versions cannot be compared, and the version cannot be changed later.",
+        # Left out (a script's post), the current version is used.
+        validators=[Optional()],
+        widget=Radios(),
+    )
+
+
 def round_form(questionnaire: Questionnaire, **kwargs: Any) -> RoundForm:
     form = RoundForm(**kwargs)
     form.agencies.choices = choices((a.id, a.name) for a in questionnaire.agencies)
+    return form
+
+
+def new_round_form(
+    library: dict[str, Questionnaire], current: Questionnaire, **kwargs: Any
+) -> NewRoundForm:
+    """Agencies are the current version's (every shipped version has the same list)."""
+    form = NewRoundForm(**kwargs)
+    form.agencies.choices = choices((a.id, a.name) for a in current.agencies)
+    form.version.choices = choices(
+        (version, f"{version} (current)" if version == current.version else version)
+        for version in sorted(library, reverse=True)
+    )
     return form

@@ -17,6 +17,7 @@ from ..auth.service import AccountError, create_user, reset_password, set_active
 from ..database import db
 from ..library import current_questionnaire, questionnaire
 from ..links import public_base, qr_svg, shown_address
+from ..questionnaire import Questionnaire
 from ..refusals import show_at_question
 from ..releases.service import (
     ReleaseRefused,
@@ -42,7 +43,7 @@ from ..rounds.service import (
 )
 from ..rounds.short_codes import EVERYONE
 from ..widgets import choices
-from .forms import round_form
+from .forms import new_round_form, round_form
 
 blueprint = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -77,9 +78,15 @@ def rounds() -> View:
 @blueprint.route("/rounds/new", methods=["GET", "POST"])
 def new_round() -> View:
     q = current_questionnaire()
+    library: dict[str, Questionnaire] = current_app.extensions["questionnaires"]
     today = local_date(utc_now(), zone())
-    form = round_form(q, data={"agencies": [a.id for a in q.agencies], "opens": today})
+    form = new_round_form(
+        library,
+        q,
+        data={"agencies": [a.id for a in q.agencies], "opens": today, "version": q.version},
+    )
     if form.validate_on_submit():
+        asked = library[form.version.data or q.version]
         slug = (form.slug.data or "").strip() or slugify(form.name.data or "")
         spec = RoundSpec(
             name=form.name.data or "",
@@ -90,7 +97,7 @@ def new_round() -> View:
             localities=(form.localities.data or "").splitlines(),
         )
         try:
-            round_ = create_round(spec, q, current_app.config["ROUND_LENGTH_DAYS"], zone())
+            round_ = create_round(spec, asked, current_app.config["ROUND_LENGTH_DAYS"], zone())
         except RoundError as error:
             show_at_question(form, error, "name", ROUND_QUESTIONS)
         else:
@@ -99,7 +106,8 @@ def new_round() -> View:
                 target=round_.slug,
                 detail=f"{spec.opens_at:%Y-%m-%d} to {spec.closes_at:%Y-%m-%d}, "
                 f"agencies: {', '.join(spec.agency_ids or [])}, "
-                f"localities: {len([loc for loc in spec.localities if loc.strip()])}",
+                f"localities: {len([loc for loc in spec.localities if loc.strip()])}, "
+                f"questionnaire: {asked.version}",
             )
             flash(f"The round ‘{round_.name}’ has been created.")
             return redirect(url_for(".round_page", slug=round_.slug))

@@ -394,6 +394,7 @@ def _items(
                 item.feature_id,
                 False,
                 share_dont_know=answers.share_dont_know,
+                share_not_applicable=answers.share_not_applicable,
             )
             if key in withheld:
                 results.append(replace(shown, withheld=True))
@@ -402,8 +403,10 @@ def _items(
                 replace(
                     shown,
                     n=answers.answered,
-                    mean=answers.scores(item.reverse).mean,
-                    share_agreeing=answers.share_agreeing,
+                    mean=answers.scores(item.reverse, item.bipolar).mean,
+                    # Agreeing means nothing on a bipolar statement: its answers are not
+                    # agree-disagree.
+                    share_agreeing=None if item.bipolar else answers.share_agreeing,
                     distribution=_shares(answers),
                 )
             )
@@ -411,7 +414,8 @@ def _items(
 
 
 def _shares(answers: ItemDistribution) -> tuple[float, ...] | None:
-    asked = answers.answered + answers.dont_know
+    # Of everyone asked, "not applicable" included (version 2), as the two non-answer shares are.
+    asked = answers.asked
     if not asked:
         return None
     return tuple(count / asked for count in (*answers.counts, answers.dont_know))
@@ -602,8 +606,12 @@ def _item_gaps(
         if (item.id, MANAGEMENT) not in shown or (item.id, FRONTLINE) not in shown:
             continue
         by_cell = totals.get(item.id, {})
-        first = by_cell.get(CellKey(None, MANAGEMENT), ItemDistribution()).scores(item.reverse)
-        second = by_cell.get(CellKey(None, FRONTLINE), ItemDistribution()).scores(item.reverse)
+        first = by_cell.get(CellKey(None, MANAGEMENT), ItemDistribution()).scores(
+            item.reverse, item.bipolar
+        )
+        second = by_cell.get(CellKey(None, FRONTLINE), ItemDistribution()).scores(
+            item.reverse, item.bipolar
+        )
         management, frontline = first.summary(), second.summary()
         if management is None or frontline is None:
             continue
@@ -882,6 +890,7 @@ def _responses(
                 headcount=headcount,
                 rate=count / headcount if headcount else None,
                 share_dont_know=asked[key].share_dont_know if key in asked else None,
+                share_not_applicable=asked[key].share_not_applicable if key in asked else None,
             )
         )
     return tuple(results)
@@ -896,10 +905,36 @@ def _pooled(per_item: Iterable[Mapping[G, ItemDistribution]]) -> dict[G, ItemDis
     return pooled
 
 
+class NotComparable(ValueError):
+    """Two rounds whose figures do not measure the same thing; the message says why."""
+
+
+def version_refusal(earlier: str, earlier_version: str, later: str, later_version: str) -> str:
+    """Why rounds on two questionnaire versions are never compared, in plain words.
+
+    Statements were reworded, dropped, added and re-scored between versions (see
+    docs/questionnaire.md), so not even a feature's score means the same in both: a change
+    could be the instrument's, not the partnership's. Item and feature alike are refused."""
+    return (
+        f"‘{earlier}’ used questionnaire {earlier_version} and ‘{later}’ used "
+        f"{later_version}. The statements and how they are scored differ between the two "
+        "versions, so the rounds cannot be compared, statement by statement or feature by "
+        "feature. Compare each round only with rounds that used the same version."
+    )
+
+
 def compare(before: RoundAnalysis, after: RoundAnalysis) -> tuple[ChangeResult, ...]:
-    """Change per feature, overall, by level group and by agency, with Welch's interval."""
+    """Change per feature, overall, by level group and by agency, with Welch's interval.
+    Only between rounds on the same questionnaire version (see `version_refusal`)."""
     if before.round.questionnaire_version != after.round.questionnaire_version:
-        raise ValueError("rounds with different questionnaire versions cannot be compared")
+        raise NotComparable(
+            version_refusal(
+                before.round.name,
+                before.round.questionnaire_version,
+                after.round.name,
+                after.round.questionnaire_version,
+            )
+        )
     old = {(c.feature, c.agency, c.level): c for c in before.cells if c.locality is None}
     results: list[ChangeResult] = []
     for cell in after.cells:

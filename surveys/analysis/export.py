@@ -79,6 +79,9 @@ def as_json(
     received = questionnaire.partners.sharing_question("received")
     main_levels = (None, MANAGEMENT, FRONTLINE)
     cells = [c for c in analysis.cells if c.locality is None]
+    # A questionnaire without "not applicable to my role" (version 1) has no such share:
+    # leaving the column out keeps its exports exactly as they were.
+    unoffered = () if questionnaire.not_applicable else ("share_not_applicable",)
     return {
         "schema_version": SCHEMA_VERSION,
         "round": {
@@ -109,7 +112,7 @@ def as_json(
         "locality_cells": _records(
             (c for c in analysis.cells if c.locality is not None), drop=["agency"]
         ),
-        "items": _records(analysis.items),
+        "items": _records(analysis.items, drop=unoffered),
         "gaps": _records((g for g in analysis.gaps if g.locality is None), drop=["locality"]),
         "locality_gaps": _records(
             (g for g in analysis.gaps if g.locality is not None), drop=["agency"]
@@ -124,7 +127,7 @@ def as_json(
         "reciprocity_imbalances": _records(analysis.imbalances),
         "sharing_perceptions": _records(analysis.sharing_perceptions),
         "reliability": _records(analysis.reliability),
-        "responses": _records(analysis.responses, rename={"rate": "response_rate"}),
+        "responses": _records(analysis.responses, rename={"rate": "response_rate"}, drop=unoffered),
         "partnership": _records(analysis.partnership),
         "changes": _records(changes),
     }

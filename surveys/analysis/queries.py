@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from ..database import db
+from ..questionnaire import NOT_APPLICABLE_VALUE
 from ..responses.tallies import (
     DONT_KNOW_VALUE,
     CompleteCaseTally,
@@ -164,6 +165,8 @@ def load_tallies(round_id: int) -> RoundTallies:
 def _one(value: int, n: int) -> ItemDistribution:
     if value == DONT_KNOW_VALUE:
         return ItemDistribution(dont_know=n)
+    if value == NOT_APPLICABLE_VALUE:
+        return ItemDistribution(not_applicable=n)
     return ItemDistribution.of({value: n})
 
 

@@ -93,6 +93,9 @@ class ItemResult:
     mean: float | None = None  # item score: reverse-worded statements flipped
     share_agreeing: float | None = None  # answered 4 or 5, of those who answered 1-5
     share_dont_know: float | None = None  # of all who were asked
+    # "Not applicable to my role", of all who were asked: exported only for questionnaires
+    # that offer it (version 2 on), so a version 1 export is unchanged.
+    share_not_applicable: float | None = None
     # shares of all who were asked answering 1, 2, 3, 4, 5 (as given) and don't know
     distribution: tuple[float, ...] | None = None
     # Published group, but fewer than k answered 1-5: only the don't-know share is shown.
@@ -232,6 +235,7 @@ class ResponseResult:
     headcount: int | None = None
     rate: float | None = None
     share_dont_know: float | None = None  # of all statements put to the group
+    share_not_applicable: float | None = None  # likewise; version 2 on (see ItemResult)
 
 
 @dataclass(frozen=True)

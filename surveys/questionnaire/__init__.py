@@ -5,9 +5,14 @@ Imports neither Flask nor SQLAlchemy, so scoring and tests can use it on its own
 
 from .loader import DEFINITIONS, QuestionnaireError, load_library, load_questionnaire
 from .model import (
+    AGREE,
+    BIPOLAR,
     FRONTLINE,
+    KEYINGS,
     LEVEL_GROUPS,
     MANAGEMENT,
+    NOT_APPLICABLE_VALUE,
+    REVERSE,
     Agency,
     ContextQuestion,
     Feature,
@@ -15,6 +20,7 @@ from .model import (
     Level,
     LevelGroup,
     MaturityLevel,
+    NonAnswer,
     Option,
     PartnerQuestion,
     PartnerSection,
@@ -24,10 +30,15 @@ from .model import (
 )
 
 __all__ = [
+    "AGREE",
+    "BIPOLAR",
     "DEFINITIONS",
     "FRONTLINE",
+    "KEYINGS",
     "LEVEL_GROUPS",
     "MANAGEMENT",
+    "NOT_APPLICABLE_VALUE",
+    "REVERSE",
     "Agency",
     "ContextQuestion",
     "Feature",
@@ -35,6 +46,7 @@ __all__ = [
     "Level",
     "LevelGroup",
     "MaturityLevel",
+    "NonAnswer",
     "Option",
     "PartnerQuestion",
     "PartnerSection",

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
 from .model import (
+    BIPOLAR,
     LEVEL_GROUPS,
+    NOT_APPLICABLE_ID,
     SHARING_DIRECTIONS,
     Agency,
     ContextQuestion,
@@ -21,6 +23,7 @@ from .model import (
     Item,
     Level,
     MaturityLevel,
+    NonAnswer,
     Option,
     PartnerQuestion,
     PartnerSection,
@@ -242,31 +245,44 @@ def _maturity_levels(root: _Table) -> tuple[MaturityLevel, ...]:
     return tuple(levels)
 
 
+def _item(entry: _Table, feature_id: str) -> Item:
+    """One statement: on the agreement scale (`reverse` says which way it is worded), or
+    `scoring = "bipolar"` with its own five `poles`, balance in the middle."""
+    item_id, text = entry.identifier(), entry.text("text")
+    if entry.one_of("scoring", (BIPOLAR,)) == BIPOLAR:
+        if "reverse" in entry.data:
+            entry.fail("a bipolar statement takes no 'reverse': its middle answer scores best")
+        labels = entry.texts("poles")
+        if len(labels) != len(SCALE_VALUES):
+            entry.fail(f"'poles' has {len(labels)} answers; a bipolar statement needs 5")
+        poles = tuple(ScalePoint(v, label) for v, label in zip(SCALE_VALUES, labels, strict=True))
+        item = Item(item_id, feature_id, text, False, entry.text("source"), True, poles)
+    else:
+        if "poles" in entry.data:
+            entry.fail("'poles' is only for a statement with scoring = 'bipolar'")
+        item = Item(item_id, feature_id, text, entry.flag("reverse"), entry.text("source"))
+    entry.done()
+    return item
+
+
 def _feature(entry: _Table, maturity_levels: tuple[MaturityLevel, ...]) -> Feature:
     feature_id = entry.identifier()
-    items = []
-    for item_entry in entry.tables("items", _named("item")):
-        items.append(
-            Item(
-                item_entry.identifier(),
-                feature_id,
-                item_entry.text("text"),
-                item_entry.flag("reverse"),
-                item_entry.text("source"),
-            )
-        )
-        item_entry.done()
+    items = [_item(item_entry, feature_id) for item_entry in entry.tables("items", _named("item"))]
     if len(items) not in ITEMS_PER_FEATURE:
         entry.fail(f"has {len(items)} items; a feature needs 5 to 7")
-    if all(item.reverse for item in items):
+    if all(item.reverse or item.bipolar for item in items):
         entry.fail("every item is reverse-worded; at least one must be worded positively")
 
     headline = entry.text("headline_item")
     headline_item = next((item for item in items if item.id == headline), None)
     if headline_item is None:
         entry.fail(f"'headline_item' {headline!r} is not one of this feature's items")
-    elif headline_item.reverse:
-        entry.fail(f"'headline_item' {headline!r} is reverse-worded; choose a positive statement")
+    elif headline_item.reverse or headline_item.bipolar:
+        entry.fail(
+            f"'headline_item' {headline!r} is "
+            f"{'bipolar' if headline_item.bipolar else 'reverse-worded'}; "
+            "choose a positive statement"
+        )
 
     prompts = entry.texts("discussion_prompts")
     if not 2 <= len(prompts) <= 3:
@@ -294,6 +310,23 @@ def _feature(entry: _Table, maturity_levels: tuple[MaturityLevel, ...]) -> Featu
     return feature
 
 
+def _non_answers(scale: _Table) -> tuple[str | None, NonAnswer | None]:
+    """Don't know's meaning and the separate "not applicable to my role", both optional
+    (version 1 has one merged answer); when the second is offered, both say what they mean,
+    since a respondent must be able to tell them apart."""
+    if "not_applicable" not in scale.data:
+        meaning = scale.text("dont_know_meaning") if "dont_know_meaning" in scale.data else None
+        if "not_applicable_meaning" in scale.data:
+            scale.fail("'not_applicable_meaning' is given but 'not_applicable' is missing")
+        return meaning, None
+    label = scale.text("not_applicable")
+    if label.casefold() == scale.text("dont_know").casefold():
+        scale.fail("'not_applicable' must read differently from 'dont_know'")
+    return scale.text("dont_know_meaning"), NonAnswer(
+        NOT_APPLICABLE_ID, label, scale.text("not_applicable_meaning")
+    )
+
+
 def load_questionnaire(path: Path) -> Questionnaire:
     """Read and validate one questionnaire file; raise QuestionnaireError naming the problem."""
     try:
@@ -311,6 +344,7 @@ def load_questionnaire(path: Path) -> Questionnaire:
     scale_table = root.table("scale")
     scale = _scale(scale_table, "points", "scale")
     dont_know = scale_table.text("dont_know")
+    dont_know_meaning, not_applicable = _non_answers(scale_table)
     scale_table.done()
     maturity_levels = _maturity_levels(root)
     features = [
@@ -332,6 +366,8 @@ def load_questionnaire(path: Path) -> Questionnaire:
         maturity_levels=maturity_levels,
         features=tuple(features),
         path=path,
+        dont_know_meaning=dont_know_meaning,
+        not_applicable=not_applicable,
     )
     root.done()
     return questionnaire

@@ -11,6 +11,9 @@ LevelGroup = Literal["management", "frontline"]
 # levels (strategic, operational, frontline...) each belong to one.
 MANAGEMENT, FRONTLINE = "management", "frontline"
 LEVEL_GROUPS: tuple[LevelGroup, ...] = ("management", "frontline")
+# How "not applicable to my role" is kept wherever an answer is (1-5 as given; None is
+# "don't know"): never a scale value, so no sum or mean can take it in by mistake.
+NOT_APPLICABLE_VALUE = -1
 
 
 @dataclass(frozen=True)
@@ -102,15 +105,32 @@ class RubricCell:
     next_step: str
 
 
+# How a statement's answer becomes its score (surveys/scoring/respondent.py applies it).
+AGREE, REVERSE, BIPOLAR = "agree", "reverse", "bipolar"
+KEYINGS = (AGREE, REVERSE, BIPOLAR)
+
+
 @dataclass(frozen=True)
 class Item:
-    """One statement on the agreement scale; reverse items are worded so agreeing is worse."""
+    """One statement. On the agreement scale a reverse item is worded so agreeing is worse;
+    a bipolar item has its own five answers between two opposite imbalances, and the
+    middle one (balance) is best."""
 
     id: str
     feature_id: str
     text: str
     reverse: bool
     source: str
+    bipolar: bool = False
+    # A bipolar statement's own answers, 1 to 5; the third is the balance point.
+    poles: tuple[ScalePoint, ...] = ()
+
+    @property
+    def keying(self) -> str:
+        """ "agree" (agreeing is better), "reverse" (agreeing is worse) or "bipolar"."""
+        if self.bipolar:
+            return BIPOLAR
+        return REVERSE if self.reverse else AGREE
 
 
 @dataclass(frozen=True)
@@ -131,6 +151,18 @@ class Feature:
 
 
 @dataclass(frozen=True)
+class NonAnswer:
+    """An answer that is not a view on the statement: counted and reported, never scored."""
+
+    id: str  # "dont-know" or "not-applicable"
+    label: str  # as the respondent sees it
+    meaning: str  # how to read it, for respondents' hints, the docs and the report
+
+
+DONT_KNOW_ID, NOT_APPLICABLE_ID = "dont-know", "not-applicable"
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     version: str
     title: str
@@ -144,6 +176,17 @@ class Questionnaire:
     maturity_levels: tuple[MaturityLevel, ...]
     features: tuple[Feature, ...]
     path: Path = field(compare=False)
+    # What "don't know" means here; version 1 merged it with "not applicable" and says so
+    # in its label, so it has no separate meaning.
+    dont_know_meaning: str | None = None
+    # Version 2 on: "not applicable to my role", a second non-answer apart from don't know.
+    not_applicable: NonAnswer | None = None
+
+    @property
+    def non_answers(self) -> tuple[NonAnswer, ...]:
+        """The answers that are not a view: don't know, and (from version 2) not applicable."""
+        dont_know = NonAnswer(DONT_KNOW_ID, self.dont_know, self.dont_know_meaning or "")
+        return (dont_know,) if self.not_applicable is None else (dont_know, self.not_applicable)
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -161,10 +204,14 @@ class Questionnaire:
     def context_question(self, question_id: str) -> ContextQuestion:
         return next(q for q in self.context if q.id == question_id)
 
-    def scale_label(self, value: int | None) -> str:
+    def scale_label(self, value: int | None, item: Item | None = None) -> str:
+        """The label of an answer as given; a bipolar `item` has its own labels."""
         if value is None:
             return self.dont_know
-        return next(p.label for p in self.scale if p.value == value)
+        if value == NOT_APPLICABLE_VALUE and self.not_applicable is not None:
+            return self.not_applicable.label
+        points = item.poles if item is not None and item.bipolar else self.scale
+        return next(p.label for p in points if p.value == value)
 
     def as_json(self) -> dict[str, Any]:
         """The canonical machine-readable form printed by `questionnaire show --json`."""
@@ -174,6 +221,10 @@ class Questionnaire:
             "reference": self.reference,
             "scale": [{"value": p.value, "label": p.label} for p in self.scale],
             "dont_know": self.dont_know,
+            "non_answers": [
+                {"id": n.id, "label": n.label, "meaning": n.meaning, "scored": False}
+                for n in self.non_answers
+            ],
             "levels": [
                 {"id": lv.id, "name": lv.name, "hint": lv.hint, "group": lv.group}
                 for lv in self.levels
@@ -211,7 +262,18 @@ class Questionnaire:
                     "headline_item": f.headline_item,
                     "discussion_prompts": list(f.discussion_prompts),
                     "items": [
-                        {"id": i.id, "text": i.text, "reverse": i.reverse, "source": i.source}
+                        {
+                            "id": i.id,
+                            "text": i.text,
+                            "reverse": i.reverse,
+                            "keying": i.keying,
+                            **(
+                                {"poles": [{"value": p.value, "label": p.label} for p in i.poles]}
+                                if i.bipolar
+                                else {}
+                            ),
+                            "source": i.source,
+                        }
                         for i in f.items
                     ],
                 }

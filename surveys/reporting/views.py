@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
+from ..analysis.engine import version_refusal
 from ..audit import record_download
 from ..auth.access import (
     ADMINS,
@@ -23,6 +24,7 @@ from ..paging import page_of, pagination
 from ..releases.service import Published, live_response_counts, published
 from ..rounds.models import Round
 from ..rounds.pages import round_or_404
+from ..rounds.service import find_round
 from . import exports, stored
 from .at_a_glance import at_a_glance
 from .documents import round_actions
@@ -72,6 +74,18 @@ def build_report(round_: Round, scope: Scope, earlier: Round | None = None) -> R
         abort(404, f"The results of ‘{missing.round_name}’ have not been published yet.")
 
 
+def other_version_rounds(round_: Round) -> set[str]:
+    """The other questionnaire versions that other rounds used, to say why they are not
+    offered for comparison."""
+    return set(
+        db.session.scalars(
+            select(Round.questionnaire_version)
+            .where(Round.questionnaire_version != round_.questionnaire_version)
+            .distinct()
+        )
+    )
+
+
 @blueprint.get("")
 def rounds() -> str:
     all_rounds = db.session.scalars(select(Round).order_by(Round.opens_at.desc())).all()
@@ -103,6 +117,17 @@ def dashboard(slug: str) -> str:
         earlier = since_last_time(round_)
     elif earlier_slug:
         earlier = next((r for r in comparable_rounds(round_) if r.slug == earlier_slug), None)
+        other = find_round(earlier_slug) if earlier is None else None
+        if other is not None and other.questionnaire_version != round_.questionnaire_version:
+            abort(
+                400,
+                version_refusal(
+                    other.name,
+                    other.questionnaire_version,
+                    round_.name,
+                    round_.questionnaire_version,
+                ),
+            )
         if earlier is None:
             abort(404, "That round cannot be compared with this one.")
     else:
@@ -116,6 +141,7 @@ def dashboard(slug: str) -> str:
         summary=executive_summary(report),
         glance=at_a_glance(report, round_actions(round_, scope.agency).this_round),
         comparable=comparable_rounds(round_),
+        other_versions=sorted(other_version_rounds(round_)),
         earlier=earlier,
         full_access=user is not None and user.role_enum in FULL_REPORT_READERS,
         is_admin=user is not None and user.role_enum in ADMINS,

@@ -9,9 +9,10 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..questionnaire import Questionnaire
+from ..questionnaire import NOT_APPLICABLE_VALUE, Questionnaire
 
-DONT_KNOW = "dk"  # how "don't know / not applicable" travels in forms and drafts
+DONT_KNOW = "dk"  # how "don't know" (v1: "don't know / not applicable") travels in forms and drafts
+NOT_APPLICABLE = "na"  # how "not applicable to my role" (version 2 on) travels
 NOT_SAID = "not-said"  # "prefer not to say" on an optional question
 COMMENT_MAX_LENGTH = 2000
 
@@ -28,7 +29,8 @@ class RoundChoices:
 class CompletedResponse:
     """A whole response, ready to store.
 
-    Item values are 1-5, or None for don't know; an item that is absent was not answered.
+    Item values are 1-5, None for don't know, or NOT_APPLICABLE_VALUE for not applicable to
+    the respondent's role; an item that is absent was not answered.
     """
 
     agency_id: str
@@ -54,6 +56,19 @@ def scale_value(raw: str, what: str) -> int | None:
     if text in {"1", "2", "3", "4", "5"}:
         return int(text)
     raise InvalidAnswer(f"{raw!r} is not an answer to {what}; use 1 to 5 or DK (don't know)")
+
+
+def statement_value(raw: str, what: str, questionnaire: Questionnaire) -> int | None:
+    """An answer to a statement: 1-5, don't know, or "not applicable to my role" where the
+    round's questionnaire offers it (a version 1 round never stores one)."""
+    if raw.strip().lower() != NOT_APPLICABLE:
+        return scale_value(raw, what)
+    if questionnaire.not_applicable is None:
+        raise InvalidAnswer(
+            f"{raw!r} is not an answer to {what}: this round's questionnaire has no "
+            "'not applicable' answer; use 1 to 5 or DK (don't know)"
+        )
+    return NOT_APPLICABLE_VALUE
 
 
 def agency_id(raw: str, choices: RoundChoices) -> str:

@@ -28,7 +28,7 @@ from ..languages import gettext as _
 from ..questionnaire import Feature, Item, Questionnaire, ScalePoint
 from ..rounds.models import Round
 from ..widgets import Radios, choices
-from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_SAID
+from .answers import COMMENT_MAX_LENGTH, DONT_KNOW, NOT_APPLICABLE, NOT_SAID
 from .journey import NO_PARTNERS, rating_key, statement_numbers
 
 ACTIONS = ("continue", "save")  # the two buttons on every section page
@@ -124,23 +124,37 @@ def agency_and_level_fields(
     }
 
 
+def _statement_choices(item: Item, questionnaire: Questionnaire) -> list[SelectChoice]:
+    """Agree-disagree (or a bipolar statement's own answers), then the non-answers: don't
+    know, and "not applicable to my role" where the questionnaire offers it."""
+    points = item.poles if item.bipolar else questionnaire.scale
+    options = [(str(p.value), p.label) for p in points] + [(DONT_KNOW, questionnaire.dont_know)]
+    if questionnaire.not_applicable is not None:
+        options.append((NOT_APPLICABLE, questionnaire.not_applicable.label))
+    return choices(options)
+
+
 def statement_fields(
     items: Iterable[Item], questionnaire: Questionnaire, numbers: dict[str, int] | None = None
 ) -> dict[str, Any]:
-    """One question per statement, agree-disagree or don't know. Statements are numbered so an
-    error ("statement 3") points at one without repeating it: by `numbers` (their place in
-    the whole survey, shown beside each as "Statement 12 of 32"), else 1, 2, 3 on the page."""
-    scale = _scale_choices(questionnaire.scale, questionnaire.dont_know)
+    """One question per statement, with its answers and the non-answers. Statements are
+    numbered so an error ("statement 3") points at one without repeating it: by `numbers`
+    (their place in the whole survey, shown beside each as "Statement 12 of 32"), else 1, 2,
+    3 on the page."""
     listed = list(items)
     number_of = numbers or {item.id: n for n, item in enumerate(listed, 1)}
     return {
         item.id: RadioField(
             # Numbered in the label only when the page does not show "Statement N of M".
             item.text if numbers else f"{number_of[item.id]}. {item.text}",
-            choices=scale,
+            # A bipolar statement's answers are not agree-disagree: say so under it.
+            description=_("Choose the answer closest to your experience.") if item.bipolar else "",
+            choices=_statement_choices(item, questionnaire),
             validators=[
                 InputRequired(
-                    _(
+                    _("Select an answer to statement %(number)s", number=number_of[item.id])
+                    if item.bipolar
+                    else _(
                         "Select how far you agree with statement %(number)s",
                         number=number_of[item.id],
                     )

@@ -28,6 +28,7 @@ from .answers import (
     level_id,
     locality_id,
     scale_value,
+    statement_value,
 )
 
 REQUIRED_COLUMNS = ("agency", "level")
@@ -292,7 +293,9 @@ def _parse_row(
         if raw in SCALE_CELLS:  # the common case, without building a checker per cell
             items[item_id] = SCALE_CELLS[raw]
         elif raw:
-            items[item_id] = check(item_id, partial(scale_value, what=item_id))
+            items[item_id] = check(
+                item_id, partial(statement_value, what=item_id, questionnaire=questionnaire)
+            )
     if not items:
         problems.append(ImportProblem(number, None, None, "no statement is answered"))
 

@@ -28,6 +28,7 @@ from .answers import (
     level_id,
     locality_id,
     scale_value,
+    statement_value,
 )
 
 ABOUT_YOU = "about-you"
@@ -139,7 +140,8 @@ def completed_response(
             about.get("years_in_partnership", ""), "years_in_partnership", questionnaire
         ),
         items={
-            item.id: scale_value(answers["items"][item.id], item.id) for item in questionnaire.items
+            item.id: statement_value(answers["items"][item.id], item.id, questionnaire)
+            for item in questionnaire.items
         },
         comments={
             feature_id: text

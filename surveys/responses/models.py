@@ -79,7 +79,8 @@ class Submission(Base):
 
 
 class Answer(Base):
-    """One statement's answer as given (1-5); None means "don't know / not applicable"."""
+    """One statement's answer as given (1-5); None means "don't know" (in version 1, "don't
+    know / not applicable"), NOT_APPLICABLE_VALUE (-1) "not applicable to my role"."""
 
     __tablename__ = "answers"
     __table_args__ = (

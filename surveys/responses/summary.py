@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..languages import gettext as _
-from ..questionnaire import Questionnaire
+from ..questionnaire import Item, Questionnaire
 from ..rounds.models import Round
-from .answers import DONT_KNOW, NOT_SAID
+from .answers import DONT_KNOW, NOT_SAID, statement_value
 from .journey import DraftAnswers, chosen_partners, rating_key, statement_numbers
 
 
@@ -22,10 +22,10 @@ class SummaryCard:
     change: str  # the section key whose page the card's Change link opens
 
 
-def _scale_label(questionnaire: Questionnaire, value: str) -> str:
+def _scale_label(questionnaire: Questionnaire, item: Item, value: str) -> str:
     if not value:
         return _("Not answered")
-    return questionnaire.scale_label(None if value == DONT_KNOW else int(value))
+    return questionnaire.scale_label(statement_value(value, item.id, questionnaire), item)
 
 
 def _partner_label(questionnaire: Questionnaire, value: str) -> str:
@@ -66,7 +66,7 @@ def summary_cards(
         feature_rows = [
             (
                 f"{numbers[item.id]}. {item.text}",
-                _scale_label(questionnaire, items.get(item.id, "")),
+                _scale_label(questionnaire, item, items.get(item.id, "")),
             )
             for item in feature.items
         ]

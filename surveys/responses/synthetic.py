@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 
 from ..questionnaire import MANAGEMENT, Questionnaire
-from ..scoring.respondent import SCALE_MAX, SCALE_MIN, answer_scoring
+from ..scoring.respondent import SCALE_MAX, SCALE_MIN, answer_scoring, bipolar_answer
 from .answers import CompletedResponse
 
 AGENCY_WEIGHTS = {
@@ -156,7 +156,12 @@ def synthetic_responses(
                 # The latent level is how well the partnership does: a reverse-worded
                 # statement is answered so that it scores that level.
                 score = _on_scale(latent + rng.gauss(0, 0.6))
-                items[item.id] = answer_scoring(score, item.reverse)
+                if item.bipolar:
+                    # Falling short of balance, either way (a v2 statement only, so the v1
+                    # demo draws exactly the numbers it always has).
+                    items[item.id] = bipolar_answer(score, rng.random() < 0.5)
+                else:
+                    items[item.id] = answer_scoring(score, item.reverse)
             if rng.random() < 0.12:
                 comments[feature.id] = rng.choice(COMMENTS.get(feature.id, ["No comment."]))
         others = [a for a in agency_ids if a != agency]

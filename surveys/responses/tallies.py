@@ -6,7 +6,8 @@ as its answers, with an additive upsert, so concurrent submissions never lose a 
 Submissions are never edited, so tallies only ever grow (or go with their round).
 
 Sentinels keep the keys non-null (a null never matches in a unique key): a locality of ""
-means "not given", a value of 0 means "don't know".
+means "not given", a value of 0 means "don't know". "Not applicable to my role" keeps its
+stored value, NOT_APPLICABLE_VALUE (-1), here too.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-from .respondent import item_score
+from .respondent import bipolar_score, item_score
 from .statistics import Summary
 
 UNITS = 420  # lcm(1, ..., 7): a feature has at most seven statements
@@ -129,21 +129,26 @@ class ScoreDistribution:
 
 @dataclass(frozen=True)
 class ItemDistribution:
-    """Answers to one statement in a group: how many answered 1, 2, 3, 4, 5, and don't know."""
+    """Answers to one statement in a group: how many answered 1, 2, 3, 4, 5, don't know, and
+    (from questionnaire version 2) not applicable to their role."""
 
     counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)  # answered 1 .. 5, as given
     dont_know: int = 0
+    not_applicable: int = 0
 
     @classmethod
-    def of(cls, answers: Mapping[int, int], dont_know: int = 0) -> ItemDistribution:
+    def of(
+        cls, answers: Mapping[int, int], dont_know: int = 0, not_applicable: int = 0
+    ) -> ItemDistribution:
         a = [answers.get(value, 0) for value in range(1, 6)]
-        return cls((a[0], a[1], a[2], a[3], a[4]), dont_know)
+        return cls((a[0], a[1], a[2], a[3], a[4]), dont_know, not_applicable)
 
     def __add__(self, other: ItemDistribution) -> ItemDistribution:
         a, b = self.counts, other.counts
         return ItemDistribution(
             (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]),
             self.dont_know + other.dont_know,
+            self.not_applicable + other.not_applicable,
         )
 
     @property
@@ -157,16 +162,27 @@ class ItemDistribution:
         return (self.counts[3] + self.counts[4]) / answered if answered else None
 
     @property
+    def asked(self) -> int:
+        """Everyone who gave any answer: a view, don't know or not applicable."""
+        return self.answered + self.dont_know + self.not_applicable
+
+    @property
     def share_dont_know(self) -> float | None:
-        asked = self.answered + self.dont_know
+        asked = self.asked
         return self.dont_know / asked if asked else None
 
-    def scores(self, reverse: bool) -> ScoreDistribution:
-        """As item scores: for a reverse-worded statement, agreeing scores low."""
-        return ScoreDistribution(
-            {
-                item_score(value, reverse) * UNITS: count
-                for value, count in enumerate(self.counts, start=1)
-                if count
-            }
-        )
+    @property
+    def share_not_applicable(self) -> float | None:
+        asked = self.asked
+        return self.not_applicable / asked if asked else None
+
+    def scores(self, reverse: bool, bipolar: bool = False) -> ScoreDistribution:
+        """As item scores: for a reverse-worded statement, agreeing scores low; for a bipolar
+        one, the middle scores high. Two answers can earn one score (2 and 4 on a bipolar
+        statement): their counts add up."""
+        scores: dict[int, int] = {}
+        for value, count in enumerate(self.counts, start=1):
+            if count:
+                score = bipolar_score(value) if bipolar else item_score(value, reverse)
+                scores[score * UNITS] = scores.get(score * UNITS, 0) + count
+        return ScoreDistribution(scores)

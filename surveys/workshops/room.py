@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from ..database import db
 from ..questionnaire import FRONTLINE as FRONTLINE  # the level groups, as the room's sides
 from ..questionnaire import MANAGEMENT as MANAGEMENT
-from ..questionnaire import Item, Questionnaire
+from ..questionnaire import NOT_APPLICABLE_VALUE, Item, Questionnaire
 from ..scoring.distribution import ItemDistribution
 from ..scoring.respondent import feature_result
 from .models import RoomAnswer, RoomResponse, WorkshopSession
@@ -81,7 +81,8 @@ def moves(shown: Side | None, now: Side, k: int) -> bool:
 def side_of(
     responses: Iterable[Mapping[str, int | None]], asked: list[Item], questionnaire: Questionnaire
 ) -> Side:
-    """A group's figures from its people's answers (item id -> 1-5, None for don't know)."""
+    """A group's figures from its people's answers (item id -> 1-5, None for don't know,
+    NOT_APPLICABLE_VALUE for not applicable)."""
     people = list(responses)
     scores: dict[str, tuple[int, float]] = {}
     for feature_id in dict.fromkeys(item.feature_id for item in asked):
@@ -98,16 +99,18 @@ def side_of(
     answers = {}
     for item in asked:
         counts: dict[int, int] = defaultdict(int)
-        dont_know = 0
+        dont_know = not_applicable = 0
         for person in people:
             if item.id not in person:
                 continue
             value = person[item.id]
             if value is None:
                 dont_know += 1
+            elif value == NOT_APPLICABLE_VALUE:
+                not_applicable += 1
             else:
                 counts[value] += 1
-        answers[item.id] = ItemDistribution.of(counts, dont_know)
+        answers[item.id] = ItemDistribution.of(counts, dont_know, not_applicable)
     return Side(len(people), scores, answers)
 
 

@@ -35,7 +35,7 @@ from ..questionnaire import Questionnaire
 from ..refusals import show_at_question
 from ..reporting import stored
 from ..reporting.models import ReportState
-from ..responses.answers import DONT_KNOW
+from ..responses.answers import statement_value
 from ..rounds.models import Round
 from ..rounds.service import find_round
 from ..spreadsheets import csv_text
@@ -547,8 +547,7 @@ def take_answers(workshop: WorkshopSession, q: Questionnaire, state: dict[str, A
     if not form.validate():
         return answer_page(workshop, q, state, form=form, due=asked)
     values: dict[str, int | None] = {
-        item.id: None if form[item.id].data == DONT_KNOW else int(form[item.id].data)
-        for item in asked.items
+        item.id: statement_value(form[item.id].data, item.id, q) for item in asked.items
     }
     question = room_watch.question_key(asked.vote, list(values))
     if not room_watch.answer_allowed(workshop, question):

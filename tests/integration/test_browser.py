@@ -576,3 +576,29 @@ def test_a_workshop_room_shows_answers_live_on_the_projector(
     finally:
         desk.close()
     assert count_rows(app, RoomResponse) == 5
+
+
+def test_a_version_2_feature_page_on_a_phone_offers_both_non_answers_and_the_balance_answers(
+    app: Flask, live_server: str, visit: Callable[..., Visit], make_round: Callable[..., RoundRef]
+) -> None:
+    round_ = make_round(version="cop-maturity-v2")
+    tab = visit()
+    page = tab.page
+    page.goto(live_server + round_.url + "/about-you")
+    page.get_by_label("Police").check()
+    page.get_by_label("Team manager or supervisor").check()
+    press(page, "Save and continue")
+    page.goto(live_server + round_.url + "/section/exchange")
+    expect(page.get_by_text("Neither counts towards the scores.")).to_be_visible()
+    tab.check_accessibility("v2-exchange-phone")
+    assert tab.page_width() <= PHONE["width"]  # nothing scrolls sideways
+    # The balance statement has its own answers; the rest agree-disagree or a non-answer.
+    balance = page.get_by_role("group", name="2. Thinking of the information passed")
+    balance.get_by_label("Gives and gets about the same").check()
+    for number, group in enumerate(page.locator("div.govuk-radios").all(), start=1):
+        if number != 2:
+            choice = "Not applicable to my role" if number == 1 else "Agree"
+            group.get_by_label(choice, exact=True).check()
+    press(page, "Save and continue")
+    expect(page.get_by_role("heading", name="Mutual respect for difference")).to_be_visible()
+    assert tab.problems == []

@@ -70,7 +70,8 @@ def test_json_form_has_the_canonical_keys() -> None:
     data = load_questionnaire(SHIPPED).as_json()
     assert data["version"] == "cop-maturity-v1"
     item = data["features"][0]["items"][0]
-    assert set(item) == {"id", "text", "reverse", "source"}
+    assert set(item) == {"id", "text", "reverse", "keying", "source"}
+    assert item["keying"] == "agree"
     assert isinstance(item["reverse"], bool)
     assert data["scale"][0] == {"value": 1, "label": "Strongly disagree"}
     assert {"id": "frontline", "name": "Frontline practitioner"}.items() <= data["levels"][
