@@ -177,8 +177,16 @@ def _levels(root: _Table) -> tuple[Level, ...]:
         entry.done()
     _unique(root, "level", [lv.id for lv in levels])
     for group in LEVEL_GROUPS:
-        if not any(lv.group == group for lv in levels):
+        members = [lv for lv in levels if lv.group == group]
+        if not members:
             root.fail(f"no level belongs to the '{group}' group")
+        # A group of several levels reports each of them on its own, under the level's id:
+        # a level named like its group would share the group's figures' key.
+        if len(members) > 1 and any(lv.id == group for lv in members):
+            root.fail(
+                f"the level '{group}' shares its id with its group, which has other levels too; "
+                "give the level an id of its own"
+            )
     return tuple(levels)
 
 

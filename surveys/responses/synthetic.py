@@ -28,7 +28,8 @@ AGENCY_WEIGHTS = {
     "youth-justice": 4,
     "other": 2,
 }
-LEVEL_WEIGHTS = {"strategic": 8, "operational": 25, "frontline": 67}
+# Per level id of either shipped version (v2 calls its practitioners "practitioner").
+LEVEL_WEIGHTS = {"strategic": 8, "operational": 25, "frontline": 67, "practitioner": 67}
 FEATURE_BASE = {"purpose": 3.7, "trust": 3.3, "exchange": 3.0, "respect": 3.2, "dialogue": 3.1}
 # (agency, feature) -> how much warmer management is than frontline, in scale points
 MANAGEMENT_LIFT = {
@@ -93,7 +94,8 @@ def scenario_misfits(questionnaire: Questionnaire) -> list[str]:
     features = {f.id for f in questionnaire.features}
     named = {
         **{f"agency {a}": a in agencies for a in AGENCY_WEIGHTS},
-        **{f"level {lv}": lv in {x.id for x in questionnaire.levels} for lv in LEVEL_WEIGHTS},
+        # Every level the questionnaire has needs its weight (a missing one would get 1).
+        **{f"a weight for level {lv.id}": lv.id in LEVEL_WEIGHTS for lv in questionnaire.levels},
         **{f"feature {f}": f in features for f in FEATURE_BASE},
         **{f"context {c}": c in {q.id for q in questionnaire.context} for c in CONTEXT},
     }

@@ -47,7 +47,7 @@ def answer_v2(person: Respondent, q: Questionnaire, index: int) -> None:
     applicable to their role, the first two don't know its last; everything else is 4
     (on the balance statement, 'gets a little more than it gives')."""
     person.get("/about-you")
-    person.post({"agency": "police" if index % 2 else "health", "level": "frontline"})
+    person.post({"agency": "police" if index % 2 else "health", "level": "practitioner"})
     for feature in q.features:
         answers = {item.id: "4" for item in feature.items}
         first, last = feature.items[0].id, feature.items[-1].id
@@ -117,14 +117,16 @@ def test_a_v2_survey_page_offers_both_non_answers_and_the_balance_answers(
     # A bipolar statement left unanswered is named without "agree".
     page = person.post({"exchange-both-ways": "4"})
     errors = html.unescape(page.get_data(as_text=True))
-    assert "Select an answer to statement 2" in errors
-    assert "Select how far you agree with statement 3" in errors
+    # Statements are numbered by their place in the whole survey (exchange follows purpose
+    # and trust, six statements each): the bipolar one is the exchange section's second.
+    assert "Select an answer to statement 14" in errors
+    assert "Select how far you agree with statement 15" in errors
 
 
 def test_not_applicable_is_refused_on_a_version_1_round(app: Flask, make_round: MakeRound) -> None:
     person = Respondent(app.test_client(), make_round(version=V1))
     person.get("/about-you")
-    person.post({"agency": "police", "level": "frontline"})
+    person.post({"agency": "police", "level": "practitioner"})
     page = person.get("/section/purpose")
     assert 'value="na"' not in page.get_data(as_text=True)
     with app.app_context():
@@ -287,7 +289,7 @@ def write_import(path: Path, q: Questionnaire, cell: str) -> Path:
         writer = csv.writer(file, lineterminator="\n")
         writer.writerow(["agency", "level", *ids])
         for _ in range(2):
-            writer.writerow(["police", "frontline", cell, *["3"] * (len(ids) - 1)])
+            writer.writerow(["police", "practitioner", cell, *["3"] * (len(ids) - 1)])
     return path
 
 

@@ -39,8 +39,9 @@ LEVELS = ["strategic", "operational", "frontline"]
 GROUP_OF = {"strategic": "management", "operational": "management", "frontline": "frontline"}
 LEVEL_GROUPS = {"management": ["strategic", "operational"], "frontline": ["frontline"]}
 # Version 2 counts supervisors with the frontline.
-V2_GROUP_OF = {"strategic": "management", "operational": "frontline", "frontline": "frontline"}
-V2_LEVEL_GROUPS = {"management": ["strategic"], "frontline": ["operational", "frontline"]}
+V2_LEVEL_GROUPS = {"management": ["strategic"], "frontline": ["operational", "practitioner"]}
+V2_LEVEL = {"frontline": "practitioner"}  # v2's own id for the level v1 calls frontline
+V2_GROUP_OF = {level: group for group, levels in V2_LEVEL_GROUPS.items() for level in levels}
 PLACES = [None, "north", "south"]
 slugs = itertools.count()
 
@@ -134,6 +135,19 @@ def no_release_leaks(
     version: str | None,
 ) -> None:
     level_groups = V2_LEVEL_GROUPS if version else LEVEL_GROUPS
+    if version:  # the strategies draw v1's level ids
+
+        def v2(people: list[Person]) -> list[Person]:
+            return [(a, V2_LEVEL.get(lv, lv), p, n, s) for a, lv, p, n, s in people]
+
+        first = v2(first)
+        batches = [
+            (
+                v2(people),
+                None if block is None else (block[0], V2_LEVEL.get(block[1], block[1]), *block[2:]),
+            )
+            for people, block in batches
+        ]
     with app.app_context():
         app.config["MIN_CELL_SIZE"] = K
         q = questionnaire(version) if version else current_questionnaire()

@@ -130,6 +130,12 @@ def broken(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
             "level 'frontline'",
             "'group' must be 'management' or 'frontline'",
         ),
+        (  # two frontline levels, one of them named like the group: their figures would clash
+            'who supervises others."\ngroup = "management"',
+            'who supervises others."\ngroup = "frontline"',
+            "",
+            "the level 'frontline' shares its id with its group, which has other levels too",
+        ),
         (
             'id = "purpose-1"\n  text',
             'id = "Purpose One"\n  text',

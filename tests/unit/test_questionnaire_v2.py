@@ -68,7 +68,7 @@ def test_levels_put_only_senior_leaders_in_the_management_group() -> None:
     assert [(lv.id, lv.group) for lv in q.levels] == [
         ("strategic", "management"),
         ("operational", "frontline"),
-        ("frontline", "frontline"),
+        ("practitioner", "frontline"),
     ]
     operational = q.level("operational")
     assert operational is not None and "sergeant" in operational.hint
