@@ -23,6 +23,7 @@ from .responses.tallies import (
     ResponseTally,
 )
 from .rounds.actions import WorkshopAction
+from .rounds.declarations import AgencyDeclaration, DeclaredAnswer
 from .rounds.models import Headcount, Round, RoundAgency, RoundLocality
 from .workshops.models import (
     AgreedLevel,
@@ -33,6 +34,8 @@ from .workshops.models import (
 )
 
 __all__ = [
+    "AgencyDeclaration",
+    "DeclaredAnswer",
     "AgreedLevel",
     "CodesIssued",
     "InvitationCode",

@@ -26,7 +26,7 @@ from ..scoring.cells import (
 from ..scoring.distribution import ItemDistribution, ScoreDistribution
 from ..scoring.maturity import CONTESTED, is_contested, maturity_rank
 from ..scoring.reliability import ItemMoments, reliability
-from ..scoring.statistics import Summary, hedges_g, welch_difference
+from ..scoring.statistics import Difference, Summary, hedges_g, welch_difference
 from ..scoring.suppression import Earlier, Relation, exposures, protect
 from .facts import RoundFacts
 from .queries import LevelMoments, RoundTallies, load_tallies, score_distribution
@@ -48,6 +48,14 @@ from .results import (
 )
 
 NOTABLE_GAP = 0.5  # scale points; with an interval that excludes zero
+
+
+def is_notable(difference: Difference) -> bool:
+    """The significance rule of every published difference (management-frontline gaps, and
+    declarations beside staff): large enough to matter, and its interval excludes zero."""
+    return abs(difference.estimate) >= NOTABLE_GAP and difference.excludes_zero
+
+
 ITEM_GAPS_SHOWN = 10
 
 T = TypeVar("T")
@@ -414,7 +422,7 @@ def _gaps(
                     ci_low=difference.ci_low,
                     ci_high=difference.ci_high,
                     effect_size=hedges_g(first, second),
-                    notable=abs(difference.estimate) >= NOTABLE_GAP and difference.excludes_zero,
+                    notable=is_notable(difference),
                     locality=locality,
                 )
             )
