@@ -43,7 +43,7 @@ def create_app(
         security,
         templating,
     )
-    from .admin import deletion
+    from .admin import declarations, deletion
     from .admin import views as manage
     from .auth import access
     from .auth import views as auth
@@ -77,6 +77,7 @@ def create_app(
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(manage.blueprint)
     app.register_blueprint(deletion.blueprint)
+    app.register_blueprint(declarations.blueprint)
     app.register_blueprint(reports.blueprint)
     app.register_blueprint(moderate.blueprint)
     app.register_blueprint(workshops.facilitate)

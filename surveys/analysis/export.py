@@ -32,6 +32,7 @@ TABLES = (
     "reliability",
     "responses",
     "changes",
+    "declarations",
     # What the ids in the tables above are called, as the round names them.
     "features",
     "agencies",
@@ -123,6 +124,9 @@ def as_json(
         "reliability": _records(analysis.reliability),
         "responses": _records(analysis.responses, rename={"rate": "response_rate"}),
         "changes": _records(changes),
+        # Each agency's declaration beside its managers and frontline (suppression as the
+        # cells': a staff group not published has no figure here either).
+        "declarations": _records(analysis.declarations),
     }
 
 

@@ -17,6 +17,7 @@ from ..auth.access import (
     roles_required,
     signed_in_user,
 )
+from ..auth.models import Role
 from ..database import db
 from ..library import questionnaire
 from ..paging import page_of, pagination
@@ -125,6 +126,7 @@ def dashboard(slug: str) -> str:
         full_access=user is not None and user.role_enum in FULL_REPORT_READERS,
         is_admin=user is not None and user.role_enum in ADMINS,
         own_agency=user.agency_id if user else None,
+        can_declare=user is not None and user.role_enum in (Role.ADMIN, Role.AGENCY_LEAD),
     )
 
 
