@@ -128,7 +128,7 @@ def chapters(report: Report, actions: RoundActions) -> tuple[list[str], list[str
     the same length, to be typeset side by side: the second begins at the middle feature."""
     features = [f"feature-{f.id}" for f in report.questionnaire.features]
     half = len(features) // 2
-    first = ["summary", "responses", "maturity", "gaps", *features[:half]]
+    first = ["summary", "responses", "maturity", "gaps", "declarations", *features[:half]]
     second = [*features[half:], "reciprocity"]
     if actions.this_round or actions.earlier:
         second.append("actions")

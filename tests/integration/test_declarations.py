@@ -38,7 +38,7 @@ AGENCIES = ["police", "health"]
 def person(q: Questionnaire, agency: str, level: str, score: int) -> CompletedResponse:
     """Everyone answers every statement so as to score `score` on it."""
     items = {item.id: 6 - score if item.reverse else score for item in q.items}
-    return CompletedResponse(agency_id=agency, level_id=level, items=items)  # type: ignore[arg-type]
+    return CompletedResponse(agency_id=agency, level_id=level, items=items)
 
 
 def store(app: Flask, slug: str, people: list[CompletedResponse]) -> None:
@@ -49,7 +49,9 @@ def store(app: Flask, slug: str, people: list[CompletedResponse]) -> None:
         db.session.commit()
 
 
-def staff(q: Questionnaire, agency: str, frontline: list[int], managers: list[int]) -> list:
+def staff(
+    q: Questionnaire, agency: str, frontline: list[int], managers: list[int]
+) -> list[CompletedResponse]:
     return [person(q, agency, "frontline", s) for s in frontline] + [
         person(q, agency, "operational", s) for s in managers
     ]
@@ -74,9 +76,7 @@ def declare(client: FlaskClient, slug: str, agency: str, answers: dict[str, str]
     page = client.get(f"/declarations/{slug}/{agency}")
     assert page.status_code == 200, page.status_code
     token = csrf_token_in(page.get_data(as_text=True))
-    return client.post(
-        f"/declarations/{slug}/{agency}", data={"csrf_token": token, **answers}
-    )
+    return client.post(f"/declarations/{slug}/{agency}", data={"csrf_token": token, **answers})
 
 
 @pytest.fixture
@@ -149,7 +149,9 @@ def test_an_admin_may_declare_for_any_agency(
     sign_in(make_user("admin"))
     listing = client.get("/declarations/assured").get_data(as_text=True)
     assert "Police" in listing and "Health" in listing and "Not made yet" in listing
-    assert declare(client, "assured", "health", every_statement(questionnaire, "3")).status_code == 302
+    assert (
+        declare(client, "assured", "health", every_statement(questionnaire, "3")).status_code == 302
+    )
     assert stored_declaration(app, "health") == {item.id: 3 for item in questionnaire.items}
 
 
@@ -214,12 +216,14 @@ def test_bad_answers_are_refused_at_their_statement_and_nothing_is_stored(
     text = page.get_data(as_text=True)
     assert field_error(text, second.id) == "Error: Select how far you agree with statement 2"
     # What was given is kept, so the lead does not answer it all again.
-    assert f'value="4" checked' in text or 'value="4" checked' in text.replace("\n", "")
+    assert 'value="4" checked' in text or 'value="4" checked' in text.replace("\n", "")
     off_scale = {**every_statement(questionnaire, "4"), first.id: "7"}
     page = declare(client, "assured", "police", off_scale)
     assert page.status_code == 400
     assert field_error(page.get_data(as_text=True), first.id)
-    without_token = client.post("/declarations/assured/police", data=every_statement(questionnaire, "4"))
+    without_token = client.post(
+        "/declarations/assured/police", data=every_statement(questionnaire, "4")
+    )
     assert without_token.status_code == 400
     assert stored_declaration(app, "police") is None
     assert count_rows(app, AuditEvent, action="declaration made") == 0
@@ -299,6 +303,12 @@ def test_a_declaration_shows_only_through_a_release_and_the_flag_follows_the_dat
             below = by_key[("health", feature.id, "management")]
             assert below.notable and not below.more_positive
 
+    # The PDF report raises the same flag, on police's rows only.
+    text = pdf_text(client.get("/reports/assured/report.pdf").data)
+    chapter = text[text.index("What agencies declare, beside their staff Each") :]
+    assert chapter.count("flagged: more positive than frontline") == len(questionnaire.features)
+    assert "flagged" not in chapter[chapter.index("Health") : chapter.index("Health") + 600]
+
     # A change after release 2 shows only in release 3.
     declare(client, "assured", "health", scoring(questionnaire, 5))
     unchanged = declarations_section(client.get("/reports/assured").get_data(as_text=True))
@@ -320,7 +330,10 @@ def test_an_agency_lead_sees_only_their_own_agencys_declaration(
     declare(client, "assured", "police", every_statement(questionnaire, "5"))
     declare(client, "assured", "health", every_statement(questionnaire, "5"))
     publish(app, "assured")
-    client.post("/sign-out", data={"csrf_token": csrf_token_in(client.get("/reports").get_data(as_text=True))})
+    client.post(
+        "/sign-out",
+        data={"csrf_token": csrf_token_in(client.get("/reports").get_data(as_text=True))},
+    )
     sign_in(make_user("agency-lead", "health"))
     section = declarations_section(client.get("/reports/assured").get_data(as_text=True))
     assert "Health" in section and "Police" not in section
@@ -344,7 +357,13 @@ def test_exports_carry_the_declarations(
     assert len(records) == 2 * len(questionnaire.features)
     flagged = [r for r in records if r["more_positive"]]
     assert {r["level"] for r in flagged} == {"frontline"}
-    rows = list(csv.DictReader(io.StringIO(client.get("/reports/assured/analysis.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get("/reports/assured/analysis.csv").get_data(as_text=True).lstrip("\ufeff")
+            )
+        )
+    )
     declared = [r for r in rows if r["table"] == "declarations"]
     assert {r["agency"] for r in declared} == {"police"}
     assert any(r["statistic"] == "more_positive" and r["value"] == "True" for r in declared)
@@ -396,14 +415,18 @@ def test_a_small_staff_group_never_shows_beside_the_declaration(
     report = client.get("/reports/small/report.pdf")
     assert report.status_code == 200 and report.mimetype == "application/pdf"
     text = pdf_text(report.data)
-    assert "declares" in text
+    assert "What agencies declare, beside their staff" in text and "suppressed" in text
     for figure in secrets[:3]:
         assert figure not in text
     police_report = pdf_text(client.get("/reports/small/report.pdf?agency=police").data)
     for figure in secrets[:3]:
         assert figure not in police_report
     exported = client.get("/reports/small/analysis.csv").get_data(as_text=True)
-    rows = [r for r in csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))) if r["table"] == "declarations" and r["level"] == "frontline"]
+    rows = [
+        r
+        for r in csv.DictReader(io.StringIO(exported.lstrip("\ufeff")))
+        if r["table"] == "declarations" and r["level"] == "frontline"
+    ]
     assert rows and all(r["suppressed"] == "True" for r in rows)
     assert {r["value"] for r in rows if r["statistic"] in ("staff_mean", "difference", "n")} == {""}
     # The declaration form itself shows no staff figure at all.
