@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers.response import Response
 
 from ..audit import record
-from ..auth.access import roles_required, signed_in_user
+from ..auth.access import DECLARERS, roles_required, signed_in_user
 from ..auth.models import Role
 from ..database import db
 from ..library import questionnaire
@@ -23,8 +23,6 @@ from ..rounds.pages import round_or_404
 from .forms import declaration_defaults, declaration_form, declared_answers
 
 blueprint = Blueprint("declarations", __name__, url_prefix="/declarations")
-
-DECLARERS = frozenset({Role.ADMIN, Role.AGENCY_LEAD})
 
 
 @blueprint.before_request

@@ -11,13 +11,13 @@ from werkzeug.wrappers.response import Response as WerkzeugResponse
 from ..audit import record_download
 from ..auth.access import (
     ADMINS,
+    DECLARERS,
     FULL_REPORT_READERS,
     REPORT_READERS,
     may_see_agency,
     roles_required,
     signed_in_user,
 )
-from ..auth.models import Role
 from ..database import db
 from ..library import questionnaire
 from ..paging import page_of, pagination
@@ -107,6 +107,7 @@ def dashboard(slug: str) -> str:
                 level.id: level.name for level in questionnaire(round_.questionnaire_version).levels
             },
             is_admin=user is not None and user.role_enum in ADMINS,
+            can_declare=user is not None and user.role_enum in DECLARERS,
         )
     earlier_slug = request.args.get("compare") or None
     earlier = None
@@ -126,7 +127,7 @@ def dashboard(slug: str) -> str:
         full_access=user is not None and user.role_enum in FULL_REPORT_READERS,
         is_admin=user is not None and user.role_enum in ADMINS,
         own_agency=user.agency_id if user else None,
-        can_declare=user is not None and user.role_enum in (Role.ADMIN, Role.AGENCY_LEAD),
+        can_declare=user is not None and user.role_enum in DECLARERS,
     )
 
 
