@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Browser
 
 from surveys.database import db
-from surveys.library import current_questionnaire
+from surveys.questionnaire import Questionnaire
 from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
@@ -32,9 +32,8 @@ pytestmark = pytest.mark.browser
 __all__ = ["browser", "live_server"]  # fixtures, used by name
 
 
-def planted(app: Flask) -> None:
+def planted(app: Flask, q: Questionnaire) -> None:
     """Police: ten frontline staff scoring about 2, ten managers about 4."""
-    q = current_questionnaire()
     people = [
         CompletedResponse(
             agency_id="police",
@@ -64,19 +63,27 @@ def test_the_declaration_and_its_results_on_a_phone_and_a_desktop(
     browser: Browser,  # noqa: F811
     make_round: Callable[..., RoundRef],
     make_user: Callable[..., str],
+    questionnaire: Questionnaire,
 ) -> None:
     make_round("seen", agencies=["police", "health"])
-    planted(app)
-    lead = make_user("agency-lead", "police")
-    q = current_questionnaire()
+    planted(app, questionnaire)
+    q = questionnaire
     first_item = q.items[0]
+    # On the phone, police's lead (sent straight to their own form); on the desktop, an
+    # administrator choosing health from the round's list.
+    people = {"phone": make_user("agency-lead", "police"), "desktop": make_user("admin")}
     for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         context = browser.new_context(viewport=viewport)
         try:
             tab = Visit(context.new_page(), javascript=True)
-            sign_in(tab, live_server, lead)
+            sign_in(tab, live_server, people[size])
             tab.page.goto(live_server + "/declarations/seen")
-            assert tab.page.url.endswith("/declarations/seen/police")
+            if size == "phone":
+                assert tab.page.url.endswith("/declarations/seen/police")
+            else:
+                tab.check_accessibility(f"39-{size}-declarations-list")
+                with tab.page.expect_navigation():
+                    tab.page.get_by_role("link", name="Health").click()
             tab.check_accessibility(f"40-{size}-declaration-form")
             # Sent with one statement unanswered: the error is at that statement.
             for group in tab.page.locator("div.govuk-radios").all()[1:]:
@@ -86,6 +93,9 @@ def test_the_declaration_and_its_results_on_a_phone_and_a_desktop(
             error = tab.page.locator(f"#{first_item.id}-error")
             assert "statement 1" in (error.text_content() or "")
             tab.check_accessibility(f"41-{size}-declaration-error")
+            # The refused form comes back as a 400, which the browser's console reports.
+            assert all("400" in problem for problem in tab.problems), tab.problems
+            tab.problems.clear()
             # Every statement answered so that it scores 5 (reverse-worded ones disagreed).
             for item in q.items:
                 value = "1" if item.reverse else "5"
@@ -96,8 +106,7 @@ def test_the_declaration_and_its_results_on_a_phone_and_a_desktop(
             )
             if size == "phone":
                 assert tab.page_width() <= PHONE["width"]
-            if size == "phone":
-                publish(app, "seen")  # the desktop saves the same answers: nothing new
+            publish(app, "seen")
             tab.page.goto(live_server + "/reports/seen")
             section = tab.page.locator("#declarations")
             assert section.is_visible()
