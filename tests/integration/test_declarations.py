@@ -474,3 +474,24 @@ def test_the_closing_release_captures_the_declaration_as_it_was(
         assert analysis is not None and analysis.round.release is not None
         assert analysis.round.release.kind == "final"
         assert {d.agency for d in analysis.declarations} == {"police"}
+
+
+def test_deleting_the_round_deletes_its_declarations(
+    app: Flask,
+    client: FlaskClient,
+    round_with_staff: RoundRef,
+    make_user: MakeUser,
+    sign_in: SignIn,
+    questionnaire: Questionnaire,
+) -> None:
+    from surveys.retention import delete_round
+
+    sign_in(make_user("admin"))
+    declare(client, "assured", "police", scoring(questionnaire, 4))
+    assert count_rows(app, DeclaredAnswer) == len(questionnaire.items)
+    with app.app_context():
+        round_ = db.session.get(Round, round_with_staff.id)
+        assert round_ is not None
+        delete_round(round_)
+    assert count_rows(app, AgencyDeclaration) == 0
+    assert count_rows(app, DeclaredAnswer) == 0
