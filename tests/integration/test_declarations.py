@@ -21,7 +21,7 @@ from surveys.audit import AuditEvent
 from surveys.database import db
 from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
-from surveys.releases.service import released_analysis
+from surveys.releases.service import ReleaseRefused, released_analysis
 from surveys.responses.answers import CompletedResponse
 from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
@@ -308,6 +308,10 @@ def test_a_declaration_shows_only_through_a_release_and_the_flag_follows_the_dat
     chapter = text[text.index("What agencies declare, beside their staff Each") :]
     assert chapter.count("flagged: more positive than frontline") == len(questionnaire.features)
     assert "flagged" not in chapter[chapter.index("Health") : chapter.index("Health") + 600]
+
+    # Nothing changed since release 2 (the same declarations): no new release.
+    with pytest.raises(ReleaseRefused, match="no changed declarations"):
+        publish(app, "assured")
 
     # A change after release 2 shows only in release 3.
     declare(client, "assured", "health", scoring(questionnaire, 5))
