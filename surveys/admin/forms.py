@@ -75,6 +75,18 @@ class DeclarationForm(FlaskForm):
     """An agency's declaration: one question per statement of the round's questionnaire,
     added at run time (the round pins its version)."""
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        # An answer no page offered (a 7, say) gets words that say what to do, at its
+        # statement, rather than WTForms' "Not a valid choice".
+        for name, field in self._fields.items():
+            if name != "csrf_token" and field.errors and field.data not in ("", None):
+                offered = {str(choice.value) for choice in getattr(field, "choices", []) or []}
+                if field.data not in offered:
+                    label = field.label.text.split(".", 1)[0]
+                    field.errors = [f"Choose one of the answers offered for statement {label}"]
+        return valid
+
 
 def declaration_form(
     questionnaire: Questionnaire, **kwargs: Any

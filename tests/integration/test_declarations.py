@@ -220,7 +220,10 @@ def test_bad_answers_are_refused_at_their_statement_and_nothing_is_stored(
     off_scale = {**every_statement(questionnaire, "4"), first.id: "7"}
     page = declare(client, "assured", "police", off_scale)
     assert page.status_code == 400
-    assert field_error(page.get_data(as_text=True), first.id)
+    assert (
+        field_error(page.get_data(as_text=True), first.id)
+        == "Error: Choose one of the answers offered for statement 1"
+    )
     without_token = client.post(
         "/declarations/assured/police", data=every_statement(questionnaire, "4")
     )
