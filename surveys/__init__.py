@@ -44,7 +44,7 @@ def create_app(
         security,
         templating,
     )
-    from .admin import deletion
+    from .admin import declarations, deletion
     from .admin import moderation as moderate
     from .admin import views as manage
     from .auth import access
@@ -81,6 +81,7 @@ def create_app(
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(manage.blueprint)
     app.register_blueprint(deletion.blueprint)
+    app.register_blueprint(declarations.blueprint)
     app.register_blueprint(reports.blueprint)
     app.register_blueprint(moderate.blueprint)
     app.register_blueprint(workshops.facilitate)

@@ -23,6 +23,7 @@ from .responses.tallies import (
     ResponseTally,
 )
 from .rounds.actions import WorkshopAction
+from .rounds.declarations import AgencyDeclaration, DeclaredAnswer
 from .rounds.models import Headcount, Round, RoundAgency, RoundLocality
 from .rounds.short_codes import SurveyCode
 from .workshops.models import (
@@ -34,6 +35,8 @@ from .workshops.models import (
 )
 
 __all__ = [
+    "AgencyDeclaration",
+    "DeclaredAnswer",
     "AgreedLevel",
     "CodesIssued",
     "InvitationCode",

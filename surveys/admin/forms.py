@@ -1,4 +1,4 @@
-"""Forms for managing rounds and users."""
+"""Forms for managing rounds and users, and for an agency's declaration."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..questionnaire import Questionnaire
+from ..questionnaire import Feature, Questionnaire
+from ..responses.answers import DONT_KNOW
+from ..responses.forms import statement_fields
 from ..widgets import GovDateField, Radios, choices
 
 
@@ -94,3 +96,48 @@ def new_round_form(
         for version in sorted(library, reverse=True)
     )
     return form
+
+
+class DeclarationForm(FlaskForm):
+    """An agency's declaration: one question per statement of the round's questionnaire,
+    added at run time (the round pins its version)."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        # An answer no page offered (a 7, say) gets words that say what to do, at its
+        # statement, rather than WTForms' "Not a valid choice".
+        for name, field in self._fields.items():
+            if name != "csrf_token" and field.errors and field.data not in ("", None):
+                offered = {str(choice.value) for choice in getattr(field, "choices", []) or []}
+                if field.data not in offered:
+                    label = field.label.text.split(".", 1)[0]
+                    field.errors = [f"Choose one of the answers offered for statement {label}"]
+        return valid
+
+
+def declaration_form(
+    questionnaire: Questionnaire, **kwargs: Any
+) -> tuple[DeclarationForm, list[tuple[Feature, list[str]]]]:
+    """The form, and the field names of each feature's statements, in order, for the page's
+    sections. Statements are numbered across the whole form, so an error ("statement 12")
+    points at one."""
+    fields = statement_fields(questionnaire.items, questionnaire)
+    form_class = type("RoundDeclarationForm", (DeclarationForm,), fields)
+    form = form_class(**kwargs)
+    sections = [
+        (feature, [item.id for item in feature.items]) for feature in questionnaire.features
+    ]
+    return form, sections
+
+
+def declared_answers(form: DeclarationForm, questionnaire: Questionnaire) -> dict[str, int | None]:
+    """The form's answers as the service takes them: 1-5, or None for "don't know"."""
+    return {
+        item.id: None if form[item.id].data == DONT_KNOW else int(form[item.id].data)
+        for item in questionnaire.items
+    }
+
+
+def declaration_defaults(values: dict[str, int | None]) -> dict[str, str]:
+    """A stored declaration as the form's answers, to change it."""
+    return {item: DONT_KNOW if value is None else str(value) for item, value in values.items()}

@@ -34,6 +34,7 @@ TABLES = (
     "responses",
     "partnership",
     "changes",
+    "declarations",
     # What the ids in the tables above are called, as the round names them.
     "features",
     "agencies",
@@ -130,6 +131,9 @@ def as_json(
         "responses": _records(analysis.responses, rename={"rate": "response_rate"}, drop=unoffered),
         "partnership": _records(analysis.partnership),
         "changes": _records(changes),
+        # Each agency's declaration beside its managers and frontline (suppression as the
+        # cells': a staff group not published has no figure here either).
+        "declarations": _records(analysis.declarations),
     }
 
 

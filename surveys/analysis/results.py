@@ -257,6 +257,32 @@ class ChangeResult:
 
 
 @dataclass(frozen=True)
+class DeclarationResult:
+    """An agency's declared score on a feature beside one level group of its own staff.
+
+    The declaration is attributed, so it is always shown; the staff side only where the
+    release publishes that group's score (suppressed or withheld: `suppressed`, and no
+    difference). The difference is the declaration minus the staff mean."""
+
+    agency: str
+    feature: str
+    level: str  # MANAGEMENT or FRONTLINE
+    declared: float | None  # None: too few statements answered 1-5 to score the feature
+    suppressed: bool  # the staff figure is not published
+    n: int | None = None
+    staff_mean: float | None = None
+    difference: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    q_value: float | None = None  # adjusted across the release's declarations
+    notable: bool = False  # the gaps' significance rule
+    # The declaration is notably more positive than what these staff report: on the
+    # frontline row, the flag the report raises.
+    more_positive: bool = False
+
+
+@dataclass(frozen=True)
 class RoundAnalysis:
     round: RoundInfo
     min_cell_size: int
@@ -274,6 +300,9 @@ class RoundAnalysis:
     responses: tuple[ResponseResult, ...]
     within_agency_gaps: tuple[WithinAgencyGapResult, ...] = ()
     partnership: tuple[PartnershipFigure, ...] = ()
+    # What agencies declared, beside their staff: captured when the release is published
+    # (releases from before declarations existed have none).
+    declarations: tuple[DeclarationResult, ...] = ()
 
     def cell(
         self,

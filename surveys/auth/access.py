@@ -7,6 +7,9 @@
 | agency lead | partnership overview + own agency detail | no                   | no        |
 | facilitator | no (see below)                           | no                   | yes       |
 
+An agency lead also makes their own agency's declaration for a round, and an administrator
+any agency's (surveys/admin/declarations.py); no one else sees the form.
+
 A facilitator who links a workshop to a round sees, on the console, the projector and the
 workshop report, what the room is shown of that round: the partnership's published figures
 (suppressed as everywhere) on the features covered, never an agency's detail or comments.
@@ -31,6 +34,8 @@ ADMINS = frozenset({Role.ADMIN})
 REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENCY_LEAD})
 FULL_REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER})
 FACILITATORS = frozenset({Role.ADMIN, Role.FACILITATOR})
+# An agency's declaration: its own lead's, or an administrator's (surveys/admin/declarations.py).
+DECLARERS = frozenset({Role.ADMIN, Role.AGENCY_LEAD})
 # However active, a signed-in session ends after this long.
 ABSOLUTE_SESSION_SECONDS = 12 * 60 * 60
 

@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..analysis.assurance import beside_staff
 from ..analysis.engine import Counts, examine, moved_groups, response_counts
 from ..analysis.facts import RoundFacts
 from ..analysis.queries import load_tallies
@@ -26,6 +27,7 @@ from ..analysis.results import ReleaseInfo, ResponseResult, RoundAnalysis
 from ..database import db, forget_deleted_pages
 from ..library import questionnaire
 from ..questionnaire import Questionnaire
+from ..rounds.declarations import declarations_in
 from ..rounds.models import Round, RoundState, utc_now
 from ..scoring.cells import NO_LOCALITY, CellKey
 from ..scoring.suppression import Relation
@@ -83,18 +85,20 @@ def publish_release(round_: Round, now: datetime | None = None) -> Release:
         examined.analysis,
         round=replace(examined.analysis.round, release=ReleaseInfo(number, kind, now)),
     )
+    # Agencies' declarations as they stand now: one made later shows in the next release.
+    analysis = replace(analysis, declarations=beside_staff(analysis, q, declarations_in(round_)))
     used = {scheme for counts in history for scheme in counts.get(SCHEMES, {})}
     comments, scheme = comments_for_release(round_, q, analysis, used)
     if comments:
         examined.counts[SCHEMES] = {scheme.value: 1}
     if (
         earlier
-        and _same(earlier[-1], round_, comments)
+        and _same(earlier[-1], round_, comments, analysis)
         and (kind == INTERIM or earlier[-1].kind == FINAL)
     ):
         raise ReleaseRefused(
-            f"Nothing has changed since release {earlier[-1].number}: no new responses "
-            "and no newly moderated comments."
+            f"Nothing has changed since release {earlier[-1].number}: no new responses, "
+            "no newly moderated comments and no changed declarations."
         )
     release = Release(
         round_id=round_.id,
@@ -147,10 +151,14 @@ def take_down(round_: Round, feature: str, words: str, new_words: str | None) ->
     forget_deleted_pages()  # the old words, in the write-ahead log and freed pages
 
 
-def _same(release: Release, round_: Round, comments: list[PublishedComment]) -> bool:
-    return release.data_version == round_.data_version and json.loads(release.comments) == [
-        vars(c) for c in comments
-    ]
+def _same(
+    release: Release, round_: Round, comments: list[PublishedComment], analysis: RoundAnalysis
+) -> bool:
+    return (
+        release.data_version == round_.data_version
+        and json.loads(release.comments) == [vars(c) for c in comments]
+        and codec.load(release.figures).declarations == analysis.declarations
+    )
 
 
 def _refusal(

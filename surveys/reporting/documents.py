@@ -130,7 +130,8 @@ def chapters(report: Report, actions: RoundActions) -> list[str]:
     """The report's parts in order: the cover, the contents, then the chapters (each starts
     a page, its id its anchor)."""
     features = [f"feature-{f.id}" for f in report.questionnaire.features]
-    parts = ["cover", "contents", "summary", "responses", "maturity", "gaps", *features]
+    parts = ["cover", "contents", "summary", "responses", "maturity", "gaps", "declarations"]
+    parts.extend(features)
     parts.append("reciprocity")
     if actions.this_round or actions.earlier:
         parts.append("actions")

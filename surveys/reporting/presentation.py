@@ -16,6 +16,7 @@ from ..analysis.results import (
     MANAGEMENT,
     CellResult,
     ChangeResult,
+    DeclarationResult,
     GapResult,
     ImbalanceResult,
     ItemResult,
@@ -57,6 +58,16 @@ class FeatureSummary:
     next_level_descriptor: str | None
     management: CellResult
     frontline: CellResult
+
+
+@dataclass(frozen=True)
+class DeclarationRow:
+    """One feature of an agency's declaration, beside its managers and its frontline."""
+
+    feature: str  # the feature's name
+    declared: float | None
+    management: DeclarationResult
+    frontline: DeclarationResult
 
 
 @dataclass(frozen=True)
@@ -314,6 +325,44 @@ class Report:
             f"Management and frontline by agency: {feature.name}",
             numbers=False,  # the table under the chart gives the gaps and their intervals
         )
+
+    # --- what agencies declare ---------------------------------------------------------------
+
+    def declarations(self) -> list[tuple[str, list[DeclarationRow]]]:
+        """Each agency in the report's scope that declared, with its rows: the partnership's
+        report (for a reader who may see every agency) or the one agency's. None for a
+        locality: a declaration is an agency's."""
+        if self.scope.locality:
+            return []
+        found = {(d.agency, d.feature, d.level): d for d in self.analysis.declarations}
+        shown = []
+        for agency, name in self.visible_agencies:
+            if self.scope.agency not in (None, agency):
+                continue
+            rows = [
+                DeclarationRow(
+                    feature.name,
+                    found[(agency, feature.id, MANAGEMENT)].declared,
+                    found[(agency, feature.id, MANAGEMENT)],
+                    found[(agency, feature.id, FRONTLINE)],
+                )
+                for feature in self.questionnaire.features
+                if (agency, feature.id, MANAGEMENT) in found
+            ]
+            if rows:
+                shown.append((name, rows))
+        return shown
+
+    def undeclared(self) -> list[str]:
+        """The agencies in scope whose declaration this release does not hold."""
+        if self.scope.locality:
+            return []
+        declared = {d.agency for d in self.analysis.declarations}
+        return [
+            name
+            for agency, name in self.visible_agencies
+            if self.scope.agency in (None, agency) and agency not in declared
+        ]
 
     # --- statements ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from ..analysis.engine import version_refusal
 from ..audit import record_download
 from ..auth.access import (
     ADMINS,
+    DECLARERS,
     FULL_REPORT_READERS,
     REPORT_READERS,
     may_see_agency,
@@ -109,6 +110,7 @@ def dashboard(slug: str) -> str:
                 level.id: level.name for level in questionnaire(round_.questionnaire_version).levels
             },
             is_admin=user is not None and user.role_enum in ADMINS,
+            can_declare=user is not None and user.role_enum in DECLARERS,
         )
     earlier_slug = request.args.get("compare")
     if earlier_slug is None:
@@ -146,6 +148,7 @@ def dashboard(slug: str) -> str:
         full_access=user is not None and user.role_enum in FULL_REPORT_READERS,
         is_admin=user is not None and user.role_enum in ADMINS,
         own_agency=user.agency_id if user else None,
+        can_declare=user is not None and user.role_enum in DECLARERS,
     )
 
 

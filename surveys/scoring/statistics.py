@@ -129,6 +129,23 @@ def welch_difference(first: Summary, second: Summary, confidence: float = CONFID
     return Difference(estimate, estimate - margin, estimate + margin, df)
 
 
+def difference_from_value(
+    value: float, group: Summary, confidence: float = CONFIDENCE
+) -> Difference:
+    """`value` minus a group's mean, with the t interval of that mean (df n - 1): a figure
+    known exactly (an agency's declaration) against a sample of people. It is Welch's
+    interval with a second group of no variance, so it reads like the gaps beside it."""
+    if group.n < 2:
+        raise ValueError("the group needs at least two members")
+    estimate = value - group.mean
+    standard_error = math.sqrt(group.variance / group.n)
+    df = float(group.n - 1)
+    if standard_error == 0.0:
+        return Difference(estimate, estimate, estimate, df)
+    margin = t_quantile(0.5 + confidence / 2.0, df) * standard_error
+    return Difference(estimate, estimate - margin, estimate + margin, df)
+
+
 def hedges_g(first: Summary, second: Summary) -> float | None:
     """Standardised difference with the small-sample correction J = 1 - 3 / (4(n1 + n2) - 9)."""
     pooled_df = first.n + second.n - 2

@@ -20,6 +20,8 @@ ROLES = ("admin", "manager", "agency-lead", "facilitator")
 ALLOWED = {
     "manage.": {"admin"},
     "deletion.": {"admin"},  # deleting a round (surveys/admin/deletion.py)
+    # An agency's declaration: its own lead's (the sample is the lead's agency) or an admin's.
+    "declarations.": {"admin", "agency-lead"},
     "reports.analysis_export": {"admin", "manager"},
     # The partnership's report; an agency lead's own agency report is tested below.
     "reports.pdf": {"admin", "manager"},

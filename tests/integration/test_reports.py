@@ -202,6 +202,7 @@ CHAPTERS = [
     "Who answered",
     "Maturity by feature",
     "Managers and frontline practitioners",
+    "What agencies declare, beside their staff",
     "Shared commitment and purpose",
     "Relations of trust",
     "Balanced exchange of information and resources",
