@@ -107,7 +107,7 @@ def protected_routes(app: Flask) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         # Respondents and workshop participants need no account.
         if rule.endpoint in PUBLIC or rule.endpoint.startswith(
-            ("respond.", "join.", "invitation.")
+            ("respond.", "join.", "invitation.", "survey_code.")  # the poster's short code too
         ):
             continue
         method = "POST" if "GET" not in (rule.methods or set()) else "GET"
