@@ -87,6 +87,9 @@ def create_app(
     documents.init_app(app)
     jobs.init_app(app)
     stored.init_app(app)
+    from .releases import invariance
+
+    invariance.init_app(app)  # the measurement invariance check, a job once a release is stored
     from . import limits  # after the blueprints: it wraps their views
 
     limits.init_app(app)

@@ -53,7 +53,7 @@ def pairs_of(rows: Answers) -> dict[tuple[str, str], PairMoments]:
         for b, second in enumerate(ids):
             if second < first:
                 continue
-            both = [(r[a], r[b]) for r in rows if r[a] is not None and r[b] is not None]
+            both = [(x, y) for r in rows if (x := r[a]) is not None and (y := r[b]) is not None]
             pairs[(first, second)] = PairMoments(
                 len(both),
                 sum(x for x, _ in both),
