@@ -14,7 +14,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from flask import Flask, has_request_context
+from blinker import Namespace
+from flask import Flask, current_app, has_request_context
 
 from ..analysis.raw_answers import load_item_scores
 from ..database import db
@@ -25,6 +26,8 @@ from .models import Release
 from .service import release_published
 
 FUNCTION = "surveys.releases.invariance.check_release"
+# Sent, with round_=, inside the transaction that stores a release's check.
+invariance_checked = Namespace().signal("invariance-checked")
 
 
 def job_id(release_id: int) -> str:
@@ -51,6 +54,9 @@ def check_release(release_id: int) -> None:
     features = [(f.id, [item.id for item in f.items]) for f in q.features]
     outcome = check_invariance(features, managers, frontline)
     release.invariance = json.dumps(asdict(outcome))
+    # Reports typeset before the check finished lack it: they go in the same commit and
+    # are typeset again when next asked for.
+    invariance_checked.send(current_app._get_current_object(), round_=round_)  # type: ignore[attr-defined]
     db.session.commit()
 
 

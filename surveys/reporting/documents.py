@@ -19,9 +19,11 @@ from flask import Flask, current_app, g, render_template
 from markupsafe import Markup
 
 from ..releases.comments import PublishedComment
+from ..releases.invariance import invariance_of
 from ..rounds.actions import WorkshopAction, actions_for_round
 from ..rounds.models import Round, utc_now
 from ..rounds.service import previous_round
+from .invariance_words import invariance_words
 from .narrative import executive_summary
 from .presentation import Report, Scope
 from .reports import NotPublished as NotPublished
@@ -146,7 +148,8 @@ def render_report(
     from .assembly import assemble, numbers_sheet, typeset_side_by_side
 
     report = report_for(round_, agency)
-    said = release_of(round_).comments
+    released = release_of(round_)
+    said = released.comments
     comments: dict[str, list[PublishedComment]] = {
         feature.id: [
             c for c in said if c.feature == feature.id and (agency is None or c.agency == agency)
@@ -163,6 +166,10 @@ def render_report(
         "actions": actions,
         "feature_names": {f.id: f.name for f in report.questionnaire.features},
         "generated": utc_now(),
+        "invariance": (checked := invariance_of(released.release.id)),
+        "invariance_text": invariance_words(
+            checked, {f.id: f.name for f in report.questionnaire.features}
+        ),
     }
     halves = chapters(report, actions)
     static = _static()

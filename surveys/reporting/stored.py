@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..database import db
+from ..releases.invariance import invariance_checked
 from ..releases.models import Release
 from ..releases.service import comments_taken_down, release_published
 from ..rounds.models import Round, utc_now
@@ -320,8 +321,9 @@ def _on_published(app: Flask, round_: Round, release: Release) -> None:
 
 
 def _forget_reports(app: Flask, round_: Round) -> None:
-    """A comment taken down: every stored PDF of the round's releases may hold it. They go
-    in the take-down's own commit and are typeset again when next asked for. (A workshop's
+    """A comment taken down: every stored PDF of the round's releases may hold it (and a
+    release's invariance check done: those typeset before it lack it). They go
+    in the signal's own commit and are typeset again when next asked for. (A workshop's
     report shows no comments: it stays.)"""
     db.session.execute(
         delete(StoredReport).where(
@@ -333,3 +335,4 @@ def _forget_reports(app: Flask, round_: Round) -> None:
 def init_app(app: Flask) -> None:
     release_published.connect(_on_published, app)
     comments_taken_down.connect(_forget_reports, app)
+    invariance_checked.connect(_forget_reports, app)

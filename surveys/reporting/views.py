@@ -20,10 +20,12 @@ from ..auth.access import (
 from ..database import db
 from ..library import questionnaire
 from ..paging import page_of, pagination
+from ..releases.invariance import invariance_of
 from ..releases.service import Published, live_response_counts, published
 from ..rounds.models import Round, utc_now
 from ..rounds.pages import round_or_404
 from . import exports, stored
+from .invariance_words import invariance_words
 from .models import ReportState
 from .narrative import executive_summary
 from .presentation import Report, Scope
@@ -119,6 +121,10 @@ def dashboard(slug: str) -> str:
         round=round_,
         release=found.release,
         report=report,
+        invariance=(checked := invariance_of(found.release.id)),
+        invariance_text=invariance_words(
+            checked, {f.id: f.name for f in report.questionnaire.features}
+        ),
         summary=executive_summary(report),
         comparable=comparable_rounds(round_),
         earlier=earlier,
