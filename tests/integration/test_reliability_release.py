@@ -31,8 +31,6 @@ MakeRound = Callable[..., RoundRef]
 def people(questionnaire: Questionnaire, seed: int, count: int, level: str, skip: float) -> list:  # type: ignore[type-arg]
     """Answers from one correlated factor per feature, given as a person would (reverse-
     worded statements the other way round); a share `skip` left out or "don't know"."""
-    from surveys.responses.answers import CompletedResponse
-
     rng = random.Random(seed)
     result = []
     for index in range(count):
