@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from flask import Flask
@@ -18,6 +19,7 @@ from surveys.database import db
 from surveys.questionnaire import Questionnaire
 from surveys.releases.invariance import check_release, invariance_of
 from surveys.releases.models import Release
+from surveys.releases.service import released_analysis
 from surveys.reporting.invariance_words import PENDING
 from surveys.responses.answers import CompletedResponse
 from surveys.rounds.models import Round
@@ -146,3 +148,44 @@ def test_a_small_release_says_why_the_check_was_not_run(
     page = manager.get("/reports/small").get_data(as_text=True)
     assert "Not checked: the check needs at least 100 managers" in page
     assert "this release has 30 and 50" in page
+
+
+def test_the_few_who_answered_only_part_of_a_feature_cannot_be_counted(
+    app: Flask, make_round: MakeRound, questionnaire: Questionnaire
+) -> None:
+    """The attack: a release shows, per group, both how many answered every statement of a
+    feature and how many answered at least two; their difference counts those who answered
+    only part. Two managers skip one statement: a count of 2 must not follow, for managers,
+    from subtracting within a group or across everyone and frontline staff."""
+    from tests.disclosure import findings
+    from tests.integration.test_releases import person
+
+    make_round("partial", agencies=AGENCIES)
+    everyone = [
+        person(questionnaire, agency, level, score)
+        for agency in AGENCIES
+        for level, score in [("operational", 4)] * 6 + [("frontline", 3)] * 6
+    ]
+    skipped = questionnaire.features[0].items[0].id
+    for _ in range(2):
+        manager = person(questionnaire, "police", "operational", 4)
+        items = {k: v for k, v in manager.items.items() if k != skipped}
+        everyone.append(replace(manager, items=items))
+    store(app, "partial", everyone)
+    publish(app, "partial")
+    with app.app_context():
+        analysis = released_analysis(_round(app, "partial"))
+        assert analysis is not None
+    levels = {"management": ["strategic", "operational"], "frontline": ["frontline"]}
+    assert findings(analysis, levels, 5) == []
+    feature = questionnaire.features[0].id
+    shown = {
+        r.group: (r.n, r.n_pairwise)
+        for r in analysis.reliability
+        if r.feature == feature and not r.suppressed
+    }
+    assert shown["management"][1] == 26  # everyone who answered two statements counts
+    # The complete-case count is withheld where the difference would be 2, and for enough
+    # other groups that the 2 cannot be had by subtraction.
+    assert shown["management"][0] is None
+    assert [n for n, _pairwise in shown.values()].count(None) >= 2
