@@ -86,10 +86,12 @@ def create_app(
     invitations.init_app(app)
     documents.init_app(app)
     jobs.init_app(app)
-    stored.init_app(app)
     from .releases import invariance
 
-    invariance.init_app(app)  # the measurement invariance check, a job once a release is stored
+    # The invariance check's job is asked for before the release's PDFs, so a worker taking
+    # jobs in turn finishes it before typesetting them.
+    invariance.init_app(app)
+    stored.init_app(app)
     from . import limits  # after the blueprints: it wraps their views
 
     limits.init_app(app)

@@ -26,7 +26,7 @@ from .models import Release
 from .service import release_published
 
 FUNCTION = "surveys.releases.invariance.check_release"
-# Sent, with round_=, inside the transaction that stores a release's check.
+# Sent, with round_= and release_id=, inside the transaction that stores a release's check.
 invariance_checked = Namespace().signal("invariance-checked")
 
 
@@ -56,7 +56,8 @@ def check_release(release_id: int) -> None:
     release.invariance = json.dumps(asdict(outcome))
     # Reports typeset before the check finished lack it: they go in the same commit and
     # are typeset again when next asked for.
-    invariance_checked.send(current_app._get_current_object(), round_=round_)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    invariance_checked.send(app, round_=round_, release_id=release.id)
     db.session.commit()
 
 

@@ -321,9 +321,8 @@ def _on_published(app: Flask, round_: Round, release: Release) -> None:
 
 
 def _forget_reports(app: Flask, round_: Round) -> None:
-    """A comment taken down: every stored PDF of the round's releases may hold it (and a
-    release's invariance check done: those typeset before it lack it). They go
-    in the signal's own commit and are typeset again when next asked for. (A workshop's
+    """A comment taken down: every stored PDF of the round's releases may hold it. They go
+    in the take-down's own commit and are typeset again when next asked for. (A workshop's
     report shows no comments: it stays.)"""
     db.session.execute(
         delete(StoredReport).where(
@@ -332,7 +331,18 @@ def _forget_reports(app: Flask, round_: Round) -> None:
     )
 
 
+def _forget_typeset_before_check(app: Flask, round_: Round, release_id: int) -> None:
+    """A release's invariance check done: its PDFs already typeset say it was still being
+    worked out. They go in the check's own commit and are typeset again when next asked
+    for; those still waiting to be typeset will include it."""
+    db.session.execute(
+        delete(StoredReport).where(
+            StoredReport.release_id == release_id, StoredReport.state == ReportState.READY
+        )
+    )
+
+
 def init_app(app: Flask) -> None:
     release_published.connect(_on_published, app)
     comments_taken_down.connect(_forget_reports, app)
-    invariance_checked.connect(_forget_reports, app)
+    invariance_checked.connect(_forget_typeset_before_check, app)
