@@ -11,11 +11,15 @@ about an agency, locality or any smaller group.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from typing import Any
 
+import click
 from blinker import Namespace
 from flask import Flask, current_app, has_request_context
+from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from ..analysis.raw_answers import load_item_scores
 from ..database import db
@@ -26,6 +30,7 @@ from .models import Release
 from .service import release_published
 
 FUNCTION = "surveys.releases.invariance.check_release"
+log = logging.getLogger(__name__)
 # Sent, with round_= and release_id=, inside the transaction that stores a release's check.
 invariance_checked = Namespace().signal("invariance-checked")
 
@@ -85,10 +90,35 @@ def _on_published(app: Flask, round_: Round, release: Release) -> None:
         # release is stored, rather than a thread the command would not wait for.
         check_release(release.id)
         return
-    from ..jobs import runner
+    from ..jobs import JobsUnavailable, runner
 
-    runner().submit(job_id(release.id), FUNCTION, release.id)
+    try:
+        runner().submit(job_id(release.id), FUNCTION, release.id)
+    except JobsUnavailable as error:
+        # The release stands without it: readers are told the check is still to come, and
+        # `flask check-invariance` runs it by hand once the queue is back.
+        log.warning("release %s: the invariance check was not queued (%s)", release.id, error)
+
+
+@click.command("check-invariance")
+@with_appcontext
+@click.argument("round_slug")
+def check_invariance_command(round_slug: str) -> None:
+    """Run the measurement invariance check for a round's latest release, if not yet run."""
+    round_ = db.session.scalar(select(Round).where(Round.slug == round_slug))
+    if round_ is None:
+        raise click.ClickException(f"There is no round called {round_slug!r}.")
+    release = db.session.scalar(
+        select(Release).where(Release.round_id == round_.id).order_by(Release.number.desc())
+    )
+    if release is None:
+        raise click.ClickException(f"Round {round_slug!r} has no release yet.")
+    check_release(release.id)
+    outcome = invariance_of(release.id)
+    said = "not run" if outcome is None or not outcome.ran else "done"
+    click.echo(f"Release {release.number} of {round_slug}: invariance check {said}.")
 
 
 def init_app(app: Flask) -> None:
     release_published.connect(_on_published, app)
+    app.cli.add_command(check_invariance_command)

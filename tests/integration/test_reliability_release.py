@@ -138,10 +138,14 @@ def test_a_small_release_says_why_the_check_was_not_run(
         + people(questionnaire, 6, 50, "frontline", 0.1),
     )
     publish(app, "small")
+    # By hand, as after a job queue outage: the command runs the check for the latest release.
+    done = app.test_cli_runner().invoke(args=["check-invariance", "small"])
+    assert done.exit_code == 0 and "invariance check not run" in done.output
+    missing = app.test_cli_runner().invoke(args=["check-invariance", "no-such-round"])
+    assert missing.exit_code != 0 and "There is no round called" in missing.output
     with app.app_context():
         release = db.session.scalar(select(Release).order_by(Release.id.desc()))
         assert release is not None
-        check_release(release.id)
         text = db.session.scalar(select(Release.invariance).where(Release.id == release.id))
         stored = json.loads(text or "{}")
     assert stored["ran"] is False and stored["configural"] is None
