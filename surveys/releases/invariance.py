@@ -16,8 +16,7 @@ from dataclasses import asdict
 from typing import Any
 
 import click
-from blinker import Namespace
-from flask import Flask, current_app, has_request_context
+from flask import Flask, has_request_context
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -31,8 +30,6 @@ from .service import release_published
 
 FUNCTION = "surveys.releases.invariance.check_release"
 log = logging.getLogger(__name__)
-# Sent, with round_= and release_id=, inside the transaction that stores a release's check.
-invariance_checked = Namespace().signal("invariance-checked")
 
 
 def job_id(release_id: int) -> str:
@@ -59,10 +56,6 @@ def check_release(release_id: int) -> None:
     features = [(f.id, [item.id for item in f.items]) for f in q.features]
     outcome = check_invariance(features, managers, frontline)
     release.invariance = json.dumps(asdict(outcome))
-    # Reports typeset before the check finished lack it: they go in the same commit and
-    # are typeset again when next asked for.
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    invariance_checked.send(app, round_=round_, release_id=release.id)
     db.session.commit()
 
 

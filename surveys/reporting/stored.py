@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..database import db
-from ..releases.invariance import invariance_checked
 from ..releases.models import Release
 from ..releases.service import comments_taken_down, release_published
 from ..rounds.models import Round, utc_now
@@ -331,18 +330,6 @@ def _forget_reports(app: Flask, round_: Round) -> None:
     )
 
 
-def _forget_typeset_before_check(app: Flask, round_: Round, release_id: int) -> None:
-    """A release's invariance check done: its PDFs already typeset say it was still being
-    worked out. They go in the check's own commit and are typeset again when next asked
-    for; those still waiting to be typeset will include it."""
-    db.session.execute(
-        delete(StoredReport).where(
-            StoredReport.release_id == release_id, StoredReport.state == ReportState.READY
-        )
-    )
-
-
 def init_app(app: Flask) -> None:
     release_published.connect(_on_published, app)
     comments_taken_down.connect(_forget_reports, app)
-    invariance_checked.connect(_forget_typeset_before_check, app)
