@@ -91,6 +91,12 @@ def create_app(
     invitations.init_app(app)
     documents.init_app(app)
     jobs.init_app(app)
+    from .releases import invariance
+
+    # The invariance check's job is asked for before the release's PDFs, so a worker taking
+    # jobs in turn finishes it before typesetting them (a PDF typeset before it says that the
+    # check is still to come).
+    invariance.init_app(app)
     stored.init_app(app)
     from . import limits  # after the blueprints: it wraps their views
 

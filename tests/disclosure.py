@@ -16,7 +16,8 @@ group and each additive statistic there is an unknown:
 - per statement: the number answering 1, 2, 3, 4, 5 and "don't know";
 - per partner question (atoms: rating agency and partner): answered, sum of ratings,
   "don't know";
-- per feature for reliability (atoms: levels): complete cases.
+- per feature for reliability (atoms: levels): complete cases, people counted pairwise
+  (answered at least two statements) and their difference (answered only part).
 
 Published figures are linear equations over these unknowns: a count is a row, a share
 times a published or derivable denominator is a count, a mean times its n is a sum, and
@@ -74,12 +75,19 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
 
-from surveys.analysis.results import FRONTLINE, MANAGEMENT, ItemResult, PartnerResult, RoundAnalysis
+from surveys.analysis.results import (
+    FRONTLINE,
+    MANAGEMENT,
+    ItemResult,
+    PartnerResult,
+    ReliabilityResult,
+    RoundAnalysis,
+)
 from surveys.scoring.cells import NO_LOCALITY, CellKey, hidden_cells
 
 PRIME = 2**61 - 1
@@ -696,7 +704,9 @@ def _partner_question(r: _Release, question: str, results: Sequence[PartnerResul
 
 
 def _reliability(r: _Release) -> None:
-    k = r.k
+    """Complete cases, people counted pairwise (who answered at least two statements), and
+    the difference of the two (who answered only part of a feature): each a statistic over
+    the levels, none of which may describe 1 to k - 1 people."""
     levels = r.levels
     index = {lv: i for i, lv in enumerate(levels)}
     for feature, _name in r.analysis.features:
@@ -705,34 +715,57 @@ def _reliability(r: _Release) -> None:
         for group, members in r.level_groups.items():
             cells[group] = [index[lv] for lv in members]
         u = _Universe(levels, cells)
-        n = _Direction("reliability", feature, "complete cases")
-        for x in results:
-            if not x.suppressed and x.n is not None:
-                n.add(x.group, x.n)
-                if 0 < x.n < k:
-                    r.found.append(Finding("reliability", feature, "complete cases",
-                                           x.group or "everyone", tuple(levels), x.n, str(x.n),
-                                           "published small"))  # fmt: skip
-        reported: set[tuple[int, ...]] = set()
-        for x in results:
-            if x.suppressed:
-                got = u.derive_cell(n, x.group)
-                if got is not None:
-                    reported.add(tuple(sorted(cells[x.group])))
-                    r.found.append(Finding("reliability", feature, "complete cases",
-                                           x.group or "everyone",
-                                           tuple(levels[i] for i in cells[x.group]),
-                                           round(got[0]), _show(got), "suppressed"))  # fmt: skip
-        for size in range(1, len(levels) + 1):
-            for subset in combinations(range(len(levels)), size):
-                if subset in reported:
-                    continue
-                got = u.derive(n, subset)
-                if got is not None and 0 < round(got[0]) < k:
-                    r.found.append(Finding("reliability", feature, "complete cases",
-                                           "+".join(levels[i] for i in subset),
-                                           tuple(levels[i] for i in subset), round(got[0]),
-                                           _show(got), "small set"))  # fmt: skip
+        quantities: list[tuple[str, Callable[[ReliabilityResult], int | None]]] = [
+            ("complete cases", lambda x: x.n),
+            ("pairwise cases", lambda x: x.n_pairwise),
+            (
+                "partly answered",
+                lambda x: None if x.n is None or x.n_pairwise is None else x.n_pairwise - x.n,
+            ),
+        ]
+        for quantity, of in quantities:
+            _reliability_statistic(r, u, cells, feature, quantity, results, of)
+
+
+def _reliability_statistic(
+    r: _Release,
+    u: _Universe,
+    cells: Mapping[Hashable, list[int]],
+    feature: str,
+    quantity: str,
+    results: Sequence[ReliabilityResult],
+    of: Callable[[ReliabilityResult], int | None],
+) -> None:
+    k, levels = r.k, r.levels
+    n = _Direction("reliability", feature, quantity)
+    for x in results:
+        value = None if x.suppressed else of(x)
+        if value is not None:
+            n.add(x.group, value)
+            if 0 < value < k:
+                r.found.append(Finding("reliability", feature, quantity,
+                                       x.group or "everyone", tuple(levels), value, str(value),
+                                       "published small"))  # fmt: skip
+    reported: set[tuple[int, ...]] = set()
+    for x in results:
+        if x.suppressed:
+            got = u.derive_cell(n, x.group)
+            if got is not None:
+                reported.add(tuple(sorted(cells[x.group])))
+                r.found.append(Finding("reliability", feature, quantity,
+                                       x.group or "everyone",
+                                       tuple(levels[i] for i in cells[x.group]),
+                                       round(got[0]), _show(got), "suppressed"))  # fmt: skip
+    for size in range(1, len(levels) + 1):
+        for subset in combinations(range(len(levels)), size):
+            if subset in reported:
+                continue
+            got = u.derive(n, subset)
+            if got is not None and 0 < round(got[0]) < k:
+                r.found.append(Finding("reliability", feature, quantity,
+                                       "+".join(levels[i] for i in subset),
+                                       tuple(levels[i] for i in subset), round(got[0]),
+                                       _show(got), "small set"))  # fmt: skip
 
 
 def _small_sets(r: _Release, m: _Direction, directions: Sequence[_Direction]) -> None:

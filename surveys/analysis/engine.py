@@ -26,6 +26,7 @@ from ..scoring.cells import (
 from ..scoring.distribution import ItemDistribution, ScoreDistribution
 from ..scoring.levels import level_range
 from ..scoring.maturity import CONTESTED, is_contested
+from ..scoring.omega import PairMoments, pairwise_reliability
 from ..scoring.reliability import ItemMoments, reliability
 from ..scoring.statistics import Summary, hedges_g, welch_difference
 from ..scoring.suppression import Earlier, Relation, exposures, protect
@@ -191,7 +192,8 @@ def _add_int(a: int, b: int) -> int:
 
 
 def analyse_round(round_: Round, questionnaire: Questionnaire, min_cell_size: int) -> RoundAnalysis:
-    return analyse(RoundFacts.of(round_), questionnaire, min_cell_size, load_tallies(round_.id))
+    tallies = load_tallies(round_.id, questionnaire)
+    return analyse(RoundFacts.of(round_), questionnaire, min_cell_size, tallies)
 
 
 def analyse(
@@ -302,9 +304,7 @@ def examine(
         partners=partners,
         imbalances=flagged.imbalances,
         sharing_perceptions=_sharing_perceptions(partners, questionnaire.partners),
-        reliability=_reliability(
-            breakdown, questionnaire, tallies.moments, k, pattern, history, counts
-        ),
+        reliability=_reliability(breakdown, questionnaire, tallies, k, pattern, history, counts),
         responses=_responses(breakdown, tallies, respondents, pattern),
         within_agency_gaps=flagged.within_agency_gaps,
         partnership=tuple(partnership),
@@ -795,62 +795,113 @@ def _combine(levels: Iterable[LevelMoments], items: list[str]) -> ItemMoments:
 def _reliability(
     breakdown: Breakdown,
     questionnaire: Questionnaire,
-    moments: Mapping[str, LevelMoments],
+    tallies: RoundTallies,
     k: int,
     pattern: frozenset[CellKey],
     history: History,
     counts: Counts,
 ) -> tuple[ReliabilityResult, ...]:
-    """Cronbach's alpha for everyone and each level group, over complete cases; shown only
-    for published groups, with at least k complete cases, and never one by subtraction."""
+    """Per feature, for everyone and each level group: Cronbach's alpha over complete cases,
+    and alpha and McDonald's omega from every answer given (pairwise), each with how many
+    people it uses. Shown only for published groups with at least k people behind the
+    figure, and never one by subtraction. Those who answered only part of a feature (the
+    pairwise count less the complete cases) are a group too: where they are fewer than k,
+    the complete-case count is withheld, so the two counts never tell them apart."""
     results = []
     groups: list[str | None] = [None, *breakdown.level_groups]
     # The partnership's cells for everyone and each level group (a key of None would read,
     # to the suppression, as "no cell").
     cell_of = {group: CellKey(None, group) for group in groups}
     relations = [Relation(cell_of[None], tuple(cell_of[g] for g in breakdown.level_groups))]
+    unknown = frozenset(cell for cell in cell_of.values() if cell in pattern)
+
+    def levels_of(group: str | None, levels: Iterable[str]) -> list[str]:
+        return [lv for lv in levels if group is None or breakdown.group_of.get(lv) == group]
+
     for feature in questionnaire.features:
         ids = [item.id for item in feature.items]
+        reverse = {item.id: item.reverse for item in feature.items}
         combined = {
-            group: _combine(
-                [
-                    moments[level]
-                    for level in moments
-                    if group is None or breakdown.group_of.get(level) == group
-                ],
-                ids,
-            )
+            group: _combine([tallies.moments[lv] for lv in levels_of(group, tallies.moments)], ids)
             for group in groups
         }
+        pairs = {
+            group: _combine_pairs([tallies.pairs[lv] for lv in levels_of(group, tallies.pairs)])
+            for group in groups
+        }
+        used = _answered_two(breakdown, tallies.features.get(feature.id, {}))
         cases = {cell_of[group]: combined[group].n for group in groups}
-        family = f"reliability:{feature.id}"
-        kept_back = protect(
-            cases,
-            relations,
-            k,
-            unknown=frozenset(cell for cell in cases if cell in pattern),
-            earlier=history.of(family, cases),
-        )
-        too_few = {cell for cell, n in cases.items() if n < k}
-        _record(counts, family, cases, kept_back | too_few)
+        everyone_used = {cell_of[group]: used.get(group, 0) for group in groups}
+        if not tallies.pairs:  # a caller without the answers (no questionnaire given)
+            everyone_used = dict.fromkeys(cell_of.values(), 0)
+        partial = {
+            cell: max(0, everyone_used[cell] - cases[cell]) if everyone_used[cell] else 0
+            for cell in cell_of.values()
+        }
+        kept_back: dict[str, frozenset[CellKey]] = {}
+        for family, figures in (
+            (f"reliability:{feature.id}", cases),
+            (f"pairwise:{feature.id}", everyone_used),
+            (f"partial:{feature.id}", partial),
+        ):
+            kept = protect(
+                figures, relations, k, unknown=unknown, earlier=history.of(family, figures)
+            )
+            too_few = {cell for cell, n in figures.items() if n < k}
+            if family.startswith("partial:"):
+                too_few = set()  # none answering only part is fine; 1 to k-1 is what protect stops
+            _record(counts, family, figures, kept | too_few)
+            kept_back[family.split(":")[0]] = kept | too_few
         for group in groups:
-            if cell_of[group] in kept_back | too_few:
+            cell = cell_of[group]
+            complete_shown = cell not in kept_back["reliability"]
+            pairwise_shown = cell not in kept_back["pairwise"] and bool(tallies.pairs)
+            if not complete_shown and not pairwise_shown:
                 results.append(ReliabilityResult(feature.id, group, suppressed=True))
                 continue
             result = reliability(ids, combined[group])
+            from_pairs = pairwise_reliability(ids, pairs[group], reverse)
             results.append(
                 ReliabilityResult(
                     feature.id,
                     group,
                     False,
-                    n=result.n,
-                    alpha=result.alpha,
-                    item_total=result.item_total,
-                    alpha_if_deleted=result.alpha_if_deleted,
-                    weakening_items=result.weakening_items,
+                    n=result.n if complete_shown and cell not in kept_back["partial"] else None,
+                    alpha=result.alpha if complete_shown else None,
+                    item_total=result.item_total if complete_shown else {},
+                    alpha_if_deleted=result.alpha_if_deleted if complete_shown else {},
+                    weakening_items=result.weakening_items if complete_shown else (),
+                    n_pairwise=everyone_used[cell] if pairwise_shown else None,
+                    fewest_pairwise=from_pairs.fewest if pairwise_shown else None,
+                    alpha_pairwise=from_pairs.alpha if pairwise_shown else None,
+                    omega=from_pairs.omega if pairwise_shown else None,
                 )
             )
     return tuple(results)
+
+
+def _combine_pairs(
+    levels: Iterable[Mapping[tuple[str, str], PairMoments]],
+) -> dict[tuple[str, str], PairMoments]:
+    total: dict[tuple[str, str], PairMoments] = {}
+    for by_pair in levels:
+        for pair, moments in by_pair.items():
+            total[pair] = total[pair] + moments if pair in total else moments
+    return total
+
+
+def _answered_two(
+    breakdown: Breakdown, by_group: Mapping[tuple[str, str], Mapping[tuple[int, int], int]]
+) -> dict[str | None, int]:
+    """Per level group (None: everyone), the respondents who answered at least two of a
+    feature's statements 1-5: everyone the pairwise figures draw on."""
+    used: dict[str | None, int] = defaultdict(int)
+    for (_agency, level), counts in by_group.items():
+        n = sum(count for (_sum, answered), count in counts.items() if answered >= 2)
+        used[None] += n
+        if (group := breakdown.group_of.get(level)) is not None:
+            used[group] += n
+    return dict(used)
 
 
 def _responses(

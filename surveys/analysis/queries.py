@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
 from ..database import db
-from ..questionnaire import NOT_APPLICABLE_VALUE
+from ..questionnaire import NOT_APPLICABLE_VALUE, Questionnaire
 from ..responses.tallies import (
     DONT_KNOW_VALUE,
     CompleteCaseTally,
@@ -27,6 +27,7 @@ from ..responses.tallies import (
 )
 from ..rounds.models import Headcount
 from ..scoring.distribution import ItemDistribution, ScoreDistribution
+from ..scoring.omega import PairMoments
 from ..scoring.reliability import ItemMoments
 from ..scoring.respondent import enough_answered
 
@@ -50,6 +51,9 @@ class RoundTallies:
     # (rater agency, rater level, partner agency, question) -> answers
     partners: Mapping[tuple[str, str, str, str], ItemDistribution]
     headcounts: Mapping[AgencyLevel, int]
+    # level id -> pair of a feature's statements -> sums over those who answered both, read
+    # from the stored answers (raw_answers.load_pairs) when a questionnaire is given
+    pairs: Mapping[str, Mapping[tuple[str, str], PairMoments]] = field(default_factory=dict)
 
 
 G = TypeVar("G")
@@ -77,7 +81,11 @@ def _nested(_group: type[G]) -> defaultdict[str, defaultdict[G, dict[tuple[int, 
     return defaultdict(lambda: defaultdict(dict))
 
 
-def load_tallies(round_id: int) -> RoundTallies:
+def load_tallies(round_id: int, questionnaire: Questionnaire | None = None) -> RoundTallies:
+    """The round's tallies; with its questionnaire, also the pairwise sums that reliability
+    from every answer needs (read from the answers: a release's work, not a page's)."""
+    from .raw_answers import load_pairs
+
     session = db.session
 
     respondents: dict[AgencyLevel, int] = dict(_summed(round_id, ResponseTally, BY_AGENCY))
@@ -159,6 +167,7 @@ def load_tallies(round_id: int) -> RoundTallies:
         moments=moments,
         partners=dict(partners),
         headcounts=headcounts,
+        pairs=load_pairs(round_id, questionnaire) if questionnaire else {},
     )
 
 

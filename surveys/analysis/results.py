@@ -217,10 +217,16 @@ class ReliabilityResult:
     group: str | None  # None: everyone; or "management" / "frontline"
     suppressed: bool
     n: int | None = None
-    alpha: float | None = None
+    alpha: float | None = None  # over complete cases (n of them, unless withheld)
     item_total: Mapping[str, float | None] = field(default_factory=dict)
     alpha_if_deleted: Mapping[str, float | None] = field(default_factory=dict)
     weakening_items: tuple[str, ...] = ()
+    # From every answer given (pairwise-complete): n_pairwise answered at least two of the
+    # feature's statements; fewest_pairwise answered the least-answered pair.
+    n_pairwise: int | None = None
+    fewest_pairwise: int | None = None
+    alpha_pairwise: float | None = None
+    omega: float | None = None
 
 
 @dataclass(frozen=True)

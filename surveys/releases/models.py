@@ -31,3 +31,6 @@ class Release(Base):
     # The group sizes its protection was decided on (JSON). Never shown: the next release
     # needs them to keep every difference between two releases to 0 or at least k people.
     counts: Mapped[str] = mapped_column(Text, deferred=True)
+    # The measurement invariance check (JSON, surveys/releases/invariance.py), written by a
+    # background job after publication: None until it has run.
+    invariance: Mapped[str | None] = mapped_column(Text, deferred=True)

@@ -71,7 +71,7 @@ def publish_release(round_: Round, now: datetime | None = None) -> Release:
     q = questionnaire(round_.questionnaire_version)
     earlier = releases_of(round_)
     kind = FINAL if round_.state(now) is RoundState.CLOSED else INTERIM
-    tallies = load_tallies(round_.id)
+    tallies = load_tallies(round_.id, q)
     history: list[Counts] = [json.loads(release.counts) for release in earlier]
     if kind == INTERIM:
         if not sum(tallies.respondents.values()):

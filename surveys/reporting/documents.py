@@ -21,10 +21,12 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from ..releases.comments import PublishedComment
+from ..releases.invariance import invariance_of
 from ..rounds.actions import WorkshopAction, actions_for_round
 from ..rounds.models import Round, utc_now
 from ..rounds.service import previous_round
 from .at_a_glance import at_a_glance
+from .invariance_words import invariance_words
 from .narrative import executive_summary
 from .presentation import Report, Scope
 from .reports import NotPublished as NotPublished
@@ -141,7 +143,8 @@ def chapters(report: Report, actions: RoundActions) -> list[str]:
 def render_report(round_: Round, agency: str | None = None, with_charts: bool = True) -> bytes:
     """Build the PDF afresh (the benchmark also renders it without charts, for comparison)."""
     report = report_for(round_, agency)
-    said = release_of(round_).comments
+    released = release_of(round_)
+    said = released.comments
     comments: dict[str, list[PublishedComment]] = {
         feature.id: [
             c for c in said if c.feature == feature.id and (agency is None or c.agency == agency)
@@ -160,6 +163,10 @@ def render_report(round_: Round, agency: str | None = None, with_charts: bool = 
         actions=actions,
         feature_names={f.id: f.name for f in report.questionnaire.features},
         sections=chapters(report, actions),
+        invariance=(checked := invariance_of(released.release.id)),
+        invariance_text=invariance_words(
+            checked, {f.id: f.name for f in report.questionnaire.features}
+        ),
     )
 
 

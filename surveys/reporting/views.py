@@ -22,6 +22,7 @@ from ..auth.access import (
 from ..database import db
 from ..library import questionnaire
 from ..paging import page_of, pagination
+from ..releases.invariance import invariance_of
 from ..releases.service import Published, live_response_counts, published
 from ..rounds.models import Round
 from ..rounds.pages import round_or_404
@@ -29,6 +30,7 @@ from ..rounds.service import find_round
 from . import exports, stored
 from .at_a_glance import at_a_glance
 from .documents import round_actions
+from .invariance_words import invariance_words
 from .models import ReportState
 from .narrative import executive_summary
 from .presentation import Report, Scope
@@ -140,6 +142,10 @@ def dashboard(slug: str) -> str:
         round=round_,
         release=found.release,
         report=report,
+        invariance=(checked := invariance_of(found.release.id)),
+        invariance_text=invariance_words(
+            checked, {f.id: f.name for f in report.questionnaire.features}
+        ),
         summary=executive_summary(report),
         glance=at_a_glance(report, round_actions(round_, scope.agency).this_round),
         comparable=comparable_rounds(round_),

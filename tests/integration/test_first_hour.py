@@ -224,7 +224,15 @@ RENDERING_STACK = ("weasyprint", "pikepdf", "openpyxl")
 # Loaded only by the commands that need them (see surveys/database.py, surveys/links.py):
 # migrations, QR codes, and the SQL dialect of the database not in use (these tests' is
 # SQLite, as a newcomer's is).
-ONLY_WHEN_NEEDED = ("flask_migrate", "alembic", "segno", "sqlalchemy.dialects.postgresql")
+# The measurement invariance check's numerical stack loads only inside its job.
+ONLY_WHEN_NEEDED = (
+    "flask_migrate",
+    "alembic",
+    "segno",
+    "sqlalchemy.dialects.postgresql",
+    "semopy",
+    "numpy",
+)
 WATCHED = RENDERING_STACK + ONLY_WHEN_NEEDED
 LOADED_AT_EXIT = (
     "import atexit, sys; "

@@ -34,6 +34,7 @@ from surveys import jobs
 from surveys.database import db
 from surveys.library import current_questionnaire
 from surveys.questionnaire import Questionnaire
+from surveys.releases.invariance import invariance_of
 from surveys.releases.models import Release
 from surveys.reporting import documents
 from surveys.reporting.models import ReportState, StoredReport
@@ -343,7 +344,8 @@ def test_on_redis_a_release_queues_each_report_once_and_a_worker_makes_them(
 
     monkeypatch.setattr(documents, "render_report", counted)
     publish(app, answered_round.slug)  # from the command line: queued for the worker
-    assert on_redis.queue.count == 1 + len(AGENCIES)
+    # One job per report, and the release's measurement invariance check.
+    assert on_redis.queue.count == 1 + len(AGENCIES) + 1
     # Asked for again, by readers and by hand: still one job each.
     assert manager.get(f"/reports/{answered_round.slug}/report").status_code == 202
     assert manager.get(f"/reports/{answered_round.slug}/report.pdf").status_code == 302
@@ -351,11 +353,13 @@ def test_on_redis_a_release_queues_each_report_once_and_a_worker_makes_them(
     assert partnership.release_id is not None
     same = job_id(partnership.release_id, None, partnership.edition)
     on_redis.submit(same, "surveys.reporting.stored.prepare", partnership.id)
-    assert on_redis.queue.count == 1 + len(AGENCIES)
+    assert on_redis.queue.count == 1 + len(AGENCIES) + 1
 
     work(on_redis)
     assert sorted(renders, key=str) == sorted([None, *AGENCIES], key=str)  # one render each
     assert all_ready(app, answered_round.id, 1 + len(AGENCIES))()
+    with app.app_context():  # the worker ran the check too: too few people, and it says so
+        assert invariance_of(partnership.release_id) is not None
     download = manager.get(f"/reports/{answered_round.slug}/report.pdf")
     assert download.status_code == 200
     assert "Partnership maturity report" in pdf_text(download.data)
