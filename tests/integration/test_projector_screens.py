@@ -57,6 +57,67 @@ def change(app: Flask, workshop: WorkshopRef, step: Callable[[WorkshopSession], 
         db.session.commit()
 
 
+def look_at_each_state(
+    browser: Browser,  # noqa: F811
+    live_server: str,  # noqa: F811
+    workshop: WorkshopRef,
+    states: list[tuple[str, Callable[[], None], str]],
+) -> dict[str, dict[str, Any]]:
+    """Brings each state about, then loads the projector at both sizes, scans it with axe,
+    screenshots it and measures it."""
+    seen: dict[str, dict[str, Any]] = {}
+    contexts = {size["height"]: browser.new_context(viewport=size) for size in PROJECTORS}
+    try:
+        screens = {}
+        for height, context in contexts.items():
+            screen = Visit(context.new_page(), javascript=True)
+            screen.page.goto(live_server + "/sign-in")
+            screen.page.get_by_label("Email address").fill(FACILITATOR)
+            screen.page.get_by_role("textbox", name="Password").fill(TEST_PASSWORD)
+            press(screen.page, "Sign in")
+            screens[height] = screen
+        for state, make_it_so, words in states:
+            make_it_so()
+            for height, screen in screens.items():
+                page = screen.page
+                page.goto(live_server + workshop.console + "/projector")
+                assert words in page.locator("#main-content").inner_text(), state
+                width = PROJECTORS[0]["width"] if height == 720 else PROJECTORS[1]["width"]
+                screen.check_accessibility(f"i17-projector-{state}-{width}x{height}")
+                page.screenshot(path=f"/tmp/i17-projector/{state}-{width}x{height}.png")
+                seen[f"{state} at {width}x{height}"] = {
+                    "wrong": measure(page),
+                    "qr": qr_height(page) / height if state != "ended" else None,
+                    "code": page.locator(".boundary-wall__code").first.evaluate(
+                        "el => parseFloat(getComputedStyle(el).fontSize)"
+                    )
+                    / height
+                    if state != "ended"
+                    else None,
+                    "ideas": page.locator(
+                        ".boundary-wall__gap, .boundary-wall__rows, .boundary-wall__prompts"
+                    ).evaluate_all("els => new Set(els.map(el => el.className)).size"),
+                }
+                assert screen.problems == [], screen.problems
+    finally:
+        for context in contexts.values():
+            context.close()
+
+    return seen
+
+
+def assert_fit_for_a_room(seen: dict[str, dict[str, Any]]) -> None:
+    wrong = {name: found["wrong"] for name, found in seen.items() if found["wrong"]}
+    assert wrong == {}, wrong
+    for name, found in seen.items():
+        if found["qr"] is not None:
+            # About a third of the screen's height beside results; the join code in big type.
+            assert found["qr"] >= 0.3, f"{name}: QR code {found['qr']:.0%} of the height"
+            assert found["code"] >= 56 / 1080, f"{name}: join code too small"
+        # One idea per screen: the gap, or a statement's answers, or the prompts.
+        assert found["ideas"] <= 1, f"{name}: {found['ideas']} kinds of result on one screen"
+
+
 def test_every_projector_state_fits_a_room_screen(
     app: Flask,
     browser: Browser,  # noqa: F811
@@ -102,54 +163,45 @@ def test_every_projector_state_fits_a_room_screen(
             hidden, items = phone.form()
             phone.send(hidden, items, 3)
 
-    seen: dict[str, dict[str, Any]] = {}
-    contexts = {size["height"]: browser.new_context(viewport=size) for size in PROJECTORS}
-    try:
-        screens = {}
-        for height, context in contexts.items():
-            screen = Visit(context.new_page(), javascript=True)
-            screen.page.goto(live_server + "/sign-in")
-            screen.page.get_by_label("Email address").fill(FACILITATOR)
-            screen.page.get_by_role("textbox", name="Password").fill(TEST_PASSWORD)
-            press(screen.page, "Sign in")
-            screens[height] = screen
-        for state, make_it_so, words in states:
-            make_it_so()
-            for height, screen in screens.items():
-                page = screen.page
-                page.goto(live_server + workshop.console + "/projector")
-                assert words in page.locator("#main-content").inner_text(), state
-                width = PROJECTORS[0]["width"] if height == 720 else PROJECTORS[1]["width"]
-                screen.check_accessibility(f"i17-projector-{state}-{width}x{height}")
-                page.screenshot(path=f"/tmp/i17-projector/{state}-{width}x{height}.png")
-                seen[f"{state} at {width}x{height}"] = {
-                    "wrong": measure(page),
-                    "qr": qr_height(page) / height if state != "ended" else None,
-                    "code": page.locator(".boundary-wall__code").first.evaluate(
-                        "el => parseFloat(getComputedStyle(el).fontSize)"
-                    )
-                    / height
-                    if state != "ended"
-                    else None,
-                    "ideas": page.locator(
-                        ".boundary-wall__gap, .boundary-wall__rows, .boundary-wall__prompts"
-                    ).evaluate_all("els => new Set(els.map(el => el.className)).size"),
-                }
-                assert screen.problems == [], screen.problems
-    finally:
-        for context in contexts.values():
-            context.close()
-
-    wrong = {name: found["wrong"] for name, found in seen.items() if found["wrong"]}
-    assert wrong == {}, wrong
-    for name, found in seen.items():
-        if found["qr"] is not None:
-            # About a third of the screen's height beside results; the join code in big type.
-            assert found["qr"] >= 0.3, f"{name}: QR code {found['qr']:.0%} of the height"
-            assert found["code"] >= 56 / 1080, f"{name}: join code too small"
-        # One idea per screen: the gap, or a statement's answers, or the prompts.
-        assert found["ideas"] <= 1, f"{name}: {found['ideas']} kinds of result on one screen"
+    seen = look_at_each_state(browser, live_server, workshop, states)
+    assert_fit_for_a_room(seen)
     for state in ("gap", "answers", "prompts"):
         assert all(
             seen[f"{state} at {w}x{h}"]["ideas"] == 1 for w, h in ((1280, 720), (1920, 1080))
         )
+
+
+def test_waiting_screens_fit_a_room_screen_too(
+    app: Flask,
+    browser: Browser,  # noqa: F811
+    live_server: str,  # noqa: F811
+    make_workshop: Callable[..., WorkshopRef],
+) -> None:
+    """The longest words a revealed screen shows are its waiting messages: while nobody has
+    answered, and while only one level group is large enough to be shown."""
+    workshop = make_workshop(
+        title="Harbour, moorland and three market towns children's safeguarding partnership",
+        features=("trust", "dialogue"),
+    )
+
+    def one_side() -> None:
+        room_of(app, workshop, FRONTLINE[:5], 2)
+        room_of(app, workshop, MANAGERS[:2], 5)
+        change(app, workshop, lambda s: service.show(s, "gap"))
+
+    states: list[tuple[str, Callable[[], None], str]] = [
+        ("gap-empty", lambda: change(app, workshop, lambda s: service.reveal(s, True)), "Waiting"),
+        (
+            "answers-empty",
+            lambda: change(app, workshop, lambda s: service.show(s, "answers")),
+            "Waiting",
+        ),
+        ("gap-one-side", one_side, "Managers appear once 5 of them"),
+        (
+            "answers-one-side",
+            lambda: change(app, workshop, lambda s: service.show(s, "answers")),
+            "First answers",
+        ),
+    ]
+    seen = look_at_each_state(browser, live_server, workshop, states)
+    assert_fit_for_a_room(seen)
