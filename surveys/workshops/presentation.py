@@ -108,13 +108,8 @@ class RoomView:
 
     # --- charts --------------------------------------------------------------------------------
 
-    def focus_chart(self, feature: Feature, chart_id: str = "room-focus") -> Markup:
-        """Managers beside frontline staff on one feature: the room, and the survey."""
-        return charts.gap_chart(
-            chart_id, self.focus_rows(feature), f"Managers and frontline staff: {feature.name}"
-        )
-
     def focus_rows(self, feature: Feature) -> list[charts.GapRow]:
+        """Managers beside frontline staff on one feature: the room, and the survey."""
         room = self.room(feature)
         rows = [
             charts.GapRow(
@@ -166,12 +161,6 @@ class RoomView:
                 )
             )
         return charts.gap_chart(chart_id, rows, "Managers and frontline staff in the room")
-
-    def largest_gaps(self, count: int = 3) -> list[tuple[Feature, RoomFeature]]:
-        names = {f.id: f for f in self.features}
-        return [
-            (names[g.feature_id], g) for g in self.figures.gaps[:count] if g.feature_id in names
-        ]
 
     def statement_rows(self, item: Item) -> list[charts.DistributionRow]:
         """First answers, answers after discussion (if asked again) and the survey's."""
