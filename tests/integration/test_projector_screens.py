@@ -3,7 +3,7 @@ and 1920x1080: for each state of the screen (joining, answering, each revealed s
 end), nothing is clipped or outside a 5% safe margin, the page does not scroll, no visible
 text is under 28 px at 1080p (18.7 px at 720p, the same share of the screen's height) and
 the QR code is large enough to scan from the middle of a room. Each state is also scanned
-with axe-core and screenshotted (test-artifacts/). Reuses test_browser.py's server, browser
+with axe-core and screenshotted (test-artifacts/i17-projector-*.png). Reuses test_browser.py's server, browser
 and scanning tab."""
 
 from __future__ import annotations
@@ -84,7 +84,6 @@ def look_at_each_state(
                 assert words in page.locator("#main-content").inner_text(), state
                 width = PROJECTORS[0]["width"] if height == 720 else PROJECTORS[1]["width"]
                 screen.check_accessibility(f"i17-projector-{state}-{width}x{height}")
-                page.screenshot(path=f"/tmp/i17-projector/{state}-{width}x{height}.png")
                 seen[f"{state} at {width}x{height}"] = {
                     "wrong": measure(page),
                     "qr": qr_height(page) / height if state != "ended" else None,
