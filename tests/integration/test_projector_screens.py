@@ -3,8 +3,8 @@ and 1920x1080: for each state of the screen (joining, answering, each revealed s
 end), nothing is clipped or outside a 5% safe margin, the page does not scroll, no visible
 text is under 28 px at 1080p (18.7 px at 720p, the same share of the screen's height) and
 the QR code is large enough to scan from the middle of a room. Each state is also scanned
-with axe-core and screenshotted (test-artifacts/i17-projector-*.png). Reuses test_browser.py's server, browser
-and scanning tab."""
+with axe-core and screenshotted (test-artifacts/i17-projector-*.png). Reuses
+test_browser.py's server, browser and scanning tab."""
 
 from __future__ import annotations
 
