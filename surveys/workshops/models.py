@@ -34,6 +34,15 @@ class SessionState(enum.StrEnum):
     ENDED = "ended"
 
 
+class ProjectorScreen(enum.StrEnum):
+    """What the projector shows once results are revealed: one idea at a time, so that a
+    room reads it from the back rather than scanning a dashboard on a wall."""
+
+    GAP = "gap"  # managers beside frontline staff on the feature in focus
+    ANSWERS = "answers"  # how the room answered the statement in focus
+    PROMPTS = "prompts"  # the feature's questions for discussion
+
+
 class WorkshopSession(Base):
     """One workshop: its room, its statements, and where the conversation has got to."""
 
@@ -53,6 +62,10 @@ class WorkshopSession(Base):
     ever_opened: Mapped[bool] = mapped_column(default=False)
     revealed: Mapped[bool] = mapped_column(default=False)  # hidden at first: no steering
     focus_feature: Mapped[str | None] = mapped_column(String(80))
+    # Which revealed screen the projector shows (a ProjectorScreen value).
+    projector_screen: Mapped[str] = mapped_column(
+        String(10), default=ProjectorScreen.GAP.value, server_default=ProjectorScreen.GAP.value
+    )
     # A statement put to the room again after discussion; None when no re-vote is running.
     revote_item: Mapped[str | None] = mapped_column(String(80))
     ended_at: Mapped[datetime | None]

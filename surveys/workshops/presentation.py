@@ -17,6 +17,7 @@ from ..reporting import charts
 from ..reporting.presentation import gap_row
 from ..scoring.distribution import ItemDistribution
 from ..scoring.maturity import maturity_rank
+from . import wall_charts
 from .models import WorkshopSession
 from .room import FRONTLINE, MANAGEMENT, SIDES, RoomFeature, RoomFigures
 
@@ -41,6 +42,10 @@ def shares(distribution: ItemDistribution) -> tuple[list[float], float]:
     if not asked:
         return [0.0] * 5, 0.0
     return [count / asked for count in distribution.counts], distribution.dont_know / asked
+
+
+def _mean(value: float | None) -> str:
+    return "not shown" if value is None else f"{value:.1f}"
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ class RoomView:
 
     # --- charts --------------------------------------------------------------------------------
 
-    def focus_chart(self, feature: Feature, chart_id: str = "room-focus") -> Markup:
+    def focus_rows(self, feature: Feature) -> list[charts.GapRow]:
         """Managers beside frontline staff on one feature: the room, and the survey."""
         room = self.room(feature)
         rows = [
@@ -117,7 +122,25 @@ class RoomView:
         survey = self.survey_gap_row(feature)
         if survey is not None:
             rows.append(survey)
-        return charts.gap_chart(chart_id, rows, f"Managers and frontline staff: {feature.name}")
+        return rows
+
+    # --- the projector's own charts (wall_charts): one row each, text legible on a wall ----------
+
+    @staticmethod
+    def wall_gap(row: charts.GapRow) -> Markup:
+        label = (
+            f"{row.label}: managers {_mean(row.management)}, frontline {_mean(row.frontline)}, "
+            "on a scale from 1 (weaker) to 5 (stronger)"
+        )
+        return wall_charts.dumbbell(row.management, row.frontline, label)
+
+    def wall_shares(self, row: charts.DistributionRow) -> Markup:
+        return wall_charts.shares_bar(
+            row.counts,
+            row.dont_know,
+            [p.label for p in self.questionnaire.scale],
+            self.questionnaire.dont_know,
+        )
 
     def survey_gap_row(self, feature: Feature) -> charts.GapRow | None:
         if self.survey is None:
@@ -138,12 +161,6 @@ class RoomView:
                 )
             )
         return charts.gap_chart(chart_id, rows, "Managers and frontline staff in the room")
-
-    def largest_gaps(self, count: int = 3) -> list[tuple[Feature, RoomFeature]]:
-        names = {f.id: f for f in self.features}
-        return [
-            (names[g.feature_id], g) for g in self.figures.gaps[:count] if g.feature_id in names
-        ]
 
     def statement_rows(self, item: Item) -> list[charts.DistributionRow]:
         """First answers, answers after discussion (if asked again) and the survey's."""

@@ -34,6 +34,7 @@ from .models import (
     AgreedLevel,
     Ballot,
     Mode,
+    ProjectorScreen,
     RoomAnswer,
     RoomResponse,
     SessionState,
@@ -322,6 +323,16 @@ def focus(session: WorkshopSession, feature_id: str) -> None:
     if feature_id not in session.feature_ids:
         raise WorkshopError("That feature is not part of this workshop")
     session.focus_feature = feature_id
+    session.projector_screen = ProjectorScreen.GAP.value  # a new feature opens on its gap
+    _changed(session)
+
+
+def show(session: WorkshopSession, screen: str) -> None:
+    """Put one of the revealed screens on the projector."""
+    _not_ended(session)
+    if screen not in set(ProjectorScreen):
+        raise WorkshopError("Choose what the projector shows")
+    session.projector_screen = screen
     _changed(session)
 
 
@@ -358,6 +369,8 @@ def start_revote(session: WorkshopSession, item_id: str, questionnaire: Question
     if item is not None:  # the screen shows the feature the statement belongs to
         session.focus_feature = item.feature_id
     session.revote_item = item_id
+    # The room is answering this statement again: the projector shows its answers.
+    session.projector_screen = ProjectorScreen.ANSWERS.value
     session.answering = True
     session.ever_opened = True
     _changed(session)

@@ -269,6 +269,7 @@ def move(workshop_id: int, move: str) -> View:
         "reveal": lambda: service.reveal(workshop, True),
         "hide": lambda: service.reveal(workshop, False),
         "focus": lambda: service.focus(workshop, request.form.get("feature", "")),
+        "show": lambda: service.show(workshop, request.form.get("screen", "")),
         "revote": lambda: service.start_revote(workshop, request.form.get("item", ""), q),
         "stop-revote": lambda: service.stop_revote(workshop),
         "agree": lambda: service.agree_level(
@@ -289,7 +290,12 @@ def move(workshop_id: int, move: str) -> View:
 
 def _move_detail(move: str) -> str:
     """Which feature, statement or level a move was about: ids only, never answers."""
-    names = {"focus": ("feature",), "revote": ("item",), "agree": ("feature", "level")}
+    names = {
+        "focus": ("feature",),
+        "show": ("screen",),
+        "revote": ("item",),
+        "agree": ("feature", "level"),
+    }
     return ", ".join(f"{name} {request.form.get(name, '')[:80]}" for name in names.get(move, ()))
 
 

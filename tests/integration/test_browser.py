@@ -555,7 +555,7 @@ def test_a_workshop_room_shows_answers_live_on_the_projector(
                 phone.check_accessibility("23-participant-thanks")
             assert phone.problems == []
             # Within a poll or two, both screens show it without reloading.
-            expect(projector.locator(".boundary-projector__count")).to_have_text(
+            expect(projector.locator(".boundary-wall__count")).to_have_text(
                 f"{number} answered", timeout=5000
             )
             expect(
