@@ -8,9 +8,8 @@ has changed.
 
 from __future__ import annotations
 
-from ..analysis.multiplicity import FALSE_DISCOVERY_RATE
-from ..analysis.results import FRONTLINE, MANAGEMENT
 from ..figures import fixed, percent
+from .at_a_glance import clear_changes, turnout
 from .presentation import Report
 
 ALPHA_LOW = 0.6  # below this a feature's statements hang together poorly
@@ -51,20 +50,14 @@ def _too_few(report: Report) -> str:
 
 def _who_answered(report: Report) -> str | None:
     """How many answered, and of how many asked; None when the total is not shown."""
-    responses = {(r.agency, r.level, r.locality): r for r in report.analysis.responses}
-    agency, locality = report.scope.agency, report.scope.locality
-    everyone = responses.get((agency, None, locality))
-    if everyone is None or everyone.suppressed or not everyone.respondents:
+    answered = turnout(report)
+    if answered is None:
         return None
-    managers = responses.get((agency, MANAGEMENT, locality))
-    frontline = responses.get((agency, FRONTLINE, locality))
-    text = f"{everyone.respondents} people answered"
-    if everyone.rate is not None:
-        text += f", {percent(everyone.rate)} of the staff asked"
-    if managers and frontline and not managers.suppressed and not frontline.suppressed:
-        text += (
-            f": {managers.respondents} managers and {frontline.respondents} frontline practitioners"
-        )
+    text = f"{answered.respondents} people answered"
+    if answered.rate is not None:
+        text += f", {percent(answered.rate)} of the staff asked"
+    if answered.managers is not None and answered.frontline is not None:
+        text += f": {answered.managers} managers and {answered.frontline} frontline practitioners"
     return text + "."
 
 
@@ -160,21 +153,15 @@ def _dont_know(report: Report) -> str | None:
 
 
 def _change(report: Report) -> str | None:
-    """Features that clearly (beyond chance) improved or fell back since the earlier round."""
+    """Features that clearly (beyond chance) improved or fell back since the earlier round:
+    the summary page's rule (at_a_glance.clear_changes), named in the questionnaire's order."""
     if not report.compared_with:
         return None
-    changes = [
-        (feature, c)
-        for _label, feature, c in report.changes_for_scope()
-        if c.agency == report.scope.agency
-        and c.level is None
-        and not c.suppressed
-        # Beyond chance across all the comparison's changes, not one by one.
-        and c.q_value is not None
-        and c.q_value <= FALSE_DISCOVERY_RATE
-    ]
-    if not changes:
+    order = [f.name for f in report.questionnaire.features]
+    moved = sorted(clear_changes(report), key=lambda m: order.index(m.feature))
+    if not moved:
         return f"No feature changed clearly (beyond chance) since {report.compared_with}."
+    changes = [(m.feature, m.change) for m in moved]
     up = [f.lower() for f, c in changes if (c.change or 0) > 0]
     down = [f.lower() for f, c in changes if (c.change or 0) < 0]
     parts = []

@@ -215,7 +215,7 @@ def test_the_pdf_opens_with_the_summary_and_keeps_the_statistics_for_the_end(
     assert "Meet the police inspector every month" in summary
     text = pdf_text(paper_pdf)
     method = text.index("Method and anonymity", text.index("Method and anonymity") + 1)
-    for statistic in ("95% interval", "Effect (g)", "Alpha (everyone)"):
+    for statistic in ("95% interval", "Effect (g)", "Alpha, every answer", "Omega"):
         assert statistic in text[method:], statistic
         assert statistic not in text[:method], f"{statistic} before the method chapter"
     assert not GLUED_HEADERS.search(text), GLUED_HEADERS.search(text)
