@@ -51,7 +51,7 @@ from surveys import create_app, widgets
 from surveys.database import db, migrate_from_nothing
 from surveys.library import current_questionnaire, questionnaire
 from surveys.responses.forms import feature_form
-from surveys.responses.journey import section
+from surveys.responses.journey import section, statement_numbers
 from surveys.responses.models import Comment, Submission
 from surveys.rounds.models import Round, utc_now
 from surveys.rounds.service import RoundSpec, create_round
@@ -283,6 +283,8 @@ def bare_render_seconds(url: str, token: str, repeats: int = 300, afresh: bool =
             g.round, g.questionnaire = round_, q
             g.round_token, g.round_id = token, round_.id
 
+            numbers = statement_numbers(q)
+
             def render() -> str:
                 if afresh:
                     widgets.forget_drawn()
@@ -294,6 +296,8 @@ def bare_render_seconds(url: str, token: str, repeats: int = 300, afresh: bool =
                     section=section(q, feature.id),
                     back=f"/r/{token}/about-you",
                     feature=feature,
+                    numbers=numbers,  # as the survey's feature page passes them
+                    statement_total=len(numbers),
                 )
 
             for _ in range(20):  # templates compiled, caches warm, as in a running server
