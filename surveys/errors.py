@@ -8,15 +8,16 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import outages
+from .languages import gettext, lazy_gettext
 
-TITLES = {
-    400: "There is a problem with what was sent",
-    403: "You cannot do that",
-    404: "Page not found",
-    405: "That is not allowed here",
-    413: "What was sent is too large",
-    429: "Too many attempts",
-    500: "Sorry, there is a problem with the service",
+TITLES = {  # marked for translation here, translated when a page is drawn
+    400: lazy_gettext("There is a problem with what was sent"),
+    403: lazy_gettext("You cannot do that"),
+    404: lazy_gettext("Page not found"),
+    405: lazy_gettext("That is not allowed here"),
+    413: lazy_gettext("What was sent is too large"),
+    429: lazy_gettext("Too many attempts"),
+    500: lazy_gettext("Sorry, there is a problem with the service"),
 }
 
 
@@ -44,7 +45,7 @@ def render_error(error: HTTPException) -> tuple[str, int]:
         render_template(
             "errors/error.html",
             code=code,
-            title=TITLES.get(code, "Something went wrong"),
+            title=str(TITLES.get(code) or gettext("Something went wrong")),
             description=custom,
         ),
         code,

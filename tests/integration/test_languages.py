@@ -129,6 +129,7 @@ CHECKED = sorted(
     [
         *TEMPLATES.glob("respond/*.html"),
         TEMPLATES / "invitations" / "enter.html",  # a respondent's page, in rounds that ask
+        *TEMPLATES.glob("errors/*.html"),  # what a respondent sees when something goes wrong
         TEMPLATES / "base.html",
         TEMPLATES / "_macros" / "journey.html",
         *(
