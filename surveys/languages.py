@@ -17,6 +17,7 @@ measures it beside the same commands without it.)
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,6 +124,25 @@ def page_language() -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"]).replace("-", "_").split("_")[0]
 
 
+def document_language() -> str:
+    """A PDF's language tag (BCP 47): 'en-GB' for en_GB, 'cy' for cy. Screen readers choose
+    their voice by it, so it follows the catalogue the document was written from."""
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"]).replace("_", "-")
+
+
+def catalogue_edition() -> str:
+    """The page language and a digest of its compiled catalogue: a stored document (the
+    workshop report) keyed by this is made again when either changes, and never served in
+    the language, or the wording, it was first written in."""
+    locale = str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    digest = hashlib.sha256(locale.encode())
+    for folder in str(current_app.config["BABEL_TRANSLATION_DIRECTORIES"]).split(";"):
+        compiled = Path(folder) / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if compiled.is_file():
+            digest.update(compiled.read_bytes())
+    return f"{locale}-{digest.hexdigest()[:10]}"
+
+
 def init_app(app: Flask) -> None:
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
@@ -134,3 +154,4 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
     app.add_template_global(page_language)
+    app.add_template_global(document_language)

@@ -11,6 +11,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput
 from markupsafe import Markup
 from wtforms import DateField, Field, SelectChoice
 
+from .languages import gettext
+
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices (tuples are deprecated from WTForms 3.3)."""
@@ -96,4 +98,6 @@ class GovDateField(DateField):
                 raise ValueError("not a day, a month and a year")
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(f"{self.what} must be a real date, for example 31 3 2027") from None
+            raise ValueError(
+                gettext("%(what)s must be a real date, for example 31 3 2027", what=self.what)
+            ) from None

@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base, db
+from ..languages import gettext
 
 if TYPE_CHECKING:  # named for the type checker only: rounds never imports workshops
     from ..workshops.models import WorkshopSession
@@ -27,7 +28,14 @@ class ActionStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("-", " ").capitalize()
+        # Each word spelt out, not made from the value, so that a translator is given it.
+        labels = {
+            ActionStatus.AGREED: gettext("Agreed"),
+            ActionStatus.IN_PROGRESS: gettext("In progress"),
+            ActionStatus.DONE: gettext("Done"),
+            ActionStatus.DROPPED: gettext("Dropped"),
+        }
+        return labels[self]
 
 
 class WorkshopAction(Base):

@@ -1,4 +1,7 @@
-"""Forms for facilitators and for the people in the room."""
+"""Forms for facilitators and for the people in the room.
+
+Labels and messages are lazy_gettext: a form class is made once, at import, and each page
+shows it in that request's language. Choices are made per request, so plain gettext."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..languages import gettext as _
 from ..languages import lazy_gettext
 from ..questionnaire import Item, Questionnaire
 from ..responses.forms import JourneyForm, agency_and_level_fields, statement_fields
@@ -45,28 +49,33 @@ class JoinForm(FlaskForm):
 
 class NewSessionForm(FlaskForm):
     title = StringField(
-        "Title",
-        description="For example ‘North cluster: information sharing’",
+        lazy_gettext("Title"),
+        description=lazy_gettext("For example ‘North cluster: information sharing’"),
         # DataRequired: a title of spaces alone is no title.
-        validators=[DataRequired("Give the workshop a title"), Length(max=200)],
+        validators=[
+            DataRequired(lazy_gettext("Give the workshop a title")),
+            Length(max=200, message=lazy_gettext("Keep the title to 200 characters or fewer")),
+        ],
         widget=GovTextInput(),
     )
     held_on = GovDateField(
-        "Date", "The date", validators=[InputRequired("Enter the date of the workshop")]
+        lazy_gettext("Date"),
+        lazy_gettext("The date"),
+        validators=[InputRequired(lazy_gettext("Enter the date of the workshop"))],
     )
-    round = SelectField("Survey round to link", widget=GovSelect())
+    round = SelectField(lazy_gettext("Survey round to link"), widget=GovSelect())
     features = SelectMultipleField(
-        "Features to cover",
-        validators=[InputRequired("Choose at least one feature")],
+        lazy_gettext("Features to cover"),
+        validators=[InputRequired(lazy_gettext("Choose at least one feature"))],
         widget=GovCheckboxesInput(),
     )
     mode = RadioField(
-        "What the room answers",
-        validators=[InputRequired("Choose what the room answers")],
+        lazy_gettext("What the room answers"),
+        validators=[InputRequired(lazy_gettext("Choose what the room answers"))],
         widget=Radios(),
     )
     counts = BooleanField(
-        "Count the room's answers in the round's results (full questionnaire only)",
+        lazy_gettext("Count the room's answers in the round's results (full questionnaire only)"),
         widget=GovCheckboxInput(),
     )
 
@@ -75,12 +84,12 @@ def new_session_form(
     questionnaire: Questionnaire, rounds: Sequence[Round], **kwargs: Any
 ) -> NewSessionForm:
     form = NewSessionForm(**kwargs)
-    form.round.choices = choices([("", "No round")] + [(r.slug, r.name) for r in rounds])
+    form.round.choices = choices([("", _("No round"))] + [(r.slug, r.name) for r in rounds])
     form.features.choices = choices((f.id, f.name) for f in questionnaire.features)
     form.mode.choices = choices(
         [
-            (Mode.PULSE.value, "A pulse: one headline statement per feature"),
-            (Mode.FULL.value, "Every statement of the features covered"),
+            (Mode.PULSE.value, _("A pulse: one headline statement per feature")),
+            (Mode.FULL.value, _("Every statement of the features covered")),
         ]
     )
     return form
@@ -88,18 +97,25 @@ def new_session_form(
 
 class ActionForm(FlaskForm):
     text = TextAreaField(
-        "Action",
-        validators=[InputRequired("Describe the action"), Length(max=1000)],
+        lazy_gettext("Action"),
+        validators=[
+            InputRequired(lazy_gettext("Describe the action")),
+            Length(max=1000, message=lazy_gettext("Keep the action to 1,000 characters or fewer")),
+        ],
         widget=GovTextArea(),
     )
-    feature = SelectField("Feature", validators=[Optional()], widget=GovSelect())
-    owner = SelectField("Agency that owns it", validators=[Optional()], widget=GovSelect())
-    due = GovDateField("Due by (optional)", "The due date", validators=[Optional()])
+    feature = SelectField(lazy_gettext("Feature"), validators=[Optional()], widget=GovSelect())
+    owner = SelectField(
+        lazy_gettext("Agency that owns it"), validators=[Optional()], widget=GovSelect()
+    )
+    due = GovDateField(
+        lazy_gettext("Due by (optional)"), lazy_gettext("The due date"), validators=[Optional()]
+    )
 
     def validate_due(self, field: GovDateField) -> None:
         # An action is agreed for the future; one due before today was mistyped.
         if field.data is not None and field.data < today():
-            raise ValidationError("The due date must be today or later")
+            raise ValidationError(_("The due date must be today or later"))
 
 
 def action_form(
@@ -111,10 +127,10 @@ def action_form(
     # Prefixed: the console has other controls named "feature", and ids must be unique.
     form = ActionForm(prefix="action", **kwargs)
     form.feature.choices = choices(
-        [("", "Not one feature")]
+        [("", _("Not one feature"))]
         + [(f.id, f.name) for f in questionnaire.features if f.id in feature_ids]
     )
-    form.owner.choices = choices([("", "Not decided"), *agencies])
+    form.owner.choices = choices([("", _("Not decided")), *agencies])
     return form
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from ..analysis.results import CellResult, RoundAnalysis
+from ..languages import gettext, lazy_gettext
 from ..questionnaire import Feature, Item, MaturityLevel, Questionnaire
 from ..reporting import charts
 from ..reporting.presentation import gap_row
@@ -21,14 +22,20 @@ from . import wall_charts
 from .models import WorkshopSession
 from .room import FRONTLINE, MANAGEMENT, SIDES, RoomFeature, RoomFigures
 
-GROUP_NAMES = {MANAGEMENT: "managers", FRONTLINE: "frontline practitioners"}
+GROUP_NAMES = {
+    MANAGEMENT: lazy_gettext("managers"),
+    FRONTLINE: lazy_gettext("frontline practitioners"),
+}
 
 
 def whose(sides: tuple[str, ...]) -> str:
     """Who a room figure is about, so a figure from one level group is never called the room's."""
     if set(sides) >= set(SIDES):
-        return "the room"
-    return " and ".join(GROUP_NAMES[s] for s in sides) or "nobody yet"
+        return gettext("the room")
+    if not sides:
+        return gettext("nobody yet")
+    # Short of the whole room is one group of the two, so no list needs joining with 'and'.
+    return ", ".join(str(GROUP_NAMES[s]) for s in sides)
 
 
 def _of_groups(sides: tuple[str, ...]) -> str:

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..database import db
+from ..languages import catalogue_edition
 from ..library import questionnaire
 from ..releases.service import Published, published
 from ..reporting import documents, stored
@@ -71,7 +72,7 @@ def edition(workshop: WorkshopSession) -> str:
     """Everything the report shows, as a short key: the room (its version rises with every
     answer and move), what the workshop is, its actions as they stand (their statuses change
     after the day), the release of the linked round it draws on, the small-group rule, the
-    partnership's name and the report's format."""
+    partnership's name, the language and its catalogue, and the report's format."""
     release = survey_release(workshop)
     linked = workshop.round
     shown = [
@@ -88,6 +89,7 @@ def edition(workshop: WorkshopSession) -> str:
         release.release.id if release else 0,
         min_cell_size(),
         current_app.config["PARTNERSHIP_NAME"],
+        catalogue_edition(),
         sorted((a.feature_id, a.level_id) for a in workshop.agreed_levels),
         [
             (a.id, a.text, a.feature_id, a.owner_agency, str(a.due_on), a.status)

@@ -21,6 +21,7 @@ from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import db
+from ..languages import gettext as _
 from ..questionnaire import Item, Questionnaire
 from ..refusals import Refused
 from ..responses.answers import CompletedResponse
@@ -89,24 +90,26 @@ def create_session(
 ) -> WorkshopSession:
     title = spec.title.strip()
     if not title:
-        raise WorkshopError("Give the workshop a title", "title")
+        raise WorkshopError(_("Give the workshop a title"), "title")
     known = [f.id for f in questionnaire.features]
     features = [f for f in known if f in spec.feature_ids]
     if not features:
-        raise WorkshopError("Choose at least one feature to cover", "features")
+        raise WorkshopError(_("Choose at least one feature to cover"), "features")
     if spec.counts_towards_round:
         if spec.round is None:
             raise WorkshopError(
-                "Answers can only count towards a round if a round is linked", "counts"
+                _("Answers can only count towards a round if a round is linked"), "counts"
             )
         if spec.mode is not Mode.FULL or features != known:
             raise WorkshopError(
-                "Only answers to the whole questionnaire (every feature, every statement) can "
-                "count towards the round, like a response to the survey",
+                _(
+                    "Only answers to the whole questionnaire (every feature, every statement) can "
+                    "count towards the round, like a response to the survey"
+                ),
                 "counts",
             )
         if not spec.round.is_open:
-            raise WorkshopError("Answers can only count towards a round that is open", "counts")
+            raise WorkshopError(_("Answers can only count towards a round that is open"), "counts")
     session = WorkshopSession(
         title=title,
         held_on=spec.held_on,
@@ -296,7 +299,7 @@ def _changed(session: WorkshopSession) -> None:
 
 def _not_ended(session: WorkshopSession) -> None:
     if session.state is SessionState.ENDED:
-        raise WorkshopError("This workshop has ended")
+        raise WorkshopError(_("This workshop has ended"))
 
 
 def open_answering(session: WorkshopSession) -> None:
@@ -321,7 +324,7 @@ def reveal(session: WorkshopSession, shown: bool) -> None:
 def focus(session: WorkshopSession, feature_id: str) -> None:
     _not_ended(session)
     if feature_id not in session.feature_ids:
-        raise WorkshopError("That feature is not part of this workshop")
+        raise WorkshopError(_("That feature is not part of this workshop"))
     session.focus_feature = feature_id
     session.projector_screen = ProjectorScreen.GAP.value  # a new feature opens on its gap
     _changed(session)
@@ -331,7 +334,7 @@ def show(session: WorkshopSession, screen: str) -> None:
     """Put one of the revealed screens on the projector."""
     _not_ended(session)
     if screen not in set(ProjectorScreen):
-        raise WorkshopError("Choose what the projector shows")
+        raise WorkshopError(_("Choose what the projector shows"))
     session.projector_screen = screen
     _changed(session)
 
@@ -359,11 +362,13 @@ def start_revote(session: WorkshopSession, item_id: str, questionnaire: Question
     """Put a statement to the room again: answering opens for that statement only."""
     _not_ended(session)
     if item_id not in {item.id for item in statements(session, questionnaire)}:
-        raise WorkshopError("That statement is not part of this workshop")
+        raise WorkshopError(_("That statement is not part of this workshop"))
     if asked_again_before(session, item_id):
         raise WorkshopError(
-            "That statement has been put to the room again already: its second answers are "
-            "on the screen."
+            _(
+                "That statement has been put to the room again already: its second answers are "
+                "on the screen."
+            )
         )
     item = questionnaire.item(item_id)
     if item is not None:  # the screen shows the feature the statement belongs to
@@ -389,9 +394,9 @@ def agree_level(
 ) -> None:
     """Record the level the room agreed for a feature; no level clears it."""
     if feature_id not in session.feature_ids:
-        raise WorkshopError("That feature is not part of this workshop")
+        raise WorkshopError(_("That feature is not part of this workshop"))
     if level_id and level_id not in {m.id for m in questionnaire.maturity_levels}:
-        raise WorkshopError("Choose one of the five levels")
+        raise WorkshopError(_("Choose one of the five levels"))
     chosen = AgreedLevel.session_id == session.id, AgreedLevel.feature_id == feature_id
     for _attempt in range(2):
         session.version = WorkshopSession.version + 1
@@ -412,7 +417,7 @@ def agree_level(
         except IntegrityError:
             # A double click recorded it a moment ago: go round again and update that one.
             db.session.rollback()
-    raise WorkshopError("The level could not be recorded. Try again")
+    raise WorkshopError(_("The level could not be recorded. Try again"))
 
 
 def add_action(
@@ -426,13 +431,13 @@ def add_action(
     """Capture an action; `agencies` are the ids an owner may be (the round's, or all)."""
     text = text.strip()
     if not text:
-        raise WorkshopError("Describe the action", "text")
+        raise WorkshopError(_("Describe the action"), "text")
     if len(text) > 1000:
-        raise WorkshopError("Keep the action to 1,000 characters or fewer", "text")
+        raise WorkshopError(_("Keep the action to 1,000 characters or fewer"), "text")
     if feature_id and feature_id not in session.feature_ids:
-        raise WorkshopError("That feature is not part of this workshop", "feature")
+        raise WorkshopError(_("That feature is not part of this workshop"), "feature")
     if owner_agency and agencies and owner_agency not in agencies:
-        raise WorkshopError("Choose an agency taking part, or ‘Not decided’", "owner")
+        raise WorkshopError(_("Choose an agency taking part, or ‘Not decided’"), "owner")
     action = WorkshopAction(
         session_id=session.id,
         round_id=session.round_id,

@@ -97,13 +97,15 @@ def workshop_or_404(workshop_id: int) -> WorkshopSession:
     """The workshop, if the signed-in person may run it: else 404, or 403 with the reason."""
     workshop = db.session.get(WorkshopSession, workshop_id)
     if workshop is None:
-        abort(404, "There is no workshop at this address.")
+        abort(404, _("There is no workshop at this address."))
     user = signed_in_user()
     if user is None or not may_run(user, workshop):
         abort(
             403,
-            "This workshop was set up by another facilitator. Only they, or an administrator, "
-            "can run it, see its screens or download its report.",
+            _(
+                "This workshop was set up by another facilitator. Only they, or an "
+                "administrator, can run it, see its screens or download its report."
+            ),
         )
     return workshop
 
@@ -231,7 +233,9 @@ def projector(workshop_id: int) -> View:
     return render_template(
         "workshops/projector.html",
         **screen_context(workshop),
-        qr=qr_svg(short_url(workshop), f"QR code to join: {short_url(workshop)}"),
+        qr=qr_svg(
+            short_url(workshop), _("QR code to join: %(address)s", address=short_url(workshop))
+        ),
     )
 
 
@@ -246,7 +250,9 @@ def live(workshop_id: int, screen: str) -> Response | WerkzeugResponse:
         return response
     context = screen_context(workshop)
     if screen == "projector":
-        context["qr"] = qr_svg(short_url(workshop), f"QR code to join: {short_url(workshop)}")
+        context["qr"] = qr_svg(
+            short_url(workshop), _("QR code to join: %(address)s", address=short_url(workshop))
+        )
     else:
         context["signs"] = room_watch.room_signs(workshop)
     return live_response(tag, render_template(f"workshops/_{screen}_live.html", **context))
@@ -278,7 +284,7 @@ def move(workshop_id: int, move: str) -> View:
         "end": lambda: service.end(workshop),
     }
     if move not in moves:
-        abort(404, "There is no such step.")
+        abort(404, _("There is no such step."))
     try:
         moves[move]()
     except service.WorkshopError as error:
@@ -325,12 +331,12 @@ def capture_action(workshop: WorkshopSession, q: Questionnaire) -> View:
 def action_status(action_id: int) -> View:
     action = db.session.get(WorkshopAction, action_id)
     if action is None:
-        abort(404, "There is no such action.")
+        abort(404, _("There is no such action."))
     workshop_or_404(action.session_id)  # only whoever may run its workshop
     try:
         status = ActionStatus(request.form.get("status", ""))
     except ValueError:
-        abort(400, "That is not a status an action can have.")
+        abort(400, _("That is not a status an action can have."))
     service.set_action_status(action, status)
     record(
         "workshop action status",

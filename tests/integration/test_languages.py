@@ -6,6 +6,7 @@ pages holds text outside _()."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,27 +17,50 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
+from pypdf import PdfReader
 from flask.testing import FlaskClient
 from jinja2 import Environment
 
 from surveys import create_app
 from surveys.database import db
 from surveys.questionnaire import Questionnaire
-from tests.helpers import Respondent, RoundRef, app_config
+from tests.helpers import (
+    TEST_PASSWORD,
+    Respondent,
+    RoundRef,
+    WorkshopRef,
+    app_config,
+    csrf_token_in,
+)
 
 PROJECT = Path(__file__).parents[2]
 POT = PROJECT / "surveys" / "translations" / "messages.pot"
 MakeRound = Callable[..., RoundRef]
+MakeWorkshop = Callable[..., WorkshopRef]
 
 # A few strings in a made-up catalogue: one from a template, one from a form's label, one
-# from a form's error message, one with a placeholder, one from a workshop phone page.
-TEST_CATALOGUE = {
+# from a form's error message, one with a placeholder, one from a workshop phone page; then
+# the facilitator's pages: a template, a form's label, a service's refusal, a plural, a
+# choice made per request, an action's status, and the workshop report (PDF).
+TEST_CATALOGUE: dict[str, str | tuple[str, ...]] = {
     "Save and continue": "Cadw a pharhau",
     "Which agency do you work for?": "I ba asiantaeth ydych chi'n gweithio?",
     "Select the agency you work for": "Dewiswch yr asiantaeth rydych chi'n gweithio iddi",
     "Statement %(number)s of %(total)s": "Datganiad %(number)s o %(total)s",
     "Join a workshop": "Ymuno â gweithdy",
     "Section %(number)s of %(total)s": "Adran %(number)s o %(total)s",
+    "Set up a workshop": "Trefnu gweithdy",
+    "Features to cover": "Nodweddion i'w trafod",
+    "Answers can only count towards a round if a round is linked": (
+        "Dim ond os oes rownd wedi'i chysylltu y gall atebion gyfrif tuag ati"
+    ),
+    "A pulse: one headline statement per feature": "Curiad: un prif ddatganiad i bob nodwedd",
+    "Workshops, newest first": "Gweithdai, y mwyaf diweddar yn gyntaf",
+    "Waiting": "Yn aros",
+    "Agreed": "Cytunwyd",
+    "Levels: measured and agreed": "Lefelau: wedi'u mesur ac wedi'u cytuno",
+    # Welsh has six plural forms (none, one, two, few, many, other); "one" is the second.
+    "%(num)s person": ("%(num)s o bobl", "%(num)s person", *["%(num)s o bobl"] * 4),
 }
 
 
@@ -45,7 +69,10 @@ def welsh_app(tmp_path: Path, app: Flask, database_url: str) -> Iterator[Flask]:
     """An app on the test database whose pages are in a test locale, 'cy'."""
     catalogue = Catalog(locale="cy")
     for english, welsh in TEST_CATALOGUE.items():
-        catalogue.add(english, welsh)
+        if isinstance(welsh, tuple):  # a plural: its English plural is the second form
+            catalogue.add((english, "%(num)s people"), welsh)
+        else:
+            catalogue.add(english, welsh)
     folder = tmp_path / "cy" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     with (folder / "messages.mo").open("wb") as compiled:
@@ -83,6 +110,84 @@ def test_a_compiled_catalogue_changes_the_respondents_pages(
 def test_a_compiled_catalogue_changes_the_workshop_phone_pages(welsh_app: Flask) -> None:
     page = welsh_app.test_client().get("/join").text
     assert "Ymuno â gweithdy" in page and "Join a workshop" not in page
+
+
+def signed_in_facilitator(app: Flask, make_user: Callable[..., str]) -> FlaskClient:
+    client = app.test_client()
+    token = csrf_token_in(client.get("/sign-in").get_data(as_text=True))
+    email = make_user("facilitator")
+    response = client.post(
+        "/sign-in", data={"csrf_token": token, "email": email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def test_a_compiled_catalogue_changes_the_facilitators_workshop_pages(
+    welsh_app: Flask, make_user: Callable[..., str], make_workshop: MakeWorkshop
+) -> None:
+    facilitator = signed_in_facilitator(welsh_app, make_user)
+    page = facilitator.get("/workshops/new").text
+    assert "Trefnu gweithdy" in page and "Set up a workshop" not in page  # the template
+    assert "Nodweddion i&#39;w trafod" in page  # a form's label, made once at import
+    assert "Curiad: un prif ddatganiad i bob nodwedd" in page  # a choice, made per request
+    refused = facilitator.post(
+        "/workshops/new",
+        data={
+            "csrf_token": csrf_token_in(page),
+            "title": "North cluster",
+            "held_on": ["23", "11", "2026"],
+            "round": "",
+            "features": ["trust"],
+            "mode": "full",
+            "counts": "y",
+        },
+    )
+    # Counting towards a round with no round linked: the service refuses, in Welsh.
+    assert refused.status_code == 200
+    assert "Dim ond os oes rownd wedi&#39;i chysylltu y gall atebion gyfrif tuag ati" in refused.text
+
+    make_workshop(open_answering=False)
+    listed = facilitator.get("/workshops").text
+    assert "Gweithdai, y mwyaf diweddar yn gyntaf" in listed and "Yn aros" in listed
+
+
+def test_a_compiled_catalogue_changes_the_workshop_report(
+    welsh_app: Flask, make_user: Callable[..., str], make_workshop: MakeWorkshop
+) -> None:
+    facilitator = signed_in_facilitator(welsh_app, make_user)
+    workshop = make_workshop()
+    token = csrf_token_in(facilitator.get(workshop.console).text)
+    added = facilitator.post(
+        f"{workshop.console}/action",
+        data={"csrf_token": token, "action-text": "Meet monthly", "action-feature": "trust"},
+    )
+    assert added.status_code == 302
+    response = facilitator.get(f"{workshop.console}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    assert "Lefelau: wedi'u mesur ac wedi'u cytuno" in text
+    assert "Levels: measured and agreed" not in text
+    assert "Cytunwyd" in text  # the action's status, from Python
+    assert "o bobl" in text  # a plural: the smallest group shown, in people
+    assert reader.trailer["/Root"]["/Lang"] == "cy"
+
+
+def test_the_workshop_report_is_made_again_in_a_new_language(
+    app: Flask, welsh_app: Flask, make_workshop: MakeWorkshop
+) -> None:
+    from surveys.workshops.models import WorkshopSession
+    from surveys.workshops.report import edition
+
+    workshop = make_workshop()
+    editions = []
+    for each in (app, welsh_app):
+        with each.test_request_context():
+            found = db.session.get(WorkshopSession, workshop.id)
+            assert found is not None
+            editions.append(edition(found))
+    assert editions[0] != editions[1]  # an English copy is never served to a Welsh reader
 
 
 def test_without_a_catalogue_the_pages_are_in_english(
@@ -131,6 +236,8 @@ CHECKED = sorted(
         TEMPLATES / "invitations" / "enter.html",  # a respondent's page, in rounds that ask
         *TEMPLATES.glob("errors/*.html"),  # what a respondent sees when something goes wrong
         TEMPLATES / "base.html",
+        TEMPLATES / "pdf" / "workshop.html",  # the workshop report
+        TEMPLATES / "pdf" / "_macros.html",  # its numbers and actions table
         TEMPLATES / "_macros" / "journey.html",
         *(
             TEMPLATES / "workshops" / name
@@ -144,6 +251,10 @@ CHECKED = sorted(
                 "console.html",
                 "_console_live.html",
                 "end.html",
+                # the facilitator's: set up, list and report pages
+                "new.html",
+                "sessions.html",
+                "report.html",
             )
         ),
     ]
