@@ -74,6 +74,12 @@ class RoomView:
     def whose(sides: tuple[str, ...]) -> str:
         return whose(sides)
 
+    @staticmethod
+    def whole_room(sides: tuple[str, ...]) -> bool:
+        """Whether a figure is from both level groups: asked of the sides, not of the words
+        whose() gives, which a catalogue translates."""
+        return set(sides) >= set(SIDES)
+
     def not_in(self, sides: tuple[str, ...]) -> list[tuple[str, bool]]:
         """Level groups with people in the room whose answers a figure leaves out, each with
         whether enough of them have answered at all (else: too many answered don't know)."""
