@@ -602,3 +602,56 @@ def test_a_version_2_feature_page_on_a_phone_offers_both_non_answers_and_the_bal
     press(page, "Save and continue")
     expect(page.get_by_role("heading", name="Mutual respect for difference")).to_be_visible()
     assert tab.problems == []
+
+
+# Each chart's smallest word as shown: its font size times the chart's scale on the page.
+SMALLEST_CHART_WORD = """() => Array.from(
+    document.querySelectorAll('.boundary-chart-scroll svg')).map(svg => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const sizes = Array.from(svg.querySelectorAll('text')).map(
+    t => parseFloat(getComputedStyle(t).fontSize) * scale);
+  const region = svg.closest('.boundary-chart-scroll');
+  return {label: region.getAttribute('aria-label'), smallest: Math.min(...sizes),
+          scrolls: region.scrollWidth > region.clientWidth};
+})"""
+
+
+def test_chart_words_are_readable_on_a_phone(
+    app: Flask,
+    live_server: str,
+    browser: Browser,
+    make_round: Callable[..., RoundRef],
+    make_user: Callable[..., str],
+) -> None:
+    """A chart drawn 700 units wide, shrunk to a phone's width, had 6-7 px words: on a phone
+    a chart keeps its width and scrolls inside its own region, never the page."""
+    make_round("charted", agencies=["police", "health", "education"])
+    with app.app_context():
+        live = find_round("charted")
+        assert live is not None
+        people = synthetic_responses(
+            current_questionnaire(), 60, agencies=["police", "health", "education"]
+        )
+        record_submissions(live, current_questionnaire(), people, Channel.IMPORT, date.today())
+        db.session.commit()
+    publish(app, "charted")
+    admin = make_user("admin")
+    feature = current_questionnaire_feature(app)
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/sign-in")
+        page.get_by_label("Email address").fill(admin)
+        page.get_by_role("textbox", name="Password").fill(TEST_PASSWORD)
+        press(page, "Sign in")
+        for path in ("/reports/charted", f"/reports/charted/features/{feature}"):
+            page.goto(live_server + path)
+            charts = page.evaluate(SMALLEST_CHART_WORD)
+            assert charts, path
+            too_small = [c for c in charts if c["smallest"] < 10]
+            assert too_small == [], f"chart words under 10 px on a phone: {too_small}"
+            assert all(c["scrolls"] for c in charts), charts  # inside the region...
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], (path, width)  # ...not the page
+    finally:
+        context.close()
