@@ -52,7 +52,7 @@ def shares(distribution: ItemDistribution) -> tuple[list[float], float]:
 
 
 def _mean(value: float | None) -> str:
-    return "not shown" if value is None else f"{value:.1f}"
+    return gettext("not shown") if value is None else f"{value:.1f}"
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ class RoomView:
         room = self.room(feature)
         rows = [
             charts.GapRow(
-                "This room",
+                gettext("This room"),
                 room.management.mean if room.split_shown else None,
                 room.frontline.mean if room.split_shown else None,
                 suppressed=not room.split_shown,
@@ -141,9 +141,12 @@ class RoomView:
 
     @staticmethod
     def wall_gap(row: charts.GapRow) -> Markup:
-        label = (
-            f"{row.label}: managers {_mean(row.management)}, frontline {_mean(row.frontline)}, "
-            "on a scale from 1 (weaker) to 5 (stronger)"
+        label = gettext(
+            "%(row)s: managers %(managers)s, frontline %(frontline)s, on a scale from 1 (weaker) "
+            "to 5 (stronger)",
+            row=row.label,
+            managers=_mean(row.management),
+            frontline=_mean(row.frontline),
         )
         return wall_charts.dumbbell(row.management, row.frontline, label)
 
@@ -158,7 +161,7 @@ class RoomView:
     def survey_gap_row(self, feature: Feature) -> charts.GapRow | None:
         if self.survey is None:
             return None
-        return gap_row("Survey", self.survey.gap(feature.id))
+        return gap_row(gettext("Survey"), self.survey.gap(feature.id))
 
     def gaps_chart(self, chart_id: str = "room-gaps") -> Markup:
         """The room's management-frontline gap on every feature covered."""
@@ -173,7 +176,7 @@ class RoomView:
                     suppressed=not room.split_shown,
                 )
             )
-        return charts.gap_chart(chart_id, rows, "Managers and frontline staff in the room")
+        return charts.gap_chart(chart_id, rows, gettext("Managers and frontline staff in the room"))
 
     def statement_rows(self, item: Item) -> list[charts.DistributionRow]:
         """First answers, answers after discussion (if asked again) and the survey's."""
@@ -182,13 +185,14 @@ class RoomView:
         if result is not None and result.second is not None:
             # Before and after from the same level groups, named when not the whole room.
             of = _of_groups(result.second_sides)
-            rows.append(self.distribution_row(f"First answers{of}", result.first_of_second))
-            rows.append(self.distribution_row(f"After discussion{of}", result.second))
+            first, after = gettext("First answers"), gettext("After discussion")
+            rows.append(self.distribution_row(first + of, result.first_of_second))
+            rows.append(self.distribution_row(after + of, result.second))
         elif result is not None:
             of = _of_groups(result.first_sides)
-            rows.append(self.distribution_row(f"First answers{of}", result.first))
+            rows.append(self.distribution_row(gettext("First answers") + of, result.first))
             if self.figures.asked_again.get(item.id):
-                rows.append(self.distribution_row("After discussion", None))
+                rows.append(self.distribution_row(gettext("After discussion"), None))
         if self.survey is not None:
             survey = next(
                 (
@@ -202,7 +206,7 @@ class RoomView:
                 answered = survey.distribution or (0.0,) * 6
                 rows.append(
                     charts.DistributionRow(
-                        "Survey",
+                        gettext("Survey"),
                         list(answered[:5]),
                         answered[5],
                         survey.suppressed or survey.withheld,
@@ -223,7 +227,7 @@ class RoomView:
             self.statement_rows(item),
             [p.label for p in self.questionnaire.scale],
             self.questionnaire.dont_know,
-            f"How the room answered: {item.text}",
+            gettext("How the room answered: %(statement)s", statement=item.text),
         )
 
     def asked_again(self) -> list[Item]:
