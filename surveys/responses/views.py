@@ -465,9 +465,10 @@ def submit() -> View:
         if browser.has_sent(token()):
             return redirect(url_for(".done"))
         return render_template("respond/nothing_to_send.html"), 200
-    upcoming = next_section(current_questionnaire(), current_answers())
+    answers = current_answers()  # read once: the send reads the draft again as it deletes it
+    upcoming = next_section(current_questionnaire(), answers)
     if upcoming.key != CHECK:
-        return redirect(section_url(upcoming.key, current_answers()))
+        return redirect(section_url(upcoming.key, answers))
     try:
         result = service.submit_draft(
             current_round(), current_questionnaire(), code, invitations.held_code(token())
