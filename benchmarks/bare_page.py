@@ -15,7 +15,7 @@ from werkzeug.wrappers.response import Response
 import app as boundary
 from surveys.library import current_questionnaire
 from surveys.responses.forms import feature_form
-from surveys.responses.journey import section
+from surveys.responses.journey import section, statement_numbers
 from surveys.security import csrf
 
 PATH = "/bench/bare-page"
@@ -30,12 +30,16 @@ def create_app() -> Flask:
         g.questionnaire = q
         form = feature_form(feature, q, data={})
         form.round.data = "bare"
+        numbers = statement_numbers(q)
         return render_template(
             "respond/feature.html",
             form=form,
             section=section(q, feature.id),
             back=PATH,
             feature=feature,
+            numbers=numbers,  # as the survey's feature page passes them
+            statement_total=len(numbers),
+            questionnaire=q,  # the survey's pages have it from their blueprint's context
         )
 
     def sent() -> Response:

@@ -173,14 +173,23 @@ def answer(choices: Mapping[str, list[str]], number: int) -> dict[str, str]:
 
 
 def complete_journey(
-    port: int, token: str, number: int, run: str, retries: int = 0, journey: Journey | None = None
+    port: int,
+    token: str,
+    number: int,
+    run: str,
+    retries: int = 0,
+    journey: Journey | None = None,
+    browser: Browser | None = None,
 ) -> Journey:
     """Answer the whole survey and send it: the 20 requests of a browser's journey.
 
     The first feature's comment names the journey, so the database can be asked whether
-    this journey's answers are there, and how many times."""
+    this journey's answers are there, and how many times. `browser`: another way of sending
+    the requests (benchmarks/journey_profile.py's, in one process); its journey is used."""
+    if browser is not None:
+        journey = browser.journey
     journey = journey or Journey(number)
-    browser = Browser(port, journey, retries)
+    browser = browser or Browser(port, journey, retries)
     survey = f"/r/{token}"
     browser.get(survey)
     page = browser.get(f"{survey}/about-you")

@@ -24,6 +24,7 @@ import hashlib
 from collections.abc import Callable
 from functools import lru_cache, wraps
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, TypeVar
 
 from flask import Flask, Response, g, request
@@ -60,13 +61,28 @@ def _fingerprint(path: Path, modified: float, size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
+@lru_cache(maxsize=256)
+def _inside(folder: str, filename: str) -> Path | None:
+    """Where `filename` is under the static folder, or None if it names a place outside it.
+
+    Kept per name: resolving the path twice (it and its folder) was most of the cost of
+    the two or three asset links on every page; the file itself is still looked at each
+    time, so a changed file gets a new fingerprint at once."""
+    path = (Path(folder) / filename).resolve()
+    return path if path.is_relative_to(Path(folder).resolve()) else None
+
+
 def fingerprint(app: Flask, filename: str) -> str | None:
     """A short hash of a static file's content, or None if there is no such file."""
-    folder = Path(app.static_folder or "")
-    path = (folder / filename).resolve()
-    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+    path = _inside(app.static_folder or "", filename)
+    if path is None:
         return None
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if not S_ISREG(stat.st_mode):
+        return None
     return _fingerprint(path, stat.st_mtime, stat.st_size)
 
 

@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
 
 if TYPE_CHECKING:
     from babel.support import NullTranslations
@@ -34,10 +34,18 @@ SETTINGS: dict[str, Any] = {
     "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS),
 }
 _setting_up = threading.Lock()
+_KEPT = "_boundary_translations"  # this request's catalogue, in g
 
 
 def _translations() -> NullTranslations:
-    """This request's catalogue, setting Flask-Babel up on the app the first time."""
+    """This request's catalogue, setting Flask-Babel up on the app the first time.
+
+    Kept in `g` once found: a survey page translates 20 or so strings, and asking
+    Flask-Babel each time (the locale, then its cache) was about a tenth of a page's CPU.
+    The locale is the app's (BABEL_DEFAULT_LOCALE), so it cannot change within a request."""
+    kept: NullTranslations | None = g.get(_KEPT)
+    if kept is not None:
+        return kept
     from flask_babel import Babel, get_translations
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -47,6 +55,7 @@ def _translations() -> NullTranslations:
                 # The jinja side is set up at start (init_app), lazily, so Babel leaves it.
                 Babel(app, configure_jinja=False)
     translations: NullTranslations = get_translations()
+    setattr(g, _KEPT, translations)
     return translations
 
 

@@ -62,6 +62,14 @@ def expire_idle_draft(token: str) -> str | None:
     return code
 
 
+def code_held(token: str) -> str | None:
+    """The resume code this browser holds for the round, idle or not, changing nothing:
+    for reading the draft early. `draft_code` and `expire_idle_draft` decide whether it
+    is still to be used."""
+    code: str | None = _state(token).get("code")
+    return code
+
+
 def draft_code(token: str) -> str | None:
     state = _state(token)
     code: str | None = state.get("code")

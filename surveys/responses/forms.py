@@ -40,7 +40,10 @@ ANSWER_FIELDS_SKIPPED = ("round", "csrf_token")
 class JourneyForm(FlaskForm):
     """A page of the journey; it carries its round's token so a post cannot cross rounds."""
 
-    round = HiddenField()
+    # A label of its own: without one WTForms translates a made-up "Round" for it, and
+    # Flask-WTF reads WTForms' message catalogue from disk to do so, in every request that
+    # builds a form. A hidden field's label is never shown.
+    round = HiddenField(label="")
 
     def tampering(self, formdata: MultiDict[str, str], round_token: str) -> str | None:
         """Why this post cannot have come from our page, or None if it could have."""

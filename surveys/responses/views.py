@@ -24,7 +24,6 @@ from ..languages import lazy_gettext
 from ..library import questionnaire
 from ..questionnaire import Questionnaire
 from ..rounds.models import Round, RoundState
-from ..rounds.service import find_round_by_token
 from ..stuffing import service as stuffing
 from . import browser, service
 from .answers import InvalidAnswer, clean_text
@@ -48,6 +47,7 @@ from .journey import (
     sections,
     statement_numbers,
 )
+from .models import Draft
 from .summary import summary_cards
 
 blueprint = Blueprint("respond", __name__, url_prefix="/r/<token>")
@@ -59,7 +59,10 @@ PARTNER_RATINGS = "partner-ratings"  # the second page of the partners section
 @blueprint.url_value_preprocessor
 def load_round(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     token = (values or {}).pop("token", "")
-    round_ = find_round_by_token(token)
+    # The draft this browser holds comes with the round (one query, not two); whether the
+    # page may use it is still decided by draft_code and the idle limit.
+    held = browser.code_held(token)
+    round_, draft = service.find_round_and_draft(token, held)
     if round_ is None:
         abort(
             404,
@@ -73,6 +76,16 @@ def load_round(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     # attributes, so reading them again for the links of a redirect would query it again.
     g.round_token, g.round_id = round_.public_token, round_.id
     g.questionnaire = questionnaire(round_.questionnaire_version)
+    g.drafts = {held: draft} if held else {}
+
+
+def draft_under(code: str) -> Draft | None:
+    """The round's draft under `code`: the one read with the round when it is that code,
+    else from the database. Read once per request; a save forgets it (`save`)."""
+    known: dict[str, Draft | None] = g.setdefault("drafts", {})
+    if code not in known:
+        known[code] = service.find_draft(current_round(), code)
+    return known[code]
 
 
 @blueprint.url_defaults
@@ -115,7 +128,7 @@ def draft_left_idle() -> tuple[str, int] | None:
     code = browser.expire_idle_draft(token())
     if code is None:
         return None
-    draft = service.find_draft(current_round(), code)
+    draft = draft_under(code)
     cleared = answered_sections(current_questionnaire(), dict(draft.answers) if draft else {})
     return render_template(
         "respond/expired.html",
@@ -147,7 +160,7 @@ def has_draft() -> bool:
     if "round" not in g:
         return False
     code = browser.draft_code(g.round.public_token)
-    return code is not None and service.find_draft(g.round, code) is not None
+    return code is not None and draft_under(code) is not None
 
 
 def current_round() -> Round:
@@ -175,7 +188,7 @@ def current_answers() -> DraftAnswers:
         if browser.has_sent(token()):
             raise AlreadySent
         return {}
-    draft = service.find_draft(current_round(), code)
+    draft = draft_under(code)
     if draft is None:  # sent from another device, or the code is stale
         browser.forget_draft(token())
         return {}
@@ -188,6 +201,7 @@ def to_confirmation(_error: AlreadySent) -> Response:
 
 
 def save(answers: DraftAnswers) -> None:
+    g.pop("drafts", None)  # what was read is out of date now
     browser.keep_draft(
         token(), service.save_draft(current_round(), browser.draft_code(token()), answers)
     )
@@ -253,6 +267,7 @@ def section_page(
         if valid or (saving and not blocking):
             store(answers, form)
             if saving:
+                g.pop("drafts", None)
                 code = service.save_draft(current_round(), browser.draft_code(token()), answers)
                 browser.saved_for_later(token(), code)
                 return redirect(url_for(".saved"))
@@ -465,9 +480,10 @@ def submit() -> View:
         if browser.has_sent(token()):
             return redirect(url_for(".done"))
         return render_template("respond/nothing_to_send.html"), 200
-    upcoming = next_section(current_questionnaire(), current_answers())
+    answers = current_answers()  # read once: the send reads the draft again as it deletes it
+    upcoming = next_section(current_questionnaire(), answers)
     if upcoming.key != CHECK:
-        return redirect(section_url(upcoming.key, current_answers()))
+        return redirect(section_url(upcoming.key, answers))
     try:
         result = service.submit_draft(
             current_round(), current_questionnaire(), code, invitations.held_code(token())

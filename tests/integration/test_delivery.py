@@ -6,9 +6,12 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Callable
+from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
 
+from surveys.delivery import fingerprint
 from surveys.questionnaire import Questionnaire
 from tests.helpers import Respondent, RoundRef
 
@@ -74,3 +77,26 @@ def test_a_page_showing_a_resume_code_is_never_compressed(
     saved = client.get(person.round.url + "/saved", headers=GZIP)
     assert saved.status_code == 200 and "boundary-resume-code" in saved.get_data(as_text=True)
     assert "Content-Encoding" not in saved.headers
+
+
+def test_a_fingerprint_follows_the_files_content_and_never_leaves_the_static_folder(
+    tmp_path: Path,
+) -> None:
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("not an asset")
+    sheet = static / "css" / "site.css"
+    sheet.write_text("body { color: black }")
+    app = Flask("fingerprints", static_folder=str(static))
+    before = fingerprint(app, "css/site.css")
+    assert before is not None and len(before) == 12
+    assert fingerprint(app, "css/site.css") == before
+    sheet.write_text("body { color: navy; }")  # a new release: another size, another hash
+    after = fingerprint(app, "css/site.css")
+    assert after is not None and after != before
+    assert fingerprint(app, "../secret.txt") is None
+    assert fingerprint(app, "css/../../secret.txt") is None
+    assert fingerprint(app, "css") is None  # a folder
+    assert fingerprint(app, "css/late.css") is None
+    (static / "css" / "late.css").write_text("p {}")  # looked for once, then made
+    assert fingerprint(app, "css/late.css") is not None
