@@ -80,6 +80,7 @@ def invariance_rows(check: Invariance | None) -> list[dict[str, Any]]:
         )
         record: dict[str, Any] = {
             "status": status,
+            "estimator": None if check is None or not check.ran else check.estimator,
             "model": model,
             "feature": None,
             "managers": None if check is None else check.managers,

@@ -139,7 +139,7 @@ def test_the_check_a_release_found_is_in_every_export(
             ("equal_loadings", None),
             *[("equal_loadings_one_feature", f) for f in features],
         ], name
-        assert {r["status"] for r in rows} == {"done"}
+        assert {(r["status"], r["estimator"]) for r in rows} == {("done", "DWLS")}
         assert {(r["managers"], r["frontline"]) for r in rows} == {(150, 170)}
         configural, equal, *alone = rows
         assert configural["cfi"] == round(outcome.configural.cfi, 4)
@@ -162,6 +162,7 @@ def test_the_check_a_release_found_is_in_every_export(
         delta = csv_value(rows, "equal_loadings", "", "delta_cfi")
         assert not delta.startswith("'") and float(delta) < 0
         assert csv_value(rows, "equal_loadings", "", "holds") == "False"
+        assert csv_value(rows, "configural", "", "estimator") == "DWLS"
         for feature in features:
             said = csv_value(rows, "equal_loadings_one_feature", feature, "read_differently")
             assert said == str(feature == features[2]), (name, feature)
@@ -243,3 +244,23 @@ def test_a_feature_named_for_costing_most_is_read_differently_though_it_passed_a
         ("trust", True, True),
         ("dialogue", True, False),
     ]
+
+
+def test_a_check_stored_before_dwls_reads_back_as_maximum_likelihood() -> None:
+    """Releases keep their check as JSON; one stored when the fit was normal-theory ML has no
+    `estimator`, and its exports must not claim DWLS for it."""
+    from surveys.releases.invariance import load
+
+    stored = json.dumps(
+        {
+            "ran": True,
+            "managers": 120,
+            "frontline": 130,
+            "configural": {"cfi": 0.95, "rmsea": 0.04, "srmr": 0.05, "statistic": 1.0, "df": 9},
+            "equal_loadings": {"cfi": 0.95, "rmsea": 0.04, "srmr": 0.05, "statistic": 1.0, "df": 9},
+            "delta_cfi": 0.0,
+            "delta_rmsea": 0.0,
+            "holds": True,
+        }
+    )
+    assert {r["estimator"] for r in invariance_rows(load(stored))} == {"ML"}
