@@ -35,6 +35,7 @@ TABLES = (
     "invariance",
     "responses",
     "partnership",
+    "agency_weighting",
     "changes",
     "declarations",
     # What the ids in the tables above are called, as the round names them.
@@ -203,6 +204,7 @@ def as_json(
         "invariance": invariance_rows(invariance),
         "responses": _records(analysis.responses, rename={"rate": "response_rate"}, drop=unoffered),
         "partnership": _records(analysis.partnership),
+        "agency_weighting": _records(analysis.agency_weighting),
         "changes": _records(changes),
         # Each agency's declaration beside its managers and frontline (suppression as the
         # cells': a staff group not published has no figure here either).
