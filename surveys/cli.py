@@ -23,6 +23,7 @@ from .auth.service import AccountError, create_user
 from .database import db, forget_deleted_pages
 from .library import current_questionnaire, questionnaire
 from .questionnaire import Questionnaire
+from .releases.invariance import invariance_of
 from .releases.service import (
     Published,
     ReleaseRefused,
@@ -356,10 +357,12 @@ def export_command(round_slug: str, output_format: str, earlier_slug: str | None
         detail=f"round {round_.slug}, release {shown.release.number}{compared}",
     )
     asked = questionnaire(round_.questionnaire_version)
+    checked = invariance_of(shown.release.id)
     if output_format == "json":
-        click.echo(json.dumps(as_json(analysis, asked, changes), indent=2, ensure_ascii=False))
+        data = as_json(analysis, asked, changes, invariance=checked)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        click.echo(as_csv(analysis, asked, changes), nl=False)
+        click.echo(as_csv(analysis, asked, changes, invariance=checked), nl=False)
 
 
 @click.command("demo")

@@ -36,6 +36,7 @@ from .queries import LevelMoments, RoundTallies, load_tallies, score_distributio
 from .results import (
     FRONTLINE,
     MANAGEMENT,
+    AgencyFigure,
     CellResult,
     ChangeResult,
     GapResult,
@@ -224,6 +225,7 @@ def examine(
 
     cells: list[CellResult] = []
     partnership: list[PartnershipFigure] = []
+    agency_weighting: list[AgencyFigure] = []
     distributions: dict[str, dict[CellKey, ScoreDistribution]] = {}
     published: dict[str, frozenset[CellKey]] = {}
     for feature in questionnaire.features:
@@ -269,6 +271,12 @@ def examine(
                 )
             )
         partnership += [wide.figure(feature.id, level) for level in (None, *breakdown.level_groups)]
+        agency_weighting += [
+            wide.agency_figure(agency, feature.id, level)
+            for agency in breakdown.agencies
+            for level in (None, *breakdown.level_groups)
+            if wide.pools(level)
+        ]
 
     items, item_totals = _items(breakdown, questionnaire, tallies, k, pattern, history, counts)
     gaps = _gaps(breakdown, questionnaire, distributions, published)
@@ -308,6 +316,7 @@ def examine(
         responses=_responses(breakdown, tallies, respondents, pattern),
         within_agency_gaps=flagged.within_agency_gaps,
         partnership=tuple(partnership),
+        agency_weighting=tuple(agency_weighting),
     )
     return Examined(analysis, counts)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..figures import rounded
 from ..questionnaire import Questionnaire
+from ..scoring.invariance import Invariance
 from ..spreadsheets import csv_text
 from .results import FRONTLINE, MANAGEMENT, ChangeResult, RoundAnalysis
 
@@ -31,8 +32,10 @@ TABLES = (
     "reciprocity_imbalances",
     "sharing_perceptions",
     "reliability",
+    "invariance",
     "responses",
     "partnership",
+    "agency_weighting",
     "changes",
     "declarations",
     # What the ids in the tables above are called, as the round names them.
@@ -58,6 +61,70 @@ def _number(value: Any) -> Any:
     return value
 
 
+# Said in the invariance table while the release's check is still to be worked out (it runs
+# as a job after the release is stored, so an export can come before it).
+INVARIANCE_PENDING = (
+    "Not yet worked out for this release: the check runs after publication; export again "
+    "once the report shows its outcome."
+)
+
+
+def invariance_rows(check: Invariance | None) -> list[dict[str, Any]]:
+    """The release's measurement invariance check as rows of one table, every row with the
+    same keys (the XLSX sheet takes its columns from the first): the configural model, the
+    model with equal loadings, and, when loadings could not be held equal, each feature's
+    loadings held equal alone. A check not run, or not yet run, is one row saying why."""
+
+    def row(status: str, model: str | None, **figures: Any) -> dict[str, Any]:
+        blank = dict.fromkeys(
+            ("cfi", "rmsea", "srmr", "statistic", "df", "delta_cfi", "delta_rmsea", "holds")
+        )
+        record: dict[str, Any] = {
+            "status": status,
+            "estimator": None if check is None or not check.ran else check.estimator,
+            "model": model,
+            "feature": None,
+            "managers": None if check is None else check.managers,
+            "frontline": None if check is None else check.frontline,
+            **blank,
+            "read_differently": None,
+            "reason": None,
+        }
+        record.update(figures)
+        return {key: _number(value) for key, value in record.items()}
+
+    if check is None:
+        return [row("pending", None, reason=INVARIANCE_PENDING)]
+    if not check.ran or check.configural is None or check.equal_loadings is None:
+        return [row("not_run", None, reason=check.reason)]
+    configural, equal = check.configural, check.equal_loadings
+    rows = [
+        row("done", "configural", **asdict(configural)),
+        row(
+            "done",
+            "equal_loadings",
+            **asdict(equal),
+            delta_cfi=check.delta_cfi,
+            delta_rmsea=check.delta_rmsea,
+            holds=check.holds,
+        ),
+    ]
+    rows += [
+        row(
+            "done",
+            "equal_loadings_one_feature",
+            feature=feature.feature,
+            delta_cfi=feature.delta_cfi,
+            delta_rmsea=feature.delta_rmsea,
+            holds=feature.holds,
+            # Usually the features that fail alone; if none does, the one costing most.
+            read_differently=feature.feature in check.differing,
+        )
+        for feature in check.features
+    ]
+    return rows
+
+
 def _records(
     results: Iterable[Any], rename: dict[str, str] | None = None, drop: Sequence[str] = ()
 ) -> list[dict[str, Any]]:
@@ -72,10 +139,16 @@ def _records(
 
 
 def as_json(
-    analysis: RoundAnalysis, questionnaire: Questionnaire, changes: Sequence[ChangeResult] = ()
+    analysis: RoundAnalysis,
+    questionnaire: Questionnaire,
+    changes: Sequence[ChangeResult] = (),
+    *,
+    invariance: Invariance | None,
 ) -> dict[str, Any]:
     """`questionnaire` is the round's: it names the partner question about information
-    received, whose ratings both ways make the reciprocity table."""
+    received, whose ratings both ways make the reciprocity table. `invariance` is the same
+    release's measurement invariance check, None while it is still to be worked out (it is
+    asked for by keyword so that no caller leaves it out by accident)."""
     info = analysis.round
     received = questionnaire.partners.sharing_question("received")
     main_levels = (None, MANAGEMENT, FRONTLINE)
@@ -128,8 +201,10 @@ def as_json(
         "reciprocity_imbalances": _records(analysis.imbalances),
         "sharing_perceptions": _records(analysis.sharing_perceptions),
         "reliability": _records(analysis.reliability),
+        "invariance": invariance_rows(invariance),
         "responses": _records(analysis.responses, rename={"rate": "response_rate"}, drop=unoffered),
         "partnership": _records(analysis.partnership),
+        "agency_weighting": _records(analysis.agency_weighting),
         "changes": _records(changes),
         # Each agency's declaration beside its managers and frontline (suppression as the
         # cells': a staff group not published has no figure here either).
@@ -148,6 +223,7 @@ CSV_COLUMNS = [
     "to_agency",
     "question",
     "group",
+    "model",
     "statistic",
     "value",
     "suppressed",
@@ -185,28 +261,17 @@ def _flat(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def as_csv(
-    analysis: RoundAnalysis, questionnaire: Questionnaire, changes: Sequence[ChangeResult] = ()
+    analysis: RoundAnalysis,
+    questionnaire: Questionnaire,
+    changes: Sequence[ChangeResult] = (),
+    *,
+    invariance: Invariance | None,
 ) -> str:
     """Every figure as one row (long format): filter or pivot it in any spreadsheet."""
-    data = as_json(analysis, questionnaire, changes)
+    data = as_json(analysis, questionnaire, changes, invariance=invariance)
     rows: list[list[Any]] = [CSV_COLUMNS]
-    rows.append(
-        [
-            "round",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "responses",
-            data["round"]["responses"],
-            False,
-        ]
-    )
+    first = {"table": "round", "statistic": "responses", "value": data["round"]["responses"]}
+    rows.append([first.get(column, "") for column in CSV_COLUMNS[:-1]] + [False])
     for table in TABLES:
         records = data[table]
         if table in NAMED:

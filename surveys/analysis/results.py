@@ -82,6 +82,29 @@ class PartnershipFigure:
 
 
 @dataclass(frozen=True)
+class AgencyFigure:
+    """An agency's mean on a feature where it pools levels that may have answered in
+    different proportions of their staff (all its staff; its managers, strategic and
+    operational), weighted to the headcounts of those levels as the partnership's figures
+    are. Only the agency's published level cells are strata, so the weighted figures follow
+    from published figures and headcounts; with fewer than two, nothing is weighted."""
+
+    agency: str
+    level: str | None  # None: all its staff; or a level group made of sublevels
+    feature: str
+    suppressed: bool
+    n: int | None = None
+    mean: float | None = None  # unweighted, as in `cells`
+    weighted: bool = False
+    strata: tuple[str, ...] = ()  # the published levels weighted
+    weighted_mean: float | None = None
+    weighted_sd: float | None = None
+    effective_n: float | None = None
+    weighted_ci_low: float | None = None  # within one agency: no clustering to widen for
+    weighted_ci_high: float | None = None
+
+
+@dataclass(frozen=True)
 class ItemResult:
     agency: str | None
     level: str | None
@@ -306,6 +329,8 @@ class RoundAnalysis:
     responses: tuple[ResponseResult, ...]
     within_agency_gaps: tuple[WithinAgencyGapResult, ...] = ()
     partnership: tuple[PartnershipFigure, ...] = ()
+    # Agencies' figures over levels, weighted to headcounts (none in earlier releases).
+    agency_weighting: tuple[AgencyFigure, ...] = ()
     # What agencies declared, beside their staff: captured when the release is published
     # (releases from before declarations existed have none).
     declarations: tuple[DeclarationResult, ...] = ()

@@ -21,7 +21,7 @@ from ..scoring.levels import mean_interval
 from ..scoring.weights import Stratum, design_effect, intraclass_correlation, weighted_interval
 from ..scoring.weights import weighted_mean as weigh
 from .queries import AgencyLevel
-from .results import PartnershipFigure
+from .results import AgencyFigure, PartnershipFigure
 
 Level = str | None
 
@@ -147,6 +147,47 @@ class Partnership:
         return replace(
             figure,
             weighted=True,
+            weighted_mean=weighted.mean,
+            weighted_sd=weighted.variance**0.5,
+            effective_n=weighted.effective_n,
+            weighted_ci_low=around.low if around else None,
+            weighted_ci_high=around.high if around else None,
+        )
+
+    def pools(self, level: Level) -> bool:
+        """Whether a cell at this level pools levels of their own (all staff; management)."""
+        return bool(self._parts(level))
+
+    def agency_figure(self, agency: str, feature: str, level: Level) -> AgencyFigure:
+        """The agency's cell at a pooling level, weighted over its finest published level
+        cells by their headcounts (design weight headcount / respondents, as partnership-
+        wide); not weighted where fewer than two of its levels that answered are published,
+        or one of them has no headcount."""
+        cell = CellKey(agency, level)
+        if cell not in self.shown:
+            return AgencyFigure(agency, level, feature, suppressed=True)
+        scores = self.scores(cell)
+        figure = AgencyFigure(agency, level, feature, False, n=scores.n, mean=scores.mean)
+        # Levels nobody in the agency answered at carry no weight, and leave nothing to weigh.
+        parts = [
+            part for part in self._refined(agency, level) if self.scores(CellKey(agency, part)).n
+        ]
+        if len(parts) < 2:
+            return figure
+        strata = []
+        for part in parts:
+            headcount = self._headcount([agency], part)
+            if not headcount:
+                return figure
+            strata.append(Stratum(headcount, self.scores(CellKey(agency, part))))
+        weighted = weigh(strata)
+        if weighted is None:
+            return figure
+        around = weighted_interval(weighted, 1.0)
+        return replace(
+            figure,
+            weighted=True,
+            strata=tuple(str(part) for part in parts),
             weighted_mean=weighted.mean,
             weighted_sd=weighted.variance**0.5,
             effective_n=weighted.effective_n,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..analysis.export import TABLES, as_csv, as_json
 from ..analysis.results import ChangeResult, RoundAnalysis
 from ..questionnaire import Questionnaire
+from ..scoring.invariance import Invariance
 from ..spreadsheets import safe_xlsx_cell
 
 if TYPE_CHECKING:
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
 SHEETS = TABLES  # one sheet per table of the JSON and CSV exports
 
 
-def analysis_csv(analysis: RoundAnalysis, questionnaire: Questionnaire) -> str:
-    return as_csv(analysis, questionnaire)
+def analysis_csv(
+    analysis: RoundAnalysis, questionnaire: Questionnaire, *, invariance: Invariance | None
+) -> str:
+    return as_csv(analysis, questionnaire, invariance=invariance)
 
 
 def _cell(value: Any) -> Any:
@@ -38,10 +41,14 @@ def append(sheet: Worksheet, row: list[Any]) -> None:
 
 
 def analysis_xlsx(
-    analysis: RoundAnalysis, questionnaire: Questionnaire, changes: Sequence[ChangeResult] = ()
+    analysis: RoundAnalysis,
+    questionnaire: Questionnaire,
+    changes: Sequence[ChangeResult] = (),
+    *,
+    invariance: Invariance | None,
 ) -> bytes:
     """One sheet per table, a header row each; suppressed figures are empty cells."""
-    data = as_json(analysis, questionnaire, changes)
+    data = as_json(analysis, questionnaire, changes, invariance=invariance)
     # openpyxl is imported here, by the one function that uses it, to keep start-up quick.
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -12,7 +12,8 @@ from ..figures import fixed, percent
 from .at_a_glance import clear_changes, turnout
 from .presentation import Report
 
-ALPHA_LOW = 0.6  # below this a feature's statements hang together poorly
+# Omega (or alpha, in a release from before omega) below this: statements hang together poorly.
+RELIABILITY_LOW = 0.6
 ALPHA_SPLIT = 0.15  # management and frontline alphas this far apart read differently
 DONT_KNOW_HIGH = 0.15  # a group answering "don't know" this often cannot see a part of it
 
@@ -173,18 +174,35 @@ def _change(report: Report) -> str | None:
 
 
 def _read_with_care(report: Report) -> str | None:
-    """Features whose statements hang together poorly for everyone."""
-    everyone_alpha = {
+    """Features whose statements hang together poorly for everyone, judged as the method
+    chapter shows reliability: McDonald's omega from every answer given, with pairwise alpha
+    beside it. Omega is the judge because alpha assumes every statement measures the feature
+    equally well and so understates a scale whose statements do not; complete-case alpha
+    would judge a feature by the people who answered every statement, often a quarter fewer
+    and not a random quarter. A release published before omega existed has none, and is
+    judged by complete-case alpha as it was then."""
+    everyone = {
         r.feature: r for r in report.analysis.reliability if r.group is None and not r.suppressed
     }
-    low = [
-        f.name.lower()
-        for f in report.questionnaire.features
-        if (r := everyone_alpha.get(f.id)) and r.alpha is not None and r.alpha < ALPHA_LOW
+    pairwise = any(r.omega is not None for r in everyone.values())
+    weak = [
+        (feature.name.lower(), r)
+        for feature in report.questionnaire.features
+        if (r := everyone.get(feature.id))
+        and (judged := r.omega if pairwise else r.alpha) is not None
+        and judged < RELIABILITY_LOW
     ]
-    if not low:
+    if not weak:
         return None
-    return (
-        f"Read {_list(low)} with care: its statements do not hang together well "
-        f"(Cronbach's alpha below {ALPHA_LOW})."
-    )
+    names = _list([name for name, _r in weak])
+    whose = "its statements do" if len(weak) == 1 else "their statements do"
+    if pairwise:
+        omegas = _list([fixed(r.omega, 2) for _name, r in weak])
+        alphas = _list([fixed(r.alpha_pairwise, 2) for _name, r in weak])
+        why = (
+            f"from every answer given: McDonald's omega {omegas}, Cronbach's alpha {alphas}; "
+            f"below {RELIABILITY_LOW} is weak"
+        )
+    else:
+        why = f"Cronbach's alpha below {RELIABILITY_LOW}"
+    return f"Read {names} with care: {whose} not hang together well ({why})."

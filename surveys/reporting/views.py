@@ -277,14 +277,17 @@ def analysis_export(slug: str, file_format: str) -> Response:
     round_ = round_or_404(slug)
     found = release_or_404(round_)
     analysis = found.analysis
+    checked = invariance_of(found.release.id)
     record_download(f"analysis ({file_format.upper()})", round_, found.release.number)
     if file_format == "csv":
         body: bytes = exports.analysis_csv(
-            analysis, questionnaire(round_.questionnaire_version)
+            analysis, questionnaire(round_.questionnaire_version), invariance=checked
         ).encode("utf-8-sig")
         mimetype = "text/csv"
     else:
-        body = exports.analysis_xlsx(analysis, questionnaire(round_.questionnaire_version))
+        body = exports.analysis_xlsx(
+            analysis, questionnaire(round_.questionnaire_version), invariance=checked
+        )
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body,

@@ -11,15 +11,17 @@ statements relate to it in the same way in both groups. The check fits the five-
 
 The answers are ordinal (1-5), so each group's statements are correlated with polychoric
 correlations (the correlation of the continuous leanings the answers cut into bands; each
-pair over the people who answered both), and the model is fitted to them by maximum
-likelihood with semopy ("normal-theory ML on polychoric correlations"). Fit is judged by CFI,
-RMSEA and SRMR from T = sum over groups of n * F_ML. The robust, weighted least-squares
-statistics that lavaan reports for ordinal data (WLSMV) need the correlations' sampling
-covariance, which is not estimated here; an unscaled least-squares statistic was tried first
-and could not tell a planted difference from none (it sits below its degrees of freedom
-whatever the data). ML on polychorics is known to overstate misfit somewhat for ordinal
-data, so the decision rests on the change between the two nested models, in which much of
-that cancels, and the absolute CFI and RMSEA are shown for context only.
+pair over the people who answered both), and the model is fitted to them by diagonally
+weighted least squares (DWLS), the estimator lavaan uses for ordinal answers: each
+correlation's misfit is weighted by one over its sampling variance (from the curvature of
+its likelihood), so a correlation resting on few people or on thin answer categories counts
+for less. semopy has the DWLS objective but computes its weights from raw scores as
+covariances; `_weighted_model` gives it the polychorics' variances instead. Fit is judged by
+CFI, RMSEA and SRMR from T = the weighted sum of squared residual correlations. The weights
+leave out the correlations' covariances with one another (lavaan's robust WLSMV statistic
+corrects T for them; that needs their full sampling covariance, not estimated here), so T is
+not calibrated as a chi-square: the decision rests on the change between the two nested
+models, and the absolute CFI and RMSEA are shown for context only.
 
 Rule (Chen 2007; Cheung and Rensvold 2002): loadings cannot be held equal when CFI falls by
 more than 0.01 or RMSEA rises by more than 0.015. Then each feature is checked alone (its
@@ -56,7 +58,7 @@ class ModelFit:
     cfi: float
     rmsea: float
     srmr: float
-    statistic: float  # T, the unscaled least-squares statistic
+    statistic: float  # T, the weighted (DWLS) sum of squared residual correlations
     df: int
 
 
@@ -83,6 +85,9 @@ class Invariance:
     holds: bool | None = None
     features: tuple[FeatureCheck, ...] = ()  # only when loadings could not be held equal
     differing: tuple[str, ...] = ()  # the features read differently
+    # How the model was fitted. A check stored before DWLS (releases' JSON without it) was
+    # normal-theory maximum likelihood on the same polychoric correlations.
+    estimator: str = "ML"
 
 
 def _fails(delta_cfi: float, delta_rmsea: float) -> bool:
@@ -113,7 +118,9 @@ def check_invariance(
         )
     features = [(f, list(items)) for f, items in features if len(items) >= 2]
     items = [item for _f, ids in features for item in ids]
-    groups = [polychoric_matrix(items, group) for group in (managers, frontline)]
+    estimated = [polychoric_estimates(items, group) for group in (managers, frontline)]
+    groups = [matrix for matrix, _variances in estimated]
+    variances = [v for _matrix, v in estimated]
     usable = [i for i in range(len(items)) if all(_varies(g, i) for g in groups)]
     if len(usable) < len(items):
         kept = {items[i] for i in usable}
@@ -121,16 +128,17 @@ def check_invariance(
         features = [(f, ids) for f, ids in features if len(ids) >= 2]
         items = [item for _f, ids in features for item in ids]
         groups = [g[usable][:, usable] for g in groups]
-    configural = _fit(features, groups, sizes, equal=set())
+        variances = [v[usable][:, usable] for v in variances]
+    configural = _fit(features, groups, variances, sizes, equal=set())
     everything = {f for f, _ids in features}
-    equal = _fit(features, groups, sizes, equal=everything)
+    equal = _fit(features, groups, variances, sizes, equal=everything)
     delta_cfi, delta_rmsea = equal.cfi - configural.cfi, equal.rmsea - configural.rmsea
     holds = not _fails(delta_cfi, delta_rmsea)
     checks: list[FeatureCheck] = []
     differing: tuple[str, ...] = ()
     if not holds:
         for feature, _ids in features:
-            alone = _fit(features, groups, sizes, equal={feature})
+            alone = _fit(features, groups, variances, sizes, equal={feature})
             d_cfi, d_rmsea = alone.cfi - configural.cfi, alone.rmsea - configural.rmsea
             checks.append(FeatureCheck(feature, d_cfi, d_rmsea, not _fails(d_cfi, d_rmsea)))
         differing = tuple(c.feature for c in checks if not c.holds) or (
@@ -139,6 +147,7 @@ def check_invariance(
     return Invariance(
         True,
         *sizes,
+        estimator="DWLS",
         configural=configural,
         equal_loadings=equal,
         delta_cfi=delta_cfi,
@@ -191,6 +200,26 @@ def polychoric(
 ) -> float:
     """The polychoric correlation of two 1-5 answers (paired), thresholds given: the maximum
     likelihood correlation of the bivariate normal whose rectangles give their cross-table."""
+    return polychoric_with_variance(first, second, first_cuts, second_cuts)[0]
+
+
+# The step for the likelihood's curvature, in correlation units: small against any
+# correlation's standard error (at least ~0.01 with the hundreds of people the check needs).
+_STEP = 1e-4
+# Where a correlation's curvature cannot be measured (a flat likelihood), it gets this
+# variance: as uncertain as a correlation can be, so it carries almost no weight.
+_MOST_UNCERTAIN = 1.0
+
+
+def polychoric_with_variance(
+    first: Sequence[int],
+    second: Sequence[int],
+    first_cuts: Sequence[float],
+    second_cuts: Sequence[float],
+) -> tuple[float, float]:
+    """The polychoric correlation and its sampling variance: one over the curvature (second
+    derivative) of the negative log-likelihood at the estimate, the thresholds taken as
+    known (the usual two-step approximation)."""
     import numpy as np
     from scipy.optimize import minimize_scalar
 
@@ -207,17 +236,31 @@ def polychoric(
         p = sum(sign * _bivariate_cdf(h, k, rho) for h, k, sign in corners)
         return float(-(counts * np.log(np.clip(p, 1e-300, None))).sum())
 
-    return float(minimize_scalar(deviance, bounds=(-0.999, 0.999), method="bounded").x)
+    rho = float(minimize_scalar(deviance, bounds=(-0.999, 0.999), method="bounded").x)
+    at = min(max(rho, -0.999 + _STEP), 0.999 - _STEP)
+    curvature = (deviance(at + _STEP) - 2 * deviance(at) + deviance(at - _STEP)) / _STEP**2
+    variance = 1 / curvature if curvature > 1 / _MOST_UNCERTAIN else _MOST_UNCERTAIN
+    return rho, variance
 
 
 def polychoric_matrix(items: Sequence[str], people: Sequence[Respondent]) -> NDArray[np.float64]:
     """Each pair's polychoric correlation over those who answered both; a statement that no
     one's answers vary on gets NaN on its diagonal (it is left out of the model)."""
+    return polychoric_estimates(items, people)[0]
+
+
+def polychoric_estimates(
+    items: Sequence[str], people: Sequence[Respondent]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The polychoric matrix (as `polychoric_matrix`) and, beside it, each correlation's
+    sampling variance (the diagonal's, which is 1 by definition, is 0)."""
     import numpy as np
 
     answered = {item: [p[item] for p in people if item in p] for item in items}
     cuts = {item: thresholds(values) for item, values in answered.items() if values}
     matrix = np.eye(len(items))
+    variances = np.full((len(items), len(items)), _MOST_UNCERTAIN)
+    np.fill_diagonal(variances, 0.0)
     for i, item in enumerate(items):
         if len(set(answered[item])) < 2:
             matrix[i, i] = math.nan
@@ -229,9 +272,12 @@ def polychoric_matrix(items: Sequence[str], people: Sequence[Respondent]) -> NDA
             both = [(p[first], p[second]) for p in people if first in p and second in p]
             if len(both) < 2:
                 continue
-            r = polychoric([a for a, _ in both], [b for _, b in both], cuts[first], cuts[second])
+            r, variance = polychoric_with_variance(
+                [a for a, _ in both], [b for _, b in both], cuts[first], cuts[second]
+            )
             matrix[i, j] = matrix[j, i] = r
-    return matrix
+            variances[i, j] = variances[j, i] = variance
+    return matrix, variances
 
 
 def positive_definite(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -272,45 +318,92 @@ def _safe(item: str) -> str:
     return "s_" + "".join(c if c.isalnum() else "_" for c in item)
 
 
-def _fit(
+# The diagonal (each statement with itself, 1) is matched exactly by the residual variances
+# whatever its weight; a large weight keeps it so without swamping the solver.
+_DIAGONAL_VARIANCE = 1e-3
+
+
+def _weighted_model(description: str) -> Any:
+    """A semopy model whose DWLS objective is weighted by variances we give it.
+
+    semopy's own DWLS (Model.prepare_wls) always builds its weights from raw scores, as the
+    fourth moments of covariances (its `custom_w` argument is not used), which is wrong for
+    polychoric correlations and impossible from a matrix alone. This model takes the
+    weights from `variances` (one per entry of the observed matrix, in semopy's order of
+    the observed variables) and leaves the rest of semopy's DWLS (objective, gradient,
+    solver) as it is."""
+    import numpy as np
+    import semopy
+
+    class Weighted(semopy.Model):
+        variances: Any = None
+
+        def prepare_wls(self, obj: str, custom_w: Any = None) -> None:
+            self.inds_triu_sigma = np.triu_indices_from(self.mx_cov)
+            self.mx_vech_s = self.mx_cov[self.inds_triu_sigma]
+            self.mx_w_inv = 1 / self.variances[self.inds_triu_sigma]
+
+    return Weighted(description)
+
+
+def fitted(
     features: Sequence[tuple[str, Sequence[str]]],
-    groups: Sequence[NDArray[np.float64]],
-    sizes: Sequence[int],
+    observed: Sequence[NDArray[np.float64]],
+    variances: Sequence[NDArray[np.float64]],
     equal: set[str],
-) -> ModelFit:
-    """Fit the two-group model by ULS to the groups' polychoric matrices, laid on one block
-    diagonal (the zero blocks between groups are fitted exactly, so they add nothing)."""
+) -> NDArray[np.float64]:
+    """Fit the two-group model by DWLS to the groups' polychoric matrices, laid on one block
+    diagonal (the zero blocks between groups are fitted exactly, so they add nothing), each
+    correlation weighted by one over its sampling variance; the correlations it implies, in
+    the same layout (managers' statements, then frontline staff's)."""
     import warnings
 
     import numpy as np
     import pandas as pd
-    import semopy
+
+    p = len(observed[0])
+    names = [f"{_safe(item)}__{g}" for g in ("m", "f") for _f, ids in features for item in ids]
+    stacked = np.zeros((2 * p, 2 * p))
+    stacked[:p, :p], stacked[p:, p:] = observed
+    spread = np.ones((2 * p, 2 * p))  # between groups: exact zeros, any weight will do
+    spread[:p, :p], spread[p:, p:] = variances
+    np.fill_diagonal(spread, _DIAGONAL_VARIANCE)
+    model = _weighted_model(_description(features, equal))
+    order = list(model.vars["observed"])
+    index = [names.index(name) for name in order]
+    model.variances = spread[np.ix_(index, index)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # semopy warns of its own numerical details
+        model.fit(cov=pd.DataFrame(stacked, index=names, columns=names), obj="DWLS")
+        sigma, _ = model.calc_sigma()
+    back = [order.index(name) for name in names]
+    implied: NDArray[np.float64] = np.asarray(sigma)[np.ix_(back, back)]
+    return implied
+
+
+def _fit(
+    features: Sequence[tuple[str, Sequence[str]]],
+    groups: Sequence[NDArray[np.float64]],
+    variances: Sequence[NDArray[np.float64]],
+    sizes: Sequence[int],
+    equal: set[str],
+) -> ModelFit:
+    """The two-group model fitted (`fitted`), and its CFI, RMSEA and SRMR. T weights each
+    residual correlation as the fit did; the baseline is the model of no correlation."""
+    import numpy as np
 
     items = [item for _f, ids in features for item in ids]
     p, f = len(items), len(features)
-    names = [f"{_safe(item)}__{g}" for g in ("m", "f") for item in items]
     observed = [positive_definite(matrix) for matrix in groups]
-    stacked = np.zeros((2 * p, 2 * p))
-    stacked[:p, :p], stacked[p:, p:] = observed
-    sample = pd.DataFrame(stacked, index=names, columns=names)
-    model = semopy.Model(_description(features, equal))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # semopy warns of its own numerical details
-        model.fit(cov=sample, obj="MLW", n_samples=sum(sizes))
-        sigma, _ = model.calc_sigma()
-    order = list(model.vars["observed"])
-    index = [order.index(name) for name in names]
-    implied = np.asarray(sigma)[np.ix_(index, index)]
+    implied = fitted(features, observed, variances, equal)
     statistic = baseline = srmr = 0.0
     lower = np.tril_indices(p)
-    for g, (matrix, n) in enumerate(zip(observed, sizes, strict=True)):
+    pairs = np.triu_indices(p, 1)
+    for g, (matrix, spread, n) in enumerate(zip(observed, variances, sizes, strict=True)):
         block = implied[g * p : (g + 1) * p, g * p : (g + 1) * p]
-        _sign, log_sample = np.linalg.slogdet(matrix)
-        _sign, log_model = np.linalg.slogdet(block)
-        discrepancy = log_model - log_sample + np.trace(matrix @ np.linalg.inv(block)) - p
-        statistic += n * float(discrepancy)
-        baseline += n * float(-log_sample)  # the model of no correlation at all
         residual = matrix - block
+        statistic += float((residual[pairs] ** 2 / spread[pairs]).sum())
+        baseline += float((matrix[pairs] ** 2 / spread[pairs]).sum())
         srmr += n / sum(sizes) * math.sqrt(float((residual[lower] ** 2).mean()))
     moments = 2 * p * (p + 1) // 2
     shared = sum(len(ids) - 1 for feature, ids in features if feature in equal)

@@ -125,5 +125,5 @@ def test_without_headcounts_nothing_is_weighted(
     assert "This round has no staff numbers for every group that answered" in page
     assert "Weighted mean" not in page
     rows = manager.get("/reports/plain/analysis.csv").get_data(as_text=True)
-    assert "partnership,,,,purpose,,,,,,weighted,False," in rows
-    assert "partnership,,,,purpose,,,,,,weighted_mean,," in rows
+    assert "partnership,,,,purpose,,,,,,,weighted,False," in rows
+    assert "partnership,,,,purpose,,,,,,,weighted_mean,," in rows

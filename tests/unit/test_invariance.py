@@ -14,7 +14,11 @@ from surveys.scoring.invariance import (
     MIN_GROUP,
     _bivariate_cdf,
     check_invariance,
+    fitted,
     polychoric,
+    polychoric_estimates,
+    polychoric_with_variance,
+    positive_definite,
     thresholds,
 )
 
@@ -53,6 +57,7 @@ def test_a_statement_read_the_other_way_by_managers_is_found() -> None:
     assert outcome.delta_cfi is not None and outcome.delta_rmsea is not None
     assert outcome.delta_cfi < -0.01 or outcome.delta_rmsea > 0.015
     assert outcome.differing == ("exchange",)
+    assert outcome.estimator == "DWLS"
     checks = {c.feature: c for c in outcome.features}
     assert set(checks) == {f for f, _items in FEATURES}
     assert not checks["exchange"].holds
@@ -101,3 +106,63 @@ def test_a_polychoric_correlation_recovers_the_latent_one() -> None:
     assert r == pytest.approx(0.6, abs=0.04)
     # Pearson's r on the banded answers understates it: the point of polychorics.
     assert float(np.corrcoef(first, second)[0, 1]) < r - 0.02
+
+
+def banded(seed: int, size: int, rho: float) -> tuple[list[int], list[int]]:
+    rng = np.random.default_rng(seed)
+    latent = rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], size=size)
+    first = [1 + int(v) for v in np.digitize(latent[:, 0], [-1.5, -0.5, 0.5, 1.5])]
+    second = [1 + int(v) for v in np.digitize(latent[:, 1], [-1, -0.2, 0.6, 1.4])]
+    return first, second
+
+
+@pytest.mark.parametrize(("seed", "size", "rho"), [(4, 400, 0.5), (5, 250, 0.2), (6, 600, 0.8)])
+def test_a_polychorics_variance_is_its_fisher_information_inverted(
+    seed: int, size: int, rho: float
+) -> None:
+    """Reference: the expected information of a polychoric correlation with thresholds known
+    (Olsson 1979), N * sum over the cross-table's cells of (d pi / d rho)^2 / pi, where
+    d pi / d rho sums the bivariate normal density (scipy's) at the cell's corners."""
+    first, second = banded(seed, size, rho)
+    x, y = thresholds(first), thresholds(second)
+    r, variance = polychoric_with_variance(first, second, x, y)
+    law = multivariate_normal([0, 0], [[1, r], [r, 1]])
+    information = 0.0
+    for a in range(5):
+        for b in range(5):
+            corners = [(x[a + 1], y[b + 1], 1), (x[a], y[b + 1], -1)]
+            corners += [(x[a + 1], y[b], -1), (x[a], y[b], 1)]
+            share = sum(sign * law.cdf([h, k]) for h, k, sign in corners)
+            slope = sum(sign * law.pdf([h, k]) for h, k, sign in corners)
+            if share > 1e-12:
+                information += slope**2 / share
+    assert variance == pytest.approx(1 / (size * information), rel=0.1)
+    # Twice the people answering alike: exactly half the variance.
+    _r, halved = polychoric_with_variance(first * 2, second * 2, x, y)
+    assert halved == pytest.approx(variance / 2, rel=1e-3)
+
+
+def test_the_fit_weights_each_correlation_by_its_sampling_variance() -> None:
+    """DWLS, not maximum likelihood: the model follows a correlation more closely the surer
+    it is. Equal loadings on data with a statement read the other way misfit somewhere; make
+    one correlation 10,000 times surer and its residual all but vanishes (under ML, which
+    has no weights, nothing would move)."""
+    planted = "exchange-1"
+    items = [item for _f, ids in FEATURES for item in ids]
+    groups = [
+        polychoric_estimates(items, people)
+        for people in (answers(11, 160, {planted: -0.5}), answers(12, 220, {planted: 0.8}))
+    ]
+    observed = [positive_definite(matrix) for matrix, _v in groups]
+    variances = [v.copy() for _m, v in groups]
+    everything = {f for f, _ids in FEATURES}
+    i, j = items.index("exchange-0"), items.index(planted)  # managers' pair
+
+    def residual(weights: list[np.ndarray]) -> float:
+        return abs(float(observed[0][i, j] - fitted(FEATURES, observed, weights, everything)[i, j]))
+
+    before = residual(variances)
+    variances[0][i, j] = variances[0][j, i] = variances[0][i, j] / 10_000
+    after = residual(variances)
+    assert before > 0.05
+    assert after < before / 5

@@ -369,24 +369,55 @@ def test_without_an_earlier_round_nothing_is_said_of_change() -> None:
 # --- reliability ---------------------------------------------------------------------------------
 
 
+EXCHANGE = "balanced exchange of information and resources"
+CAUTION = f"Read {EXCHANGE} with care: its statements do not hang together well "
+
+
 @pytest.mark.parametrize(
-    ("alpha", "group", "suppressed", "written"),
+    ("complete", "pairwise", "omega", "group", "suppressed", "expected"),
     [
-        (0.55, None, False, True),
-        (0.6, None, False, False),  # the threshold itself reads as fine
-        (0.55, MANAGEMENT, False, False),  # only everyone's alpha is read
-        (0.55, None, True, False),
+        # Every answer given (omega, alpha beside it) is what the method chapter shows.
+        (0.72, 0.55, 0.57, None, False, "(from every answer given: McDonald's omega 0.57, "
+         "Cronbach's alpha 0.55; below 0.6 is weak)."),
+        (0.55, 0.66, 0.68, None, False, None),  # complete answers alone would caution
+        (0.55, 0.58, 0.62, None, False, None),  # alpha understates unequal statements
+        (0.7, 0.59, 0.6, None, False, None),  # the threshold itself reads as fine
+        (0.7, 0.5, 0.55, MANAGEMENT, False, None),  # only everyone's is read
+        (None, None, None, None, True, None),
+        # A release from before omega: complete-case alpha, as it was published then.
+        (0.55, None, None, None, False, "(Cronbach's alpha below 0.6)."),
+        (0.65, None, None, None, False, None),
     ],
-)
+)  # fmt: skip
 def test_a_feature_whose_statements_do_not_hang_together_is_flagged(
-    alpha: float, group: str | None, suppressed: bool, written: bool
+    complete: float | None,
+    pairwise: float | None,
+    omega: float | None,
+    group: str | None,
+    suppressed: bool,
+    expected: str | None,
 ) -> None:
-    reliability = [ReliabilityResult("exchange", group, suppressed, n=40, alpha=alpha)]
-    expected = (
-        "Read balanced exchange of information and resources with care: its statements do not "
-        "hang together well (Cronbach's alpha below 0.6)."
+    reliability = [
+        ReliabilityResult(
+            "exchange", group, suppressed, n=40, alpha=complete, alpha_pairwise=pairwise,
+            omega=omega, n_pairwise=None if omega is None else 52,
+        )
+    ]  # fmt: skip
+    written = sentence_starting("Read", reliability=reliability)
+    assert written == (None if expected is None else CAUTION + expected)
+
+
+def test_two_weak_features_are_named_together_with_their_figures() -> None:
+    reliability = [
+        ReliabilityResult("trust", None, False, n=40, alpha=0.7, alpha_pairwise=0.51, omega=0.53),
+        ReliabilityResult("exchange", None, False, n=40, alpha=0.5, alpha_pairwise=0.7, omega=0.7),
+        ReliabilityResult("dialogue", None, False, n=40, alpha=0.7, alpha_pairwise=0.4, omega=0.45),
+    ]
+    assert sentence_starting("Read", reliability=reliability) == (
+        "Read relations of trust and open and mature dialogue over conflicts with care: their "
+        "statements do not hang together well (from every answer given: McDonald's omega 0.53 "
+        "and 0.45, Cronbach's alpha 0.51 and 0.40; below 0.6 is weak)."
     )
-    assert sentence_starting("Read", reliability=reliability) == (expected if written else None)
 
 
 def test_every_kind_of_sentence_comes_in_its_order() -> None:
