@@ -73,7 +73,11 @@ def invariance_rows(check: Invariance | None) -> list[dict[str, Any]]:
     """The release's measurement invariance check as rows of one table, every row with the
     same keys (the XLSX sheet takes its columns from the first): the configural model, the
     model with equal loadings, and, when loadings could not be held equal, each feature's
-    loadings held equal alone. A check not run, or not yet run, is one row saying why."""
+    loadings held equal alone. A check not run, or not yet run, is one row saying why.
+
+    The two groups' sizes are left out: they count people with at least one scored answer,
+    which no other published count does, so beside the response counts they would give away
+    how many gave none (see scoring.invariance.too_small_reason)."""
 
     def row(status: str, model: str | None, **figures: Any) -> dict[str, Any]:
         blank = dict.fromkeys(
@@ -84,8 +88,6 @@ def invariance_rows(check: Invariance | None) -> list[dict[str, Any]]:
             "estimator": None if check is None or not check.ran else check.estimator,
             "model": model,
             "feature": None,
-            "managers": None if check is None else check.managers,
-            "frontline": None if check is None else check.frontline,
             **blank,
             "read_differently": None,
             "reason": None,

@@ -26,15 +26,14 @@ def invariance_words(check: Invariance | None, feature_names: Mapping[str, str])
     )
     if check.holds:
         return [
-            f"Managers ({check.managers}) and frontline staff ({check.frontline}) appear to "
-            "read the statements in the same way: each statement relates to its feature "
-            "about equally strongly in both groups. " + change,
+            "Managers and frontline staff appear to read the statements in the same way: each "
+            "statement relates to its feature about equally strongly in both groups. " + change,
             "So a gap between managers and frontline staff can be taken as a difference in "
             "how they see the partnership, not in how they understood the questions.",
         ]
     words = [
-        f"Managers ({check.managers}) and frontline staff ({check.frontline}) do not seem "
-        "to read every statement in the same way. " + change
+        "Managers and frontline staff do not seem to read every statement in the same way. "
+        + change
     ]
     for feature in check.differing:
         name = feature_names.get(feature, feature)

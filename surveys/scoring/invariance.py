@@ -90,6 +90,24 @@ class Invariance:
     estimator: str = "ML"
 
 
+def too_small_reason(managers: int, frontline: int) -> str:
+    """Why the check was not run, without either group's size: the sizes are people who
+    gave at least one scored answer, a count no other published figure uses, so the exact
+    figure beside the published response counts would tell a reader how many people gave no
+    scored answer at all, a group that may be one person."""
+    short = [
+        name
+        for name, size in (("managers", managers), ("frontline staff", frontline))
+        if size < MIN_GROUP
+    ]
+    return (
+        f"Not checked: the check needs at least {MIN_GROUP} managers and {MIN_GROUP} "
+        f"frontline staff who gave scored answers, and this release has fewer "
+        f"{' and fewer '.join(short)}. With fewer, the model cannot tell a real difference "
+        "in how the groups read the statements from chance."
+    )
+
+
 def _fails(delta_cfi: float, delta_rmsea: float) -> bool:
     return delta_cfi < -CFI_DROP or delta_rmsea > RMSEA_RISE
 
@@ -106,16 +124,7 @@ def check_invariance(
     """The check for `features` (feature id, its statement ids) over two groups' answers."""
     sizes = len(managers), len(frontline)
     if min(sizes) < MIN_GROUP:
-        return Invariance(
-            False,
-            *sizes,
-            reason=(
-                f"Not checked: the check needs at least {MIN_GROUP} managers and "
-                f"{MIN_GROUP} frontline staff, and this release has {sizes[0]} and "
-                f"{sizes[1]}. With fewer, the model cannot tell a real difference in how the "
-                "groups read the statements from chance."
-            ),
-        )
+        return Invariance(False, *sizes, reason=too_small_reason(*sizes))
     features = [(f, list(items)) for f, items in features if len(items) >= 2]
     items = [item for _f, ids in features for item in ids]
     estimated = [polychoric_estimates(items, group) for group in (managers, frontline)]
