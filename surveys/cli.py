@@ -32,11 +32,18 @@ from .releases.service import (
     publish_release,
     published,
 )
+from .responses.answers import CompletedResponse
 from .responses.importing import ImportFailed, describe, parse_responses, read_csv_text
 from .responses.models import Channel, ImportRecord
 from .responses.service import forget_unsent_drafts, record_submissions, round_choices, today
-from .responses.synthetic import synthetic_responses
+from .responses.synthetic import (
+    DECLARED_SCORE,
+    V2_DEMO_LEVEL_WEIGHTS,
+    synthetic_declaration,
+    synthetic_responses,
+)
 from .rounds.calendar import closing_after, end_of_day, start_of_day
+from .rounds.declarations import declare
 from .rounds.models import Round, RoundState, utc_now
 from .rounds.service import RoundError, RoundSpec, create_round, find_round
 from .serving import links_base
@@ -52,6 +59,13 @@ DEMO_DAYS = 365  # long enough that a newcomer never finds the demo closed
 # The demo's synthetic answers, and so its figures (pinned by tests/golden/), are made for
 # version 1's statements; it keeps that version whatever new rounds use.
 DEMO_QUESTIONNAIRE = "cop-maturity-v1"
+# A second demo round on version 2, beside it (never instead: the first's figures are pinned),
+# so that a newcomer sees its two non-answers, its balance statement and the assurance gap:
+# a few agencies' declarations beside what their own staff answered.
+DEMO_V2_SLUG = "demo-v2"
+DEMO_V2_QUESTIONNAIRE = "cop-maturity-v2"
+DEMO_V2_RESPONSES = 300
+DEMO_V2_SEED = 2027
 
 
 @questionnaire_group.command("show")
@@ -367,19 +381,64 @@ def export_command(round_slug: str, output_format: str, earlier_slug: str | None
 
 @click.command("demo")
 @with_appcontext
-@click.option("--reset", is_flag=True, help="Delete and rebuild the demo round.")
+@click.option("--reset", is_flag=True, help="Delete and rebuild the demo rounds.")
 def demo_command(reset: bool) -> None:
-    """Create a demo round filled with synthetic responses (clearly labelled as demo data)."""
+    """Create the demo rounds filled with synthetic responses (clearly labelled as demo data):
+    one on questionnaire version 1 with a workshop, one on version 2 with declarations."""
+    if reset:
+        # Both go before either is rebuilt, version 1 first: it must open before version 2,
+        # or its report would follow up the other demo's actions and its figures would move.
+        for slug in (DEMO_SLUG, DEMO_V2_SLUG):
+            _delete_demo(slug)
+    _ensure_demo()
+    _ensure_demo_v2()
+
+
+def _delete_demo(slug: str) -> None:
+    existing = find_round(slug)
+    if existing is None:
+        return
+    old_workshop = demo_workshop(existing)
+    if old_workshop is not None:
+        db.session.delete(old_workshop)  # its answers, levels and actions go with it
+    db.session.delete(existing)
+    db.session.commit()
+    forget_deleted_pages()  # the old demo's answers go from the write-ahead log too
+
+
+def _kept_open(existing: Round, zone: str) -> None:
+    if not existing.is_open:
+        # A newcomer months later should still be able to try the questionnaire.
+        existing.open(until=closing_after(utc_now(), DEMO_DAYS, zone))
+        db.session.commit()
+        click.echo(f"Reopened the demo round ({existing.name}).")
+    else:
+        click.echo(f"The demo round already exists ({existing.name}).")
+
+
+def _demo_spec(
+    name: str, slug: str, q: Questionnaire, responses: list[CompletedResponse]
+) -> RoundSpec:
+    answered = Counter((r.agency_id, r.level_id) for r in responses)
+    return RoundSpec(
+        name=name,
+        slug=slug,
+        localities=DEMO_LOCALITIES,
+        # Made-up staff numbers giving response rates of roughly 60%.
+        headcounts={
+            (agency.id, level.id): round(answered[(agency.id, level.id)] / 0.6) + 2
+            for agency in q.agencies
+            for level in q.levels
+        },
+        is_demo=True,
+    )
+
+
+def _ensure_demo() -> None:
     existing = find_round(DEMO_SLUG)
     zone = current_app.config["DISPLAY_TIMEZONE"]
-    if existing is not None and not reset:
-        if not existing.is_open:
-            # A newcomer months later should still be able to try the questionnaire.
-            existing.open(until=closing_after(utc_now(), DEMO_DAYS, zone))
-            db.session.commit()
-            click.echo(f"Reopened the demo round ({existing.name}).")
-        else:
-            click.echo(f"The demo round already exists ({existing.name}).")
+    if existing is not None:
+        _kept_open(existing, zone)
         if demo_workshop(existing) is None:
             _echo_workshop(
                 create_demo_workshop(
@@ -391,35 +450,49 @@ def demo_command(reset: bool) -> None:
         _publish_demo(existing)
         _echo_links(existing)
         return
-    if existing is not None:
-        old_workshop = demo_workshop(existing)
-        if old_workshop is not None:
-            db.session.delete(old_workshop)  # its answers, levels and actions go with it
-        db.session.delete(existing)
-        db.session.commit()
-        forget_deleted_pages()  # the old demo's answers go from the write-ahead log too
     q = questionnaire(DEMO_QUESTIONNAIRE)
     responses = synthetic_responses(
         q, DEMO_RESPONSES, localities=[s.lower() for s in DEMO_LOCALITIES]
     )
-    answered = Counter((r.agency_id, r.level_id) for r in responses)
-    spec = RoundSpec(
-        name="Demo: Autumn 2026 baseline",
-        slug=DEMO_SLUG,
-        localities=DEMO_LOCALITIES,
-        # Made-up staff numbers giving response rates of roughly 60%.
-        headcounts={
-            (agency.id, level.id): round(answered[(agency.id, level.id)] / 0.6) + 2
-            for agency in q.agencies
-            for level in q.levels
-        },
-        is_demo=True,
-    )
+    spec = _demo_spec("Demo: Autumn 2026 baseline", DEMO_SLUG, q, responses)
     round_ = create_round(spec, q, DEMO_DAYS, zone)
     record_submissions(round_, q, responses, Channel.DEMO, today())
     db.session.commit()
     click.echo(f"Created the demo round '{round_.name}' with {len(responses)} synthetic responses.")
     _echo_workshop(create_demo_workshop(round_, q, current_app.config["MIN_CELL_SIZE"]))
+    _publish_demo(round_)
+    _echo_links(round_)
+
+
+def _ensure_demo_v2() -> None:
+    """The version 2 demo: 'don't know' and 'not applicable' answered apart, the balance
+    statement, and three agencies' declarations (police's more positive than its frontline)
+    published in its release."""
+    existing = find_round(DEMO_V2_SLUG)
+    zone = current_app.config["DISPLAY_TIMEZONE"]
+    if existing is not None:
+        _kept_open(existing, zone)
+        _publish_demo(existing)
+        _echo_links(existing)
+        return
+    q = questionnaire(DEMO_V2_QUESTIONNAIRE)
+    responses = synthetic_responses(
+        q,
+        DEMO_V2_RESPONSES,
+        seed=DEMO_V2_SEED,
+        localities=[s.lower() for s in DEMO_LOCALITIES],
+        level_weights=V2_DEMO_LEVEL_WEIGHTS,
+    )
+    spec = _demo_spec("Demo: Spring 2027, questionnaire version 2", DEMO_V2_SLUG, q, responses)
+    round_ = create_round(spec, q, DEMO_DAYS, zone)
+    record_submissions(round_, q, responses, Channel.DEMO, today())
+    for agency in DECLARED_SCORE:
+        declare(round_, agency, synthetic_declaration(q, agency), q)
+    db.session.commit()
+    click.echo(
+        f"Created the demo round '{round_.name}' with {len(responses)} synthetic responses "
+        f"and declarations from {len(DECLARED_SCORE)} agencies."
+    )
     _publish_demo(round_)
     _echo_links(round_)
 

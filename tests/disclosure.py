@@ -13,7 +13,8 @@ group and each additive statistic there is an unknown:
 - members m;
 - per feature: the number scored n, the sum of scores, the sum of squared scores, the
   number scoring 2 or below, the number scoring 4 or above;
-- per statement: the number answering 1, 2, 3, 4, 5 and "don't know";
+- per statement: the number answering 1, 2, 3, 4, 5 and "don't know"; from version 2, the
+  number answering "not applicable to my role" (its share times the cell's members);
 - per partner question (atoms: rating agency and partner): answered, sum of ratings,
   "don't know";
 - per feature for reliability (atoms: levels): complete cases, people counted pairwise
@@ -399,12 +400,18 @@ def _check(r: _Release) -> None:
     answered = {i: _Direction("statements", i, "answered 1-5") for i in items}
     counts = {i: _Direction("statements", i, "answer counts 1-5") for i in items}
     mixed: list[tuple[CellKey, str, float]] = []  # (1 - s) m = a
+    # (version 2) not applicable = s m, its own statistic: a suppressed group's count of it
+    # must follow from nothing published.
+    not_applicable = {i: _Direction("statements", i, "answering not applicable") for i in items}
+    not_applicable_shares: list[tuple[str, CellKey, float]] = []
     item_rows = {(i.item, CellKey(i.agency, i.level, i.locality)): i for i in a.items}
     for (item, key), it in item_rows.items():
         if it.suppressed:
             continue
         # Not answered 1-5: don't know, and (version 2) not applicable to the role.
         s = _not_scored(it.share_dont_know, getattr(it, "share_not_applicable", None))
+        if it.share_not_applicable is not None:
+            not_applicable_shares.append((item, key, it.share_not_applicable))
         if _withheld(it) or it.n is None:
             if s is not None:
                 if s >= 1:
@@ -464,13 +471,20 @@ def _check(r: _Release) -> None:
         for direction, key, value in additions:
             direction.add(key, value)
 
+    for item, key, share in not_applicable_shares:
+        members = u.derive_cell(m, key)
+        if members is not None:
+            not_applicable[item].add(key, share * members[0])
+
     _membership(r, m, suppressed_members, responses)
     _statements(r, m, answered, counts, suppressed_members, item_rows)
+    _not_applicable(r, m, not_applicable, suppressed_members, item_rows)
     _features(r, m, suppressed_members)
     _partners(r, suppressed_members)
     _reliability(r)
     if r.truth is not None:
-        directions = [m, *answered.values(), *counts.values(), *r.feature_directions]
+        directions = [m, *answered.values(), *counts.values(), *not_applicable.values()]
+        directions += r.feature_directions
         _small_sets(r, m, directions)
 
 
@@ -542,6 +556,30 @@ def _statements(
                 if got is not None:
                     r.add("statements", item, direction.quantity, _cell_name(key),
                           u.cells[key], r.people(key, m), _show(got), why)  # fmt: skip
+
+
+def _not_applicable(
+    r: _Release,
+    m: _Direction,
+    not_applicable: Mapping[str, _Direction],
+    suppressed: set[CellKey],
+    item_rows: Mapping[tuple[str, CellKey], ItemResult],
+) -> None:
+    """A protected cell's count answering "not applicable", worked out from published shares
+    (a withheld cell publishes its share on purpose, as it does its don't-know share)."""
+    u = r.universe
+    for item, direction in not_applicable.items():
+        if not direction.known:
+            continue
+        for key in r.keys:
+            x = item_rows.get((item, key))
+            why = _protected(r, m, key, bool(getattr(x, "suppressed", False)), suppressed)
+            if why is None:
+                continue
+            got = u.derive_cell(direction, key)
+            if got is not None:
+                r.add("statements", item, direction.quantity, _cell_name(key), u.cells[key],
+                      r.people(key, m), _show(got), why)  # fmt: skip
 
 
 def _features(r: _Release, m: _Direction, suppressed: set[CellKey]) -> None:

@@ -376,22 +376,31 @@ class Report:
 
     def distribution_chart(self, feature: Feature, numbers_only: bool = False) -> Markup:
         """Stacked answers per statement; `numbers_only` labels rows "Statement 3" where a
-        table beside the chart gives the statements in full (the PDF)."""
+        table beside the chart gives the statements in full (the PDF). Both non-answers come
+        from the release's own shares, under the same protection as the table's."""
         rows = []
-        for number, text, result in self.items(feature):
+        for (number, text, result), item in zip(self.items(feature), feature.items, strict=True):
             shares = result.distribution or (0.0,) * 6
             label = f"Statement {number}" if numbers_only else f"{number}. {text}"
             rows.append(
                 charts.DistributionRow(
-                    label, list(shares[:5]), shares[5], result.suppressed or result.withheld
+                    label,
+                    list(shares[:5]),
+                    shares[5],
+                    result.suppressed or result.withheld,
+                    not_applicable=result.share_not_applicable or 0.0,
+                    poles=[p.label for p in item.poles] if item.bipolar else (),
+                    short_label=f"Statement {number}",
                 )
             )
+        not_applicable = self.questionnaire.not_applicable
         return charts.distribution_chart(
             f"items-{feature.id}",
             rows,
             [p.label for p in self.questionnaire.scale],
             self.questionnaire.dont_know,
             f"How people answered: {feature.name}",
+            None if not_applicable is None else not_applicable.label,
         )
 
     # --- agencies' views of each other ------------------------------------------------------

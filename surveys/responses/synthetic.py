@@ -10,9 +10,9 @@ split down the middle.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from ..questionnaire import MANAGEMENT, Questionnaire
+from ..questionnaire import MANAGEMENT, NOT_APPLICABLE_VALUE, Questionnaire
 from ..scoring.respondent import SCALE_MAX, SCALE_MIN, answer_scoring, bipolar_answer
 from .answers import CompletedResponse
 
@@ -51,6 +51,17 @@ SHARING_FELT = {
 }
 # Staff who often cannot see this part of the partnership answer "don't know".
 DONT_KNOW_RATE = {("education", "exchange"): 0.2, ("housing", "exchange"): 0.25}
+# Version 2's management group is its senior leaders alone: a demo at LEVEL_WEIGHTS would
+# have too few of them in any agency to publish, and no declaration could be set beside them.
+V2_DEMO_LEVEL_WEIGHTS = {"strategic": 16, "operational": 24, "practitioner": 60}
+# Version 2 on: (level group, feature) -> how often a statement is "not applicable to my role".
+# Practitioners rarely see resources shared or the legal limits of sharing argued over;
+# senior leaders are seldom in the room where respect between practitioners shows.
+NOT_APPLICABLE_RATE = {
+    ("frontline", "exchange"): 0.12,
+    ("management", "respect"): 0.08,
+    ("management", "trust"): 0.06,
+}
 # The context questions a response stores in their own columns (responses/answers.py).
 CONTEXT = ("co_location", "years_in_partnership")
 SPLIT_GROUP = ("youth-service", "respect")  # answers split between both ends of the scale
@@ -102,6 +113,13 @@ def scenario_misfits(questionnaire: Questionnaire) -> list[str]:
     for agency, feature in [*MANAGEMENT_LIFT, *DONT_KNOW_RATE, SPLIT_GROUP]:
         named[f"agency {agency}"] = agency in agencies
         named[f"feature {feature}"] = feature in features
+    for _group, feature in NOT_APPLICABLE_RATE:
+        named[f"feature {feature}"] = feature in features
+    for agency in DECLARED_SCORE:
+        named[f"agency {agency}"] = agency in agencies
+    for agency, feature in DECLARED_DONT_KNOW:
+        named[f"agency {agency}"] = agency in agencies
+        named[f"feature {feature}"] = feature in features
     for pair in SHARING_FELT:
         for agency in pair:
             named[f"agency {agency}"] = agency in agencies
@@ -126,10 +144,12 @@ def synthetic_responses(
     seed: int = 2017,
     agencies: Sequence[str] | None = None,
     localities: Sequence[str] = (),
+    level_weights: Mapping[str, int] = LEVEL_WEIGHTS,
 ) -> list[CompletedResponse]:
     rng = random.Random(seed)
     agency_ids = list(agencies or [a.id for a in questionnaire.agencies])
     level_group = {level.id: level.group for level in questionnaire.levels}
+    offers_not_applicable = questionnaire.not_applicable is not None
     # A fixed, agency-specific tilt per feature so agencies differ from one another.
     tilt = {
         (agency, feature.id): rng.gauss(0, 0.25)
@@ -139,7 +159,7 @@ def synthetic_responses(
     responses = []
     for _ in range(count):
         agency = _pick(rng, AGENCY_WEIGHTS, agency_ids)
-        level = _pick(rng, LEVEL_WEIGHTS, list(level_group))
+        level = _pick(rng, dict(level_weights), list(level_group))
         management = level_group[level] == MANAGEMENT
         items: dict[str, int | None] = {}
         comments: dict[str, str] = {}
@@ -151,9 +171,15 @@ def synthetic_responses(
                 latent = rng.choice((1.6, 4.4))
             latent += rng.gauss(0, 0.55)
             dont_know = DONT_KNOW_RATE.get((agency, feature.id), 0.03)
+            not_applicable = NOT_APPLICABLE_RATE.get((level_group[level], feature.id), 0.02)
             for item in feature.items:
                 if rng.random() < dont_know:
                     items[item.id] = None
+                    continue
+                # Drawn only where the questionnaire offers it, so that version 1's answers
+                # (and the demo's pinned figures) come from exactly the numbers they always have.
+                if offers_not_applicable and rng.random() < not_applicable:
+                    items[item.id] = NOT_APPLICABLE_VALUE
                     continue
                 # The latent level is how well the partnership does: a reverse-worded
                 # statement is answered so that it scores that level.
@@ -197,3 +223,27 @@ def synthetic_responses(
             )
         )
     return responses
+
+
+# The version 2 demo's agency declarations: each agency's picture of itself, as the score it
+# declares on every feature. Police declare their partnership working better than their own
+# frontline staff see it (the assurance gap the dashboard flags); health declares about what
+# its staff report; children's social care is confident but cannot speak for every statement.
+DECLARED_SCORE = {"police": 4, "health": 3, "childrens-social-care": 4}
+DECLARED_DONT_KNOW = {("childrens-social-care", "exchange")}  # answered "don't know" in part
+
+
+def synthetic_declaration(questionnaire: Questionnaire, agency: str) -> dict[str, int | None]:
+    """An agency's declared answers, each chosen to score DECLARED_SCORE[agency]: a reverse
+    statement disagreed with, a bipolar one answered at or near balance."""
+    score = DECLARED_SCORE[agency]
+    answers: dict[str, int | None] = {}
+    for feature in questionnaire.features:
+        for number, item in enumerate(feature.items):
+            if (agency, feature.id) in DECLARED_DONT_KNOW and number % 2 == 0:
+                answers[item.id] = None
+            elif item.bipolar:
+                answers[item.id] = bipolar_answer(score, True)
+            else:
+                answers[item.id] = answer_scoring(score, item.reverse)
+    return answers

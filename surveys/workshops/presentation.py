@@ -7,7 +7,7 @@ already passed the room's small-group rule (room.py); this module only decides h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup
 
@@ -43,12 +43,17 @@ def _of_groups(sides: tuple[str, ...]) -> str:
     return "" if not sides or set(sides) >= set(SIDES) else f" ({whose(sides)})"
 
 
-def shares(distribution: ItemDistribution) -> tuple[list[float], float]:
-    """Shares of everyone asked answering 1..5, and the share answering don't know."""
-    asked = distribution.answered + distribution.dont_know
+def shares(distribution: ItemDistribution) -> tuple[list[float], float, float]:
+    """Shares of everyone asked answering 1..5, don't know, and not applicable (version 2):
+    of everyone asked, so the three add up to the whole room as the survey's do."""
+    asked = distribution.asked
     if not asked:
-        return [0.0] * 5, 0.0
-    return [count / asked for count in distribution.counts], distribution.dont_know / asked
+        return [0.0] * 5, 0.0, 0.0
+    return (
+        [count / asked for count in distribution.counts],
+        distribution.dont_know / asked,
+        distribution.not_applicable / asked,
+    )
 
 
 def _mean(value: float | None) -> str:
@@ -151,12 +156,29 @@ class RoomView:
         return wall_charts.dumbbell(row.management, row.frontline, label)
 
     def wall_shares(self, row: charts.DistributionRow) -> Markup:
+        not_applicable = self.questionnaire.not_applicable
         return wall_charts.shares_bar(
             row.counts,
             row.dont_know,
-            [p.label for p in self.questionnaire.scale],
+            list(row.poles) or [p.label for p in self.questionnaire.scale],
             self.questionnaire.dont_know,
+            not_applicable=None
+            if not_applicable is None
+            else (row.not_applicable, not_applicable.label),
+            fills=row.fills,
         )
+
+    def answer_key(self, item: Item) -> list[tuple[str, str]]:
+        """The projector's legend for a statement: (swatch class, words) for each answer it
+        offers, a bipolar statement's own answers in their own colours, and the non-answers."""
+        if item.bipolar:
+            key = [(f"bipolar-{p.value}", p.label) for p in item.poles]
+        else:
+            key = [(str(p.value), p.label) for p in self.questionnaire.scale]
+        key.append(("dont-know", self.questionnaire.dont_know))
+        if self.questionnaire.not_applicable is not None:
+            key.append(("not-applicable", self.questionnaire.not_applicable.label))
+        return key
 
     def survey_gap_row(self, feature: Feature) -> charts.GapRow | None:
         if self.survey is None:
@@ -179,7 +201,15 @@ class RoomView:
         return charts.gap_chart(chart_id, rows, gettext("Managers and frontline staff in the room"))
 
     def statement_rows(self, item: Item) -> list[charts.DistributionRow]:
-        """First answers, answers after discussion (if asked again) and the survey's."""
+        """First answers, answers after discussion (if asked again) and the survey's; a
+        bipolar statement's rows carry its own answers."""
+        return [replace(row, poles=self.poles(item)) for row in self._statement_rows(item)]
+
+    @staticmethod
+    def poles(item: Item) -> list[str]:
+        return [p.label for p in item.poles] if item.bipolar else []
+
+    def _statement_rows(self, item: Item) -> list[charts.DistributionRow]:
         result = self.figures.statements.get(item.id)
         rows = []
         if result is not None and result.second is not None:
@@ -203,6 +233,7 @@ class RoomView:
                 None,
             )
             if survey is not None:
+                # The release's shares, as its report gives them: both non-answers included.
                 answered = survey.distribution or (0.0,) * 6
                 rows.append(
                     charts.DistributionRow(
@@ -210,6 +241,7 @@ class RoomView:
                         list(answered[:5]),
                         answered[5],
                         survey.suppressed or survey.withheld,
+                        not_applicable=survey.share_not_applicable or 0.0,
                     )
                 )
         return rows
@@ -218,16 +250,18 @@ class RoomView:
     def distribution_row(label: str, result: ItemDistribution | None) -> charts.DistributionRow:
         if result is None:
             return charts.DistributionRow(label, [0.0] * 5, 0.0, suppressed=True)
-        answered, dont_know = shares(result)
-        return charts.DistributionRow(label, answered, dont_know)
+        answered, dont_know, not_applicable = shares(result)
+        return charts.DistributionRow(label, answered, dont_know, not_applicable=not_applicable)
 
     def statement_chart(self, item: Item, chart_id: str = "room-statement") -> Markup:
+        not_applicable = self.questionnaire.not_applicable
         return charts.distribution_chart(
             chart_id,
             self.statement_rows(item),
             [p.label for p in self.questionnaire.scale],
             self.questionnaire.dont_know,
             gettext("How the room answered: %(statement)s", statement=item.text),
+            None if not_applicable is None else not_applicable.label,
         )
 
     def asked_again(self) -> list[Item]:

@@ -57,7 +57,9 @@ class Side:
         return {
             "people": self.people,
             "scores": {f: [n, total] for f, (n, total) in self.scores.items()},
-            "answers": {i: [*d.counts, d.dont_know] for i, d in self.answers.items()},
+            "answers": {
+                i: [*d.counts, d.dont_know, d.not_applicable] for i, d in self.answers.items()
+            },
         }
 
     @classmethod
@@ -66,7 +68,8 @@ class Side:
             people=int(data.get("people", 0)),
             scores={f: (int(n), float(total)) for f, (n, total) in data.get("scores", {}).items()},
             answers={
-                i: ItemDistribution((c[0], c[1], c[2], c[3], c[4]), c[5])
+                # A seventh number (not applicable) from version 2's rooms on; six before.
+                i: ItemDistribution((c[0], c[1], c[2], c[3], c[4]), c[5], (c[6:] or [0])[0])
                 for i, c in data.get("answers", {}).items()
             },
         )

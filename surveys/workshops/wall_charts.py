@@ -19,6 +19,7 @@ from ..reporting.charts.colours import (
     FRONTLINE_COLOUR,
     GRID_COLOUR,
     MANAGEMENT_COLOUR,
+    NOT_APPLICABLE_FILL,
     SCALE_FILLS,
     TEXT_COLOUR,
     WHITE,
@@ -85,16 +86,30 @@ def dumbbell(management: float | None, frontline: float | None, label: str) -> M
 
 
 def shares_bar(
-    shares: Sequence[float], dont_know: float, names: Sequence[str], dont_know_name: str
+    shares: Sequence[float],
+    dont_know: float,
+    names: Sequence[str],
+    dont_know_name: str,
+    *,
+    not_applicable: tuple[float, str] | None = None,
+    fills: Sequence[str] = SCALE_FILLS,
 ) -> Markup:
-    """One stacked bar of everyone asked: each answer's share, then don't know at the end.
+    """One stacked bar of everyone asked: each answer's share, then the non-answers at the end
+    (don't know, and from version 2 not applicable, given as its share and name).
 
+    `fills` are a bipolar statement's own (BIPOLAR_FILLS), whose answers are not agree words.
     A share is printed inside its segment when the segment is wide enough for the words.
     """
     if len(shares) != len(SCALE_FILLS) or len(names) != len(SCALE_FILLS):
         raise ValueError(f"a bar needs {len(SCALE_FILLS)} shares and names, one per answer")
-    parts = [(max(s, 0.0), fill) for s, fill in zip(shares, SCALE_FILLS, strict=True)]
+    if len(fills) != len(SCALE_FILLS):
+        raise ValueError(f"a bar needs {len(SCALE_FILLS)} fills, one per answer")
+    parts = [(max(s, 0.0), fill) for s, fill in zip(shares, fills, strict=True)]
     parts.append((max(dont_know, 0.0), DONT_KNOW_FILL))
+    all_names = [*names, dont_know_name]
+    if not_applicable is not None:
+        parts.append((max(not_applicable[0], 0.0), NOT_APPLICABLE_FILL))
+        all_names.append(not_applicable[1])
     total = sum(s for s, _ in parts)
     scale = 1 / total if total > 1 else 1.0  # rounding may carry shares just over 1
     body = [
@@ -118,7 +133,6 @@ def shares_bar(
             )
         cursor += width
     label = ", ".join(
-        f"{name} {percent(share)}"
-        for name, (share, _) in zip([*names, dont_know_name], parts, strict=True)
+        f"{name} {percent(share)}" for name, (share, _) in zip(all_names, parts, strict=True)
     )
     return _svg(80, label, body)

@@ -390,18 +390,27 @@ def test_import_uses_the_same_rules_as_the_web_form(
     assert code != 0 and "unknown column" in err
 
 
+def demo_submissions(app: Flask) -> tuple[int, int]:
+    """Responses in the version 1 demo round and in the version 2 one."""
+    first, second = (load_round(app, slug).id for slug in ("demo", "demo-v2"))
+    return count_rows(app, Submission, round_id=first), count_rows(app, Submission, round_id=second)
+
+
 def test_demo_builds_a_labelled_round_once(app: Flask) -> None:
     code, out, _ = run(app, "demo")
     assert code == 0
     assert "with 360 synthetic responses" in out
-    assert count_rows(app, Submission, channel="demo") == 360
-    round_ = load_round(app, "demo")
-    assert round_.is_demo and "Demo" in round_.name
+    assert "with 300 synthetic responses and declarations from 3 agencies" in out
+    assert count_rows(app, Submission, channel="demo") == 360 + 300
+    assert demo_submissions(app) == (360, 300)
+    for slug in ("demo", "demo-v2"):
+        round_ = load_round(app, slug)
+        assert round_.is_demo and "Demo" in round_.name
     code, out, _ = run(app, "demo")
-    assert "already exists" in out
-    assert count_rows(app, Submission) == 360
+    assert out.count("already exists") == 2
+    assert count_rows(app, Submission) == 360 + 300
     code, out, _ = run(app, "demo", "--reset")
-    assert code == 0 and count_rows(app, Submission) == 360 and count_rows(app, Round) == 1
+    assert code == 0 and demo_submissions(app) == (360, 300) and count_rows(app, Round) == 2
     # One demo workshop, made with the round and again with it, never left behind.
     assert "Created the demo workshop" in out
     assert count_rows(app, WorkshopSession) == 1
@@ -533,7 +542,7 @@ def test_a_closed_demo_round_is_reopened(app: Flask) -> None:
     code, out, _ = run(app, "demo")
     assert "Reopened the demo round" in out
     assert load_round(app, "demo").is_open
-    assert count_rows(app, Submission) == 360
+    assert demo_submissions(app) == (360, 300)
 
 
 def test_forget_drafts_clears_closed_rounds_only(

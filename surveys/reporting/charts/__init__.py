@@ -27,11 +27,13 @@ from __future__ import annotations
 
 from .bar import Bar, bar_chart
 from .colours import (
+    BIPOLAR_FILLS,
     CONTESTED_FILL,
     FRONTLINE_COLOUR,
     MANAGEMENT_COLOUR,
     MATURITY_FILLS,
     MATURITY_LEVEL_NAMES,
+    NOT_APPLICABLE_FILL,
     PARTNERSHIP_COLOUR,
     SCALE_FILLS,
     text_colour_for,
@@ -43,11 +45,13 @@ from .levels import STRIP_WIDTH, LevelRow, level_strip
 from .radar import Series, radar
 
 __all__ = [
+    "BIPOLAR_FILLS",
     "CONTESTED_FILL",
     "FRONTLINE_COLOUR",
     "MANAGEMENT_COLOUR",
     "MATURITY_FILLS",
     "MATURITY_LEVEL_NAMES",
+    "NOT_APPLICABLE_FILL",
     "PARTNERSHIP_COLOUR",
     "SCALE_FILLS",
     "STRIP_WIDTH",

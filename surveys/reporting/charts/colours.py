@@ -37,6 +37,14 @@ NEUTRAL_FILL = "#f3f2f1"  # a value with no maturity level
 # Answers 1..5: disagree in orange on the left, 'neither' grey, agree in blue on the right.
 SCALE_FILLS: tuple[str, ...] = ("#b35806", "#fdb863", "#dee0e2", "#92c5de", "#0571b0")
 DONT_KNOW_FILL = "#8e979c"
+# "Not applicable to my role" (version 2 on): a second non-answer, told from don't know by a
+# darker, bluer grey; neither is a view, so neither takes a colour of an answer scale.
+NOT_APPLICABLE_FILL = "#4c5a66"
+
+# A bipolar statement's own answers, 1..5, between two opposite imbalances with balance (the
+# best answer) in the middle. Purple one way and brown the other, balance in GOV.UK green:
+# no fill of the agree scale, so balance never reads as "strongly agree" (its dark blue).
+BIPOLAR_FILLS: tuple[str, ...] = ("#762a83", "#c2a5cf", "#00703c", "#dfc27d", "#8c510a")
 
 
 def _relative_luminance(colour: str) -> float:

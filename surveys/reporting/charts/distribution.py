@@ -1,4 +1,10 @@
-"""The distribution chart: 100% stacked bars of the answers, don't know apart."""
+"""The distribution chart: 100% stacked bars of the answers, the non-answers apart.
+
+Version 1 has one non-answer ("don't know / not applicable"); version 2 has two ("don't
+know" and "not applicable to my role"), each drawn in a column of its own with its share. A
+bipolar statement's answers are not agree-disagree words: its row takes its own five fills
+and its own legend, so balance (its best answer) never looks like "strongly agree".
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,11 @@ from markupsafe import Markup
 from ... import figures
 from .canvas import WIDTH, _Canvas, _empty
 from .colours import (
+    BIPOLAR_FILLS,
     BORDER_COLOUR,
     DONT_KNOW_FILL,
     GRID_COLOUR,
+    NOT_APPLICABLE_FILL,
     SCALE_FILLS,
     SECONDARY_TEXT,
     WHITE,
@@ -25,12 +33,37 @@ from .text import _clean, _first_baseline, _measure, _plural, _wrap
 
 @dataclass(frozen=True)
 class DistributionRow:
-    """Shares (0-1) answering 1..5, in that order, plus the share answering don't know."""
+    """Shares (0-1) answering 1..5, in that order, plus the shares answering don't know and
+    (version 2 on) not applicable. A bipolar statement gives its own five answers as `poles`;
+    `short_label` ("Statement 3") names the row in its legend and the text alternative."""
 
     label: str
     counts: Sequence[float]
     dont_know: float = 0.0
     suppressed: bool = False
+    not_applicable: float = 0.0
+    poles: Sequence[str] = ()
+    short_label: str = ""
+
+    @property
+    def fills(self) -> tuple[str, ...]:
+        return BIPOLAR_FILLS if self.poles else SCALE_FILLS
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A non-answer's own small bar, right of the answers."""
+
+    label: str
+    fill: str
+    x: float
+
+    def share(self, row: DistributionRow) -> float:
+        return _share(row.not_applicable if self.fill == NOT_APPLICABLE_FILL else row.dont_know)
+
+
+_COLUMN_STEP = 100.0  # a non-answer column: its bar (56) and its percentage
+_COLUMN_TRACK = 56.0
 
 
 def distribution_chart(
@@ -39,32 +72,36 @@ def distribution_chart(
     scale_labels: Sequence[str],
     dont_know_label: str,
     title: str,
+    not_applicable_label: str | None = None,
 ) -> Markup:
     """Stacked horizontal bars of the share giving each answer, disagree left, agree right.
 
-    Shares are of everyone asked, so a bar stops short by the share answering don't know, which
-    has its own small bar on the right. Percentages are printed in segments of at least 8%.
+    Shares are of everyone asked, so a bar stops short by the share of non-answers, each of
+    which has its own small bar on the right (not applicable only when the questionnaire
+    offers it). Percentages are printed in segments of at least 8%.
     """
     if len(scale_labels) != len(SCALE_FILLS):
         raise ValueError(f"scale_labels must have {len(SCALE_FILLS)} items")
     for row in rows:
         if not row.suppressed and len(row.counts) != len(SCALE_FILLS):
             raise ValueError(f"counts must have {len(SCALE_FILLS)} shares, one per scale point")
+        if row.poles and len(row.poles) != len(BIPOLAR_FILLS):
+            raise ValueError(f"poles must have {len(BIPOLAR_FILLS)} answers, one per point")
     canvas = _Canvas(chart_id)
-    desc = (
-        f"Stacked bars showing the share of answers from {_clean(scale_labels[0])} to "
-        f"{_clean(scale_labels[-1])}, with {_clean(dont_know_label)} shown separately, for "
-        f"{_plural(len(rows), 'statement')}."
-    )
+    columns = [_Column(dont_know_label, DONT_KNOW_FILL, WIDTH - _COLUMN_STEP)]
+    if not_applicable_label is not None:
+        columns = [
+            _Column(dont_know_label, DONT_KNOW_FILL, WIDTH - 2 * _COLUMN_STEP),
+            _Column(not_applicable_label, NOT_APPLICABLE_FILL, WIDTH - _COLUMN_STEP),
+        ]
+    desc = _description(rows, scale_labels, columns, not_applicable_label is not None)
     if not rows:
         return _empty(canvas, title, desc)
 
     size, line_height = 13.0, 16.0
     longest = max(_measure(_clean(row.label), size) for row in rows)
     label_w = min(max(longest + 16, 120.0), 250.0)
-    dk_track = 56.0
-    dk_x = WIDTH - 100
-    x0, x1 = label_w, dk_x - 24
+    x0, x1 = label_w, columns[0].x - 24
     track = x1 - x0
     bar_h = 24.0
 
@@ -72,20 +109,25 @@ def distribution_chart(
         _LegendEntry(_fill_swatch(fill), 18, label)
         for fill, label in zip(SCALE_FILLS, scale_labels, strict=True)
     ]
-    entries.append(_LegendEntry(_fill_swatch(DONT_KNOW_FILL), 18, dont_know_label))
+    entries += [_LegendEntry(_fill_swatch(c.fill), 18, c.label) for c in columns]
     legend_bottom = _legend(canvas, entries, 0, 0, WIDTH)
+    legend_bottom = _bipolar_legends(canvas, rows, legend_bottom)
 
-    dk_lines = _wrap(dont_know_label, WIDTH - dk_x, 12, 3, bold=True)
-    header_h = max(len(dk_lines) * 15, 15) + 12
+    column_lines = [
+        _wrap(c.label, _COLUMN_STEP - 6 if len(columns) > 1 else WIDTH - c.x, 12, 3, bold=True)
+        for c in columns
+    ]
+    header_h = max(max(len(lines) for lines in column_lines) * 15, 15) + 12
     grid_top = legend_bottom + 8 + header_h
-    canvas.text(
-        dk_x,
-        grid_top - 8 - (len(dk_lines) - 1) * 15,
-        dk_lines,
-        size=12,
-        bold=True,
-        line_height=15,
-    )
+    for column, lines in zip(columns, column_lines, strict=True):
+        canvas.text(
+            column.x,
+            grid_top - 8 - (len(lines) - 1) * 15,
+            lines,
+            size=12,
+            bold=True,
+            line_height=15,
+        )
     for share, anchor in ((0.0, "start"), (0.5, "middle"), (1.0, "end")):
         canvas.text(
             x0 + share * track,
@@ -116,7 +158,8 @@ def distribution_chart(
         bar_top = centre - bar_h / 2
         if row.suppressed:
             canvas.hatched(x0, bar_top, track, bar_h)
-            canvas.hatched(dk_x, bar_top, dk_track, bar_h, label=False)
+            for column in columns:
+                canvas.hatched(column.x, bar_top, _COLUMN_TRACK, bar_h, label=False)
             top += height
             continue
         shares = [_share(v) for v in row.counts]
@@ -125,7 +168,7 @@ def distribution_chart(
             shares = [s / total for s in shares]
         canvas.rect(x0, bar_top, track, bar_h, WHITE, stroke=BORDER_COLOUR)
         cursor = x0
-        for share, fill in zip(shares, SCALE_FILLS, strict=True):
+        for share, fill in zip(shares, row.fills, strict=True):
             if share <= 0:
                 continue
             w = share * track
@@ -141,16 +184,72 @@ def distribution_chart(
                     fill=text_colour_for(fill),
                 )
             cursor += w
-        dont_know = _share(row.dont_know)
-        canvas.rect(dk_x, bar_top, dk_track, bar_h, WHITE, stroke=BORDER_COLOUR)
-        if dont_know > 0:
-            canvas.rect(dk_x, bar_top, dont_know * dk_track, bar_h, DONT_KNOW_FILL)
-        canvas.text(
-            dk_x + dk_track + 5,
-            _first_baseline(centre, 1, 12, 12),
-            [figures.percent(dont_know)],
-            size=12,
-        )
+        for column in columns:
+            share = column.share(row)
+            canvas.rect(column.x, bar_top, _COLUMN_TRACK, bar_h, WHITE, stroke=BORDER_COLOUR)
+            if share > 0:
+                canvas.rect(column.x, bar_top, share * _COLUMN_TRACK, bar_h, column.fill)
+            canvas.text(
+                column.x + _COLUMN_TRACK + 5,
+                _first_baseline(centre, 1, 12, 12),
+                [figures.percent(share)],
+                size=12,
+            )
         top += height
 
     return canvas.render(WIDTH, grid_bottom + 8, title, desc)
+
+
+def _bipolar_sets(rows: Sequence[DistributionRow]) -> list[tuple[str, tuple[str, ...]]]:
+    """Each bipolar statement's own answers once, with what to call it: its short label, or
+    "This statement" where every row is the one statement (a workshop's)."""
+    found: dict[tuple[str, tuple[str, ...]], None] = {}
+    for row in rows:
+        if row.poles:
+            found[(row.short_label or "This statement", tuple(row.poles))] = None
+    return list(found)
+
+
+def _bipolar_legends(canvas: _Canvas, rows: Sequence[DistributionRow], top: float) -> float:
+    """A legend of its own for each bipolar statement, below the scale's: its five answers in
+    its own fills, headed by the statement's short name."""
+    for subject, poles in _bipolar_sets(rows):
+        entries = [_LegendEntry(None, 0, f"{subject} has its own answers:", bold=True)]
+        entries += [
+            _LegendEntry(_fill_swatch(fill), 18, label)
+            for fill, label in zip(BIPOLAR_FILLS, poles, strict=True)
+        ]
+        top = _legend(canvas, entries, 0, top + 6, WIDTH)
+    return top
+
+
+def _description(
+    rows: Sequence[DistributionRow],
+    scale_labels: Sequence[str],
+    columns: Sequence[_Column],
+    per_row: bool,
+) -> str:
+    """The chart's text alternative. With two non-answers (version 2) it also names a bipolar
+    statement's own answers and gives each row's non-answer shares, which the bars alone
+    would leave to colour and to small print."""
+    apart = " and ".join(_clean(c.label) for c in columns)
+    parts = [
+        f"Stacked bars showing the share of answers from {_clean(scale_labels[0])} to "
+        f"{_clean(scale_labels[-1])}, with {apart} shown separately, for "
+        f"{_plural(len(rows), 'statement')}."
+    ]
+    if not per_row:
+        return parts[0]
+    for subject, poles in _bipolar_sets(rows):
+        parts.append(
+            f"{_clean(subject)} has its own answers, from {_clean(poles[0])} through "
+            f"{_clean(poles[2])} to {_clean(poles[-1])}."
+        )
+    for row in rows:
+        name = _clean(row.short_label or row.label)
+        if row.suppressed:
+            parts.append(f"{name}: suppressed.")
+            continue
+        shares = ", ".join(f"{_clean(c.label)} {figures.percent(c.share(row))}" for c in columns)
+        parts.append(f"{name}: {shares}.")
+    return " ".join(parts)
