@@ -62,6 +62,16 @@ TEST_CATALOGUE: dict[str, str | tuple[str, ...]] = {
     "Levels: measured and agreed": "Lefelau: wedi'u mesur ac wedi'u cytuno",
     # Welsh has six plural forms (none, one, two, few, many, other); "one" is the second.
     "%(num)s person": ("%(num)s o bobl", "%(num)s person", *["%(num)s o bobl"] * 4),
+    # The charts the projector and the workshop report draw: a legend, an axis word, a
+    # placeholder, and a plural in the text alternative.
+    "Frontline": "Rheng flaen",
+    "stronger": "cryfach",
+    "%(subject)s has its own answers:": "Mae gan %(subject)s ei atebion ei hun:",
+    "%(num)s gap is marked notable.": (
+        "%(num)s bwlch wedi'u nodi",
+        "%(num)s bwlch wedi'i nodi",
+        *["%(num)s bwlch wedi'u nodi"] * 4,
+    ),
 }
 
 
@@ -71,7 +81,8 @@ def welsh_app(tmp_path: Path, app: Flask, database_url: str) -> Iterator[Flask]:
     catalogue = Catalog(locale="cy")
     for english, welsh in TEST_CATALOGUE.items():
         if isinstance(welsh, tuple):  # a plural: its English plural is the second form
-            catalogue.add((english, "%(num)s people"), welsh)
+            plural = english.replace("person", "people").replace("gap is", "gaps are")
+            catalogue.add((english, plural), welsh)
         else:
             catalogue.add(english, welsh)
     folder = tmp_path / "cy" / "LC_MESSAGES"
@@ -174,6 +185,27 @@ def test_a_compiled_catalogue_changes_the_workshop_report(
     assert "Cytunwyd" in text  # the action's status, from Python
     assert "o bobl" in text  # a plural: the smallest group shown, in people
     assert pdf_structure(response.data).lang == "cy"  # a screen reader reads it in Welsh
+
+
+def test_a_compiled_catalogue_changes_the_charts_words(welsh_app: Flask) -> None:
+    """The gap and answer charts (on the projector and in the workshop report) draw their
+    legends, axis words and text alternatives from the catalogue."""
+    from surveys.reporting import charts
+
+    with welsh_app.test_request_context():
+        gaps = charts.gap_chart("gaps", [charts.GapRow("Trust", 3.0, 3.6, notable=True)], "Gaps")
+        answers = charts.distribution_chart(
+            "answers",
+            [charts.DistributionRow("Balance", [0.2] * 5, short_label="S7", poles=list("abcde"))],
+            ["1", "2", "3", "4", "5"],
+            "Don't know",
+            "Answers",
+            "Not applicable",
+        )
+    assert "Rheng flaen" in gaps and "Frontline" not in gaps
+    assert ">cryfach<" in gaps and ">stronger<" not in gaps  # the axis word, drawn
+    assert "1 bwlch wedi&#39;i nodi" in gaps or "1 bwlch wedi'i nodi" in gaps  # the plural
+    assert "Mae gan S7 ei atebion ei hun:" in answers
 
 
 def test_the_workshop_report_is_made_again_in_a_new_language(

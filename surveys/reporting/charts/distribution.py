@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from ... import figures
+from ...languages import gettext, ngettext
 from .canvas import WIDTH, _Canvas, _empty
 from .colours import (
     BIPOLAR_FILLS,
@@ -28,7 +29,7 @@ from .colours import (
 )
 from .legend import _fill_swatch, _legend, _LegendEntry
 from .numbers import _share
-from .text import _clean, _first_baseline, _measure, _plural, _wrap
+from .text import _clean, _first_baseline, _measure, _wrap
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def _bipolar_sets(rows: Sequence[DistributionRow]) -> list[tuple[str, tuple[str,
     found: dict[tuple[str, tuple[str, ...]], None] = {}
     for row in rows:
         if row.poles:
-            found[(row.short_label or "This statement", tuple(row.poles))] = None
+            found[(row.short_label or gettext("This statement"), tuple(row.poles))] = None
     return list(found)
 
 
@@ -214,7 +215,11 @@ def _bipolar_legends(canvas: _Canvas, rows: Sequence[DistributionRow], top: floa
     """A legend of its own for each bipolar statement, below the scale's: its five answers in
     its own fills, headed by the statement's short name."""
     for subject, poles in _bipolar_sets(rows):
-        entries = [_LegendEntry(None, 0, f"{subject} has its own answers:", bold=True)]
+        entries = [
+            _LegendEntry(
+                None, 0, gettext("%(subject)s has its own answers:", subject=subject), bold=True
+            )
+        ]
         entries += [
             _LegendEntry(_fill_swatch(fill), 18, label)
             for fill, label in zip(BIPOLAR_FILLS, poles, strict=True)
@@ -232,23 +237,35 @@ def _description(
     """The chart's text alternative. With two non-answers (version 2) it also names a bipolar
     statement's own answers and gives each row's non-answer shares, which the bars alone
     would leave to colour and to small print."""
-    apart = " and ".join(_clean(c.label) for c in columns)
+    apart = gettext(" and ").join(_clean(c.label) for c in columns)
     parts = [
-        f"Stacked bars showing the share of answers from {_clean(scale_labels[0])} to "
-        f"{_clean(scale_labels[-1])}, with {apart} shown separately, for "
-        f"{_plural(len(rows), 'statement')}."
+        ngettext(
+            "Stacked bars showing the share of answers from %(first)s to %(last)s, with "
+            "%(apart)s shown separately, for %(num)s statement.",
+            "Stacked bars showing the share of answers from %(first)s to %(last)s, with "
+            "%(apart)s shown separately, for %(num)s statements.",
+            len(rows),
+            first=_clean(scale_labels[0]),
+            last=_clean(scale_labels[-1]),
+            apart=apart,
+        )
     ]
     if not per_row:
         return parts[0]
     for subject, poles in _bipolar_sets(rows):
         parts.append(
-            f"{_clean(subject)} has its own answers, from {_clean(poles[0])} through "
-            f"{_clean(poles[2])} to {_clean(poles[-1])}."
+            gettext(
+                "%(subject)s has its own answers, from %(first)s through %(middle)s to %(last)s.",
+                subject=_clean(subject),
+                first=_clean(poles[0]),
+                middle=_clean(poles[2]),
+                last=_clean(poles[-1]),
+            )
         )
     for row in rows:
         name = _clean(row.short_label or row.label)
         if row.suppressed:
-            parts.append(f"{name}: suppressed.")
+            parts.append(gettext("%(name)s: suppressed.", name=name))
             continue
         shares = ", ".join(f"{_clean(c.label)} {figures.percent(c.share(row))}" for c in columns)
         parts.append(f"{name}: {shares}.")

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from ...languages import gettext, ngettext
 from .canvas import WIDTH, _Canvas, _empty
 from .colours import GRID_COLOUR, SECONDARY_TEXT, TEXT_COLOUR, WHITE
 from .legend import _STYLES, _legend, _LegendEntry, _marker, _marker_swatch
 from .numbers import _DASH, _finite, _score, _signed
-from .text import _clean, _first_baseline, _measure, _plural, _wrap
+from .text import _clean, _first_baseline, _measure, _wrap
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,18 @@ def gap_chart(
     """
     canvas = _Canvas(chart_id)
     notable = sum(1 for row in rows if row.notable and not row.suppressed)
-    desc = (
-        f"Dumbbell chart comparing management and frontline mean scores, from 1 (weaker) to "
-        f"5 (stronger), for {_plural(len(rows), 'row')}; "
-        f"{_plural(notable, 'gap is', 'gaps are')} marked notable."
+    # One sentence in two whole parts, each with its own plural, for a translator to order.
+    desc = " ".join(
+        (
+            ngettext(
+                "Dumbbell chart comparing management and frontline mean scores, from 1 "
+                "(weaker) to 5 (stronger), for %(num)s row;",
+                "Dumbbell chart comparing management and frontline mean scores, from 1 "
+                "(weaker) to 5 (stronger), for %(num)s rows;",
+                len(rows),
+            ),
+            ngettext("%(num)s gap is marked notable.", "%(num)s gaps are marked notable.", notable),
+        )
     )
     if not rows:
         return _empty(canvas, title, desc)
@@ -66,23 +75,26 @@ def gap_chart(
     legend_bottom = _legend(
         canvas,
         [
-            _LegendEntry(_marker_swatch(management), 16, "Management"),
-            _LegendEntry(_marker_swatch(frontline), 16, "Frontline"),
+            _LegendEntry(_marker_swatch(management), 16, gettext("Management")),
+            _LegendEntry(_marker_swatch(frontline), 16, gettext("Frontline")),
         ],
         0,
         0,
         width,
     )
     words_y, ticks_y = legend_bottom + 20, legend_bottom + 38
-    canvas.text(x_of(1) - 6, words_y, ["weaker"], size=12, fill=SECONDARY_TEXT)
-    canvas.text(x_of(5) + 6, words_y, ["stronger"], size=12, anchor="end", fill=SECONDARY_TEXT)
+    canvas.text(x_of(1) - 6, words_y, [gettext("weaker")], size=12, fill=SECONDARY_TEXT)
+    canvas.text(
+        x_of(5) + 6, words_y, [gettext("stronger")], size=12, anchor="end", fill=SECONDARY_TEXT
+    )
     for tick in range(1, 6):
         canvas.text(x_of(tick), ticks_y, [str(tick)], size=12, anchor="middle")
     if numbers:
         canvas.text(
             gap_x,
             words_y,
-            ["Gap: management", "minus frontline"],
+            # Two lines, as the column is narrow; each is its own string to translate.
+            [gettext("Gap: management"), gettext("minus frontline")],
             size=12,
             bold=True,
             line_height=18,
@@ -148,12 +160,13 @@ def gap_chart(
             )
         if row.notable:
             tag_x = gap_x + _measure(gap_text, size, bold=True) + 8
-            tag_w = _measure("notable", 11, bold=True) + 10
+            tag = gettext("notable")
+            tag_w = _measure(tag, 11, bold=True) + 10
             canvas.rect(tag_x, gap_y - 12, tag_w, 16, TEXT_COLOUR, rx=3)
             canvas.text(
                 tag_x + tag_w / 2,
                 gap_y,
-                ["notable"],
+                [tag],
                 size=11,
                 bold=True,
                 anchor="middle",
