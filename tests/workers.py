@@ -1,0 +1,53 @@
+"""What keeps the suite's parallel workers apart (pytest-xdist, `-n 2` in `make test`).
+
+Each worker is a process of its own running whole test files (`--dist loadfile`). Nothing
+one worker's tests touch may be touched by the other's at the same time:
+
+- PostgreSQL: each worker gets a database of its own, named after the suite's and the
+  worker (`test_gw0` beside `test`), created on first use. Everything that reads
+  TEST_DATABASE_URL (the fixtures, the fault and first-run tests, the pg_dump copy) then
+  reads the worker's. Creating databases needs the CREATEDB right, as CI's `postgres` has.
+- SQLite files and instance folders live under each test's tmp_path, which pytest-xdist
+  already keeps per worker.
+- Redis: each file that uses Redis has a database number of its own (4, 6, 7, 9), and a
+  file's tests all run on one worker, so two workers never share one.
+- Servers (gunicorn, the PostgreSQL door) listen on free ports the system hands out.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import create_engine, make_url, text
+
+from surveys.config import normalise_database_url
+
+
+def worker_name() -> str | None:
+    """The worker's name (gw0, gw1...) under pytest-xdist; None in a run of one process."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def worker_database_url(url: str, worker: str) -> str:
+    """The PostgreSQL database of `worker` beside the one `url` names (created if missing)."""
+    given = make_url(url)
+    own = given.set(database=f"{given.database}_{worker}")
+    engine = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            found = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            )
+            if not found:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+def keep_workers_apart() -> None:
+    """Point this worker's TEST_DATABASE_URL at its own database (run before collection,
+    so test modules that read the variable on import see the worker's)."""
+    worker, url = worker_name(), os.environ.get("TEST_DATABASE_URL")
+    if worker and url:
+        os.environ["TEST_DATABASE_URL"] = worker_database_url(url, worker)
