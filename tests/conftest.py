@@ -32,6 +32,7 @@ from tests.helpers import (
     app_config,
     csrf_token_in,
 )
+from tests.workers import keep_workers_apart
 
 TEST_SCHEMA = "boundary_test"  # on a shared PostgreSQL, the tests keep to their own schema
 
@@ -71,6 +72,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if once:
         config.hook.pytest_deselected(items=once)
         items[:] = [item for item in items if meets_the_database(item)]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    keep_workers_apart()  # under pytest-xdist, a PostgreSQL database per worker
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -199,15 +204,32 @@ def respondent_for(client: FlaskClient) -> Callable[[RoundRef], Respondent]:
     return lambda round_: Respondent(client, round_)
 
 
+@pytest.fixture(scope="session")
+def test_password_hash() -> str:
+    """TEST_PASSWORD's scrypt hash, made once for the whole run. scrypt is slow on purpose
+    (0.1 s, several times that on a busy machine), and hundreds of tests each make an
+    account with this same password: hashing it afresh each time added minutes to the suite
+    and proved nothing new. Signing in still checks the stored hash with real scrypt."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(TEST_PASSWORD)
+
+
 @pytest.fixture
-def make_user(app: Flask) -> Callable[..., str]:
+def make_user(app: Flask, test_password_hash: str) -> Callable[..., str]:
     """Create an account (or find the one with that email, of that role); returns its email.
-    Every test account has the same password."""
+    Every test account has the same password (its hash made once: test_password_hash)."""
+    from werkzeug.security import generate_password_hash
+
     from surveys.auth.models import Role, User
     from surveys.auth.service import create_user
 
+    def hash_once(password: str) -> str:
+        return test_password_hash if password == TEST_PASSWORD else generate_password_hash(password)
+
     def make(role: str, agency: str | None = None, email: str | None = None) -> str:
-        with app.app_context():
+        with app.app_context(), pytest.MonkeyPatch.context() as patch:
+            patch.setattr("surveys.auth.service.generate_password_hash", hash_once)
             address = email or f"{role}-{agency or 'x'}@example.org"
             existing = db.session.scalar(select(User).where(User.email == address))
             if existing is not None and existing.role == role:
