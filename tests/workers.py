@@ -9,8 +9,10 @@ one worker's tests touch may be touched by the other's at the same time:
   reads the worker's. Creating databases needs the CREATEDB right, as CI's `postgres` has.
 - SQLite files and instance folders live under each test's tmp_path, which pytest-xdist
   already keeps per worker.
-- Redis: each file that uses Redis has a database number of its own (4, 6, 7, 9), and a
-  file's tests all run on one worker, so two workers never share one.
+- Redis: a file that flushes a Redis database asks redis_url() for it: in a run of one
+  process, the file's own number (4, 6, 7); under pytest-xdist, the worker's own (gw0 10,
+  gw1 11... up to gw5 15), which the files on that worker use one after another, each
+  flushing it before and after. test_stuffing touches only keys of its own prefix.
 - Servers (gunicorn, the PostgreSQL door) listen on free ports the system hands out.
 """
 
@@ -26,6 +28,23 @@ from surveys.config import normalise_database_url
 def worker_name() -> str | None:
     """The worker's name (gw0, gw1...) under pytest-xdist; None in a run of one process."""
     return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+FIRST_WORKER_REDIS, REDIS_DATABASES = 10, 16  # Redis has databases 0-15 unless told otherwise
+
+
+def redis_url(own: int) -> str:
+    """The Redis database (at 127.0.0.1:6379) a test file may flush: see above."""
+    worker = worker_name()
+    if worker is None:
+        return f"redis://127.0.0.1:6379/{own}"
+    number = FIRST_WORKER_REDIS + int(worker.removeprefix("gw"))
+    if number >= REDIS_DATABASES:
+        raise RuntimeError(
+            f"Worker {worker} has no Redis database of its own (10-15 serve six workers): "
+            "run pytest with -n 6 or fewer"
+        )
+    return f"redis://127.0.0.1:6379/{number}"
 
 
 def worker_database_url(url: str, worker: str) -> str:
