@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -116,6 +117,15 @@ def app(database_url: str) -> Iterator[Flask]:
             db.session.execute(table.delete())
         db.session.commit()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def made_once() -> dict[str, Any]:
+    """What a module's read-only tests share: something slow to make (a PDF typeset from a
+    fixture's round) is made by the first test that asks and read by the others, instead of
+    being made again for each. Only plain values go in (bytes, text), never an app, a
+    session or a row: every test still starts on an empty database."""
+    return {}
 
 
 @pytest.fixture
