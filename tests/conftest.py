@@ -96,6 +96,33 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return None
 
 
+@pytest.fixture(autouse=True, scope="session")
+def questionnaires_read_once() -> Iterator[None]:
+    """Every app the suite makes reads and validates the same questionnaire files, a tenth
+    of a second on a busy machine, two thousand times a run: here each folder's files are
+    read once while they are unchanged (a test that writes its own folder gets its own).
+    The questionnaires are frozen; each app gets a dict of its own. The loader's own tests
+    call it directly."""
+    import surveys.library
+    from surveys.questionnaire import load_library
+
+    read: dict[tuple[object, ...], dict[str, Questionnaire]] = {}
+
+    def load_once(directory: Path) -> dict[str, Questionnaire]:
+        files = sorted(directory.glob("*.toml"))
+        key = (
+            directory.resolve(),
+            *((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files),
+        )
+        if key not in read:
+            read[key] = load_library(directory)
+        return dict(read[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(surveys.library, "load_library", load_once)
+        yield
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database with the schema built by the Alembic migrations, once per test run."""
