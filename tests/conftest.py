@@ -33,7 +33,7 @@ from tests.helpers import (
     app_config,
     csrf_token_in,
 )
-from tests.workers import keep_workers_apart
+from tests.workers import keep_workers_apart, slow_files_first, worker_name
 
 TEST_SCHEMA = "boundary_test"  # on a shared PostgreSQL, the tests keep to their own schema
 
@@ -67,6 +67,8 @@ def meets_the_database(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if worker_name() is not None:
+        slow_files_first(items)  # the order pytest-xdist hands the files out in
     if not ON_POSTGRES or config.getoption("--every-test"):
         return
     once = [item for item in items if not meets_the_database(item)]

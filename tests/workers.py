@@ -14,12 +14,19 @@ one worker's tests touch may be touched by the other's at the same time:
   gw1 11... up to gw5 15), which the files on that worker use one after another, each
   flushing it before and after. test_stuffing touches only keys of its own prefix.
 - Servers (gunicorn, the PostgreSQL door) listen on free ports the system hands out.
+
+Which worker runs which file is decided as the run goes: each worker holds two files, and
+takes the next in line when one is done. `make test` keeps the line in the order
+slow_files_first() sets (--no-loadscope-reorder): a file that starts servers or a browser
+can take minutes with a handful of tests, and at the end of the line it kept one core busy
+long after the other had nothing left to do.
 """
 
 from __future__ import annotations
 
 import os
 
+import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from surveys.config import normalise_database_url
@@ -70,3 +77,17 @@ def keep_workers_apart() -> None:
     worker, url = worker_name(), os.environ.get("TEST_DATABASE_URL")
     if worker and url:
         os.environ["TEST_DATABASE_URL"] = worker_database_url(url, worker)
+
+
+SLOW_MARKERS = ("faults", "probe", "browser")  # gunicorn, sqlmap, Chromium: minutes a file
+
+
+def slow_files_first(items: list[pytest.Item]) -> None:
+    """Put the files holding a test with one of SLOW_MARKERS at the head of the run, in
+    their own order; the rest keep theirs (integration files, then the quick unit ones)."""
+
+    def slow(item: pytest.Item) -> bool:
+        return any(item.get_closest_marker(name) is not None for name in SLOW_MARKERS)
+
+    slow_files = {item.nodeid.split("::")[0] for item in items if slow(item)}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_files)  # stable
