@@ -33,7 +33,12 @@ from tests.helpers import (
     app_config,
     csrf_token_in,
 )
-from tests.workers import keep_workers_apart, slow_files_first, worker_name
+from tests.workers import (
+    keep_workers_apart,
+    one_at_a_time_scheduler,
+    slow_files_first,
+    worker_name,
+)
 
 TEST_SCHEMA = "boundary_test"  # on a shared PostgreSQL, the tests keep to their own schema
 
@@ -79,6 +84,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_configure(config: pytest.Config) -> None:
     keep_workers_apart()  # under pytest-xdist, a PostgreSQL database per worker
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") == "loadfile":
+        return one_at_a_time_scheduler(config, log)  # tests/workers.py says why
+    return None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -19,12 +19,16 @@ Which worker runs which file is decided as the run goes: each worker holds two f
 takes the next in line when one is done. `make test` keeps the line in the order
 slow_files_first() sets (--no-loadscope-reorder): a file that starts servers or a browser
 can take minutes with a handful of tests, and at the end of the line it kept one core busy
-long after the other had nothing left to do.
+long after the other had nothing left to do. Those files (ONE_AT_A_TIME) are also handed out
+as one unit, to one worker, one after another: each loads the machine on purpose (a burst
+of 4,000 requests, workers killed, sqlmap, Chromium with its time limits), and two of them
+side by side on two cores failed for want of CPU, not for anything in the app.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -80,6 +84,25 @@ def keep_workers_apart() -> None:
 
 
 SLOW_MARKERS = ("faults", "probe", "browser")  # gunicorn, sqlmap, Chromium: minutes a file
+# The files holding such tests: the scheduler, which sees test ids but no markers, runs them
+# on one worker one after another. slow_files_first() checks this list against the markers.
+ONE_AT_A_TIME = {
+    f"tests/integration/{name}.py"
+    for name in (
+        "test_browser",
+        "test_browser_phone",
+        "test_declaration_browser",
+        "test_faults",
+        "test_projector_screens",
+        "test_sqlite_concurrency",
+        "test_sqlmap_probe",
+        "test_summary_first",
+    )
+}
+
+
+def file_of(nodeid: str) -> str:
+    return nodeid.split("::")[0]
 
 
 def slow_files_first(items: list[pytest.Item]) -> None:
@@ -89,5 +112,22 @@ def slow_files_first(items: list[pytest.Item]) -> None:
     def slow(item: pytest.Item) -> bool:
         return any(item.get_closest_marker(name) is not None for name in SLOW_MARKERS)
 
-    slow_files = {item.nodeid.split("::")[0] for item in items if slow(item)}
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_files)  # stable
+    slow_files = {file_of(item.nodeid) for item in items if slow(item)}
+    if unlisted := sorted(slow_files - ONE_AT_A_TIME):
+        raise pytest.UsageError(
+            f"{', '.join(unlisted)} start servers or a browser ({', '.join(SLOW_MARKERS)}): "
+            "add them to ONE_AT_A_TIME in tests/workers.py"
+        )
+    items.sort(key=lambda item: file_of(item.nodeid) not in slow_files)  # stable
+
+
+def one_at_a_time_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's loadfile scheduler, with the ONE_AT_A_TIME files as one unit."""
+    from xdist.scheduler import LoadFileScheduling  # type: ignore[import-untyped]  # no types
+
+    class OneAtATime(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = file_of(nodeid)
+            return "one at a time" if file in ONE_AT_A_TIME else file
+
+    return OneAtATime(config, log)
