@@ -10,6 +10,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # The suite runs again on PostgreSQL when this server answers (see README).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# Each pass runs on every core (pytest-xdist), a test file wholly on one worker, the slowest
+# files handed out first; each worker has a PostgreSQL database of its own (tests/workers.py).
+# PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test install install-test assets lint typecheck pytest pytest-postgres demo clean
 
@@ -63,12 +68,12 @@ typecheck: $(BIN)/.installed-test
 
 pytest: $(BIN)/.installed-test assets
 	@$(BIN)/python -m tests.needs
-	$(BIN)/pytest
+	$(PYTEST)
 
 pytest-postgres: $(BIN)/.installed-test assets
 	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
 	  echo "PostgreSQL answers at $(TEST_POSTGRES_URL): running the suite on it too"; \
-	  TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest; \
+	  TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(PYTEST); \
 	else \
 	  echo "No PostgreSQL at $(TEST_POSTGRES_URL): the suite ran on SQLite only"; \
 	fi

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -31,6 +32,12 @@ from tests.helpers import (
     WorkshopRef,
     app_config,
     csrf_token_in,
+)
+from tests.workers import (
+    keep_workers_apart,
+    one_at_a_time_scheduler,
+    slow_files_first,
+    worker_name,
 )
 
 TEST_SCHEMA = "boundary_test"  # on a shared PostgreSQL, the tests keep to their own schema
@@ -65,12 +72,25 @@ def meets_the_database(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if worker_name() is not None:
+        slow_files_first(items)  # the order pytest-xdist hands the files out in
     if not ON_POSTGRES or config.getoption("--every-test"):
         return
     once = [item for item in items if not meets_the_database(item)]
     if once:
         config.hook.pytest_deselected(items=once)
         items[:] = [item for item in items if meets_the_database(item)]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    keep_workers_apart()  # under pytest-xdist, a PostgreSQL database per worker
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") == "loadfile":
+        return one_at_a_time_scheduler(config, log)  # tests/workers.py says why
+    return None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -88,6 +108,33 @@ def pytest_report_header(config: pytest.Config) -> str | None:
             "SQLite pass (--every-test runs them here too)"
         )
     return None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def questionnaires_read_once() -> Iterator[None]:
+    """Every app the suite makes reads and validates the same questionnaire files, a tenth
+    of a second on a busy machine, two thousand times a run: here each folder's files are
+    read once while they are unchanged (a test that writes its own folder gets its own).
+    The questionnaires are frozen; each app gets a dict of its own. The loader's own tests
+    call it directly."""
+    import surveys.library
+    from surveys.questionnaire import load_library
+
+    read: dict[tuple[object, ...], dict[str, Questionnaire]] = {}
+
+    def load_once(directory: Path) -> dict[str, Questionnaire]:
+        files = sorted(directory.glob("*.toml"))
+        key = (
+            directory.resolve(),
+            *((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files),
+        )
+        if key not in read:
+            read[key] = load_library(directory)
+        return dict(read[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(surveys.library, "load_library", load_once)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +158,15 @@ def app(database_url: str) -> Iterator[Flask]:
             db.session.execute(table.delete())
         db.session.commit()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def made_once() -> dict[str, Any]:
+    """What a module's read-only tests share: something slow to make (a PDF typeset from a
+    fixture's round) is made by the first test that asks and read by the others, instead of
+    being made again for each. Only plain values go in (bytes, text), never an app, a
+    session or a row: every test still starts on an empty database."""
+    return {}
 
 
 @pytest.fixture
@@ -199,15 +255,32 @@ def respondent_for(client: FlaskClient) -> Callable[[RoundRef], Respondent]:
     return lambda round_: Respondent(client, round_)
 
 
+@pytest.fixture(scope="session")
+def test_password_hash() -> str:
+    """TEST_PASSWORD's scrypt hash, made once for the whole run. scrypt is slow on purpose
+    (0.1 s, several times that on a busy machine), and hundreds of tests each make an
+    account with this same password: hashing it afresh each time added minutes to the suite
+    and proved nothing new. Signing in still checks the stored hash with real scrypt."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(TEST_PASSWORD)
+
+
 @pytest.fixture
-def make_user(app: Flask) -> Callable[..., str]:
+def make_user(app: Flask, test_password_hash: str) -> Callable[..., str]:
     """Create an account (or find the one with that email, of that role); returns its email.
-    Every test account has the same password."""
+    Every test account has the same password (its hash made once: test_password_hash)."""
+    from werkzeug.security import generate_password_hash
+
     from surveys.auth.models import Role, User
     from surveys.auth.service import create_user
 
+    def hash_once(password: str) -> str:
+        return test_password_hash if password == TEST_PASSWORD else generate_password_hash(password)
+
     def make(role: str, agency: str | None = None, email: str | None = None) -> str:
-        with app.app_context():
+        with app.app_context(), pytest.MonkeyPatch.context() as patch:
+            patch.setattr("surveys.auth.service.generate_password_hash", hash_once)
             address = email or f"{role}-{agency or 'x'}@example.org"
             existing = db.session.scalar(select(User).where(User.email == address))
             if existing is not None and existing.role == role:

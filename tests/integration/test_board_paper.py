@@ -196,10 +196,16 @@ def test_what_moved_since_the_last_round_is_compared_by_default(
 
 
 @pytest.fixture
-def paper_pdf(manager: FlaskClient, board: RoundRef) -> bytes:
-    response = manager.get("/reports/paper/report.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    return bytes(response.data)
+def paper_pdf(request: pytest.FixtureRequest, made_once: dict[str, Any]) -> bytes:
+    """The board round's PDF, typeset once for the tests below, which only read it."""
+    if "paper.pdf" not in made_once:
+        request.getfixturevalue("board")
+        manager: FlaskClient = request.getfixturevalue("manager")
+        response = manager.get("/reports/paper/report.pdf")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        made_once["paper.pdf"] = bytes(response.data)
+    pdf: bytes = made_once["paper.pdf"]
+    return pdf
 
 
 def test_the_pdf_opens_with_the_summary_and_keeps_the_statistics_for_the_end(

@@ -35,8 +35,9 @@ from tests.helpers import (
     without_redis,
 )
 from tests.integration.test_workshops import Participant
+from tests.workers import redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/4"  # this suite's own Redis database
+REDIS_URL = redis_url(4)  # this suite's own Redis database (its worker's, in parallel)
 
 
 @pytest.fixture

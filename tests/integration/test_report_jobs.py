@@ -44,10 +44,11 @@ from surveys.responses.models import Channel
 from surveys.responses.service import record_submissions
 from surveys.rounds.models import Round
 from tests.helpers import PROJECT_ROOT, RoundRef, csrf_token_in, pdf_text, publish, without_redis
+from tests.workers import redis_url
 
-# This suite's own Redis database, never another; TEST_REDIS_URL names another where several
-# runs share one Redis.
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
+# This suite's own Redis database (its worker's, in parallel: tests/workers.py), never
+# another; TEST_REDIS_URL names another where several runs share one Redis.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", redis_url(6))
 AGENCIES = ["police", "childrens-social-care"]
 WAIT = 180  # seconds a test waits for a background job at most, on a loaded machine
 real_render = documents.render_report

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -197,6 +198,16 @@ def board_pdf(manager: FlaskClient, board_round: RoundRef) -> bytes:
     return bytes(response.data)
 
 
+@pytest.fixture
+def board_pdf_once(request: pytest.FixtureRequest, made_once: dict[str, Any]) -> bytes:
+    """board_pdf, typeset once for the tests that only read the file (the others need the
+    round in their own database beside it, or watch it being typeset)."""
+    if "board.pdf" not in made_once:
+        made_once["board.pdf"] = request.getfixturevalue("board_pdf")
+    pdf: bytes = made_once["board.pdf"]
+    return pdf
+
+
 CHAPTERS = [
     "Summary",
     "Who answered",
@@ -249,8 +260,8 @@ def test_pdf_has_its_sections_and_names_every_notable_gap(
     assert all("weaker" in page and "stronger" in page for page in feature_pages)
 
 
-def test_pdf_pages_are_a4_with_running_header_and_numbers(board_pdf: bytes) -> None:
-    reader = PdfReader(io.BytesIO(board_pdf))
+def test_pdf_pages_are_a4_with_running_header_and_numbers(board_pdf_once: bytes) -> None:
+    reader = PdfReader(io.BytesIO(board_pdf_once))
     total = len(reader.pages)
     for number, page in enumerate(reader.pages, start=1):
         assert (round(page.mediabox.width), round(page.mediabox.height)) == (595, 842)
@@ -263,10 +274,12 @@ def test_pdf_pages_are_a4_with_running_header_and_numbers(board_pdf: bytes) -> N
         assert "Test round board" in text, f"page {number} has no running header"
 
 
-def test_contents_links_and_bookmarks_lead_to_each_chapters_first_page(board_pdf: bytes) -> None:
+def test_contents_links_and_bookmarks_lead_to_each_chapters_first_page(
+    board_pdf_once: bytes,
+) -> None:
     """The contents' numbers (the stylesheet's target-counter), its links and the PDF's
     bookmarks (from the headings) all lead to the page each chapter starts on."""
-    reader = PdfReader(io.BytesIO(board_pdf))
+    reader = PdfReader(io.BytesIO(board_pdf_once))
     starts = [(page.extract_text() or "").split("\n", 1)[0] for page in reader.pages]
     contents = reader.pages[1].extract_text(extraction_mode="layout")
     entries = [
@@ -330,8 +343,8 @@ def test_an_agencys_pdf_is_tagged_for_screen_readers(
     assert_tagged(response.data, "Partnership maturity report: Test round board (Police)")
 
 
-def test_pdf_never_shows_a_small_groups_figures(board_pdf: bytes) -> None:
-    reader = PdfReader(io.BytesIO(board_pdf))
+def test_pdf_never_shows_a_small_groups_figures(board_pdf_once: bytes) -> None:
+    reader = PdfReader(io.BytesIO(board_pdf_once))
     text = re.sub(r"\s+", " ", "\n".join(page.extract_text() or "" for page in reader.pages))
     # Health's three all scored 5 on every feature; no other group did.
     assert "5.0" not in text
@@ -341,10 +354,10 @@ def test_pdf_never_shows_a_small_groups_figures(board_pdf: bytes) -> None:
     assert len(re.findall(r"Suppressed to protect small groups: [^.]*Health", text)) == 5
 
 
-def test_pdf_pages_render_as_pictures(board_pdf: bytes, tmp_path: Path) -> None:
+def test_pdf_pages_render_as_pictures(board_pdf_once: bytes, tmp_path: Path) -> None:
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
-    (tmp_path / "report.pdf").write_bytes(board_pdf)
+    (tmp_path / "report.pdf").write_bytes(board_pdf_once)
     subprocess.run(
         [
             "pdftoppm",

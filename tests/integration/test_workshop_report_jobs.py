@@ -39,8 +39,9 @@ from tests.helpers import (
     without_redis,
 )
 from tests.integration.test_report_jobs import text, use_jobs, wait_until, work
+from tests.workers import redis_url
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", redis_url(7))  # tests/workers.py
 real_report = documents.workshop_report
 
 
