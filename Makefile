@@ -12,9 +12,9 @@ PORT ?= 5000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Each pass runs on every core (pytest-xdist), a test file wholly on one worker, the slowest
 # files handed out first; each worker has a PostgreSQL database of its own (tests/workers.py).
-# PYTEST_WORKERS=0: one process.
+# PYTEST_WORKERS=0: one process. At most six workers: tests/workers.py has six Redis databases.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses 6 --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test install install-test assets lint typecheck pytest pytest-postgres demo clean
 
