@@ -71,6 +71,19 @@ def _hashable(value: Any) -> Hashable:
     return (type(value).__name__, repr(value))
 
 
+class DateInput(GovDateInput):
+    """The GOV.UK date input with its three boxes' labels through gettext: the stock widget
+    writes "Day", "Month" and "Year" in English whatever the page's language."""
+
+    def map_gov_params(self, field: Field, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        for item, label in zip(
+            params["items"], (gettext("Day"), gettext("Month"), gettext("Year")), strict=True
+        ):
+            item["label"] = label
+        return params
+
+
 class GovDateField(DateField):
     """A date in three boxes (the GOV.UK date input), with a plain-English error.
 
@@ -82,7 +95,7 @@ class GovDateField(DateField):
 
     def __init__(self, label: str, what: str, **kwargs: Any) -> None:
         kwargs.setdefault("format", "%d %m %Y")
-        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("widget", DateInput())
         super().__init__(label, **kwargs)
         self.what = what
 

@@ -65,6 +65,10 @@ TEST_CATALOGUE: dict[str, str | tuple[str, ...]] = {
     # The charts the projector and the workshop report draw: a legend, an axis word, a
     # placeholder, and a plural in the text alternative.
     "Frontline": "Rheng flaen",
+    # The Design System's own words: the hidden "Error" before a field's error, and the date
+    # input's boxes.
+    "Error": "Gwall",
+    "Day": "Diwrnod",
     "stronger": "cryfach",
     "%(subject)s has its own answers:": "Mae gan %(subject)s ei atebion ei hun:",
     "%(num)s gap is marked notable.": (
@@ -113,6 +117,9 @@ def test_a_compiled_catalogue_changes_the_respondents_pages(
     assert "Save and come back later" in page
     person.post({"level": "frontline"})
     assert "Dewiswch yr asiantaeth rydych chi&#39;n gweithio iddi" in person.text()
+    # The hidden word a screen reader says before the error, the Design System's own.
+    assert '<span class="govuk-visually-hidden">Gwall:</span>' in person.text()
+    assert '<span class="govuk-visually-hidden">Error:</span>' not in person.text()
     person.post({"agency": "police", "level": "frontline"})
     total = len(questionnaire.items)
     assert f"Datganiad 1 o {total}" in person.text()
@@ -143,6 +150,7 @@ def test_a_compiled_catalogue_changes_the_facilitators_workshop_pages(
     assert "Trefnu gweithdy" in page and "Set up a workshop" not in page  # the template
     assert "Nodweddion i&#39;w trafod" in page  # a form's label, made once at import
     assert "Curiad: un prif ddatganiad i bob nodwedd" in page  # a choice, made per request
+    assert "Diwrnod" in page  # the Design System's date input, its first box
     refused = facilitator.post(
         "/workshops/new",
         data={
@@ -185,6 +193,21 @@ def test_a_compiled_catalogue_changes_the_workshop_report(
     assert "Cytunwyd" in text  # the action's status, from Python
     assert "o bobl" in text  # a plural: the smallest group shown, in people
     assert pdf_structure(response.data).lang == "cy"  # a screen reader reads it in Welsh
+
+
+def test_the_error_message_macro_is_the_packages_own_but_for_its_one_word() -> None:
+    """templates/govuk_frontend_jinja/.../error-message/macro.html stands in for the
+    package's, to put its hidden "Error" through gettext; anything else the package changes
+    in it must be taken over, so the two may differ only there."""
+    from importlib.resources import files
+
+    name = "components/error-message/macro.html"
+    package = files("govuk_frontend_jinja").joinpath("templates", name)
+    ours = Path(__file__).parents[2] / "templates" / "govuk_frontend_jinja" / name
+    without_comment = ours.read_text().split("-#}\n", 1)[1]
+    assert without_comment == package.read_text().replace(
+        'default("Error")', 'default(_("Error"))'
+    ), f"{package} has changed: make {ours} again from it"
 
 
 def test_a_compiled_catalogue_changes_the_charts_words(welsh_app: Flask) -> None:
