@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..database import db
+from ..languages import gettext
 from ..releases.models import Release
 from ..releases.service import comments_taken_down, release_published
 from ..rounds.models import Round, utc_now
@@ -102,9 +103,10 @@ def as_it_stands(found: StoredReport) -> StoredReport:
     """The stored report, failed if nothing will finish it any more."""
     if found.state == ReportState.PENDING and _given_up(found):
         found.state, found.finished_at = ReportState.FAILED, utc_now()
-        found.problem = found.problem or (
-            f"It was not ready after {_patience(found)} seconds: the job that typesets it "
-            "stopped, or took longer than it is allowed."
+        found.problem = found.problem or gettext(
+            "It was not ready after %(seconds)s seconds: the job that typesets it stopped, or "
+            "took longer than it is allowed.",
+            seconds=_patience(found),
         )
         db.session.commit()
     return found
@@ -192,7 +194,9 @@ def _submit(row: StoredReport, function: str) -> None:
             .values(
                 state=ReportState.FAILED,
                 finished_at=utc_now(),
-                problem=f"Boundary's job queue could not be reached: {error}.",
+                problem=gettext(
+                    "Boundary's job queue could not be reached: %(error)s.", error=str(error)
+                ),
             )
         )
         db.session.commit()
@@ -280,11 +284,15 @@ def keep(row: StoredReport, pdf: bytes, superseded: ColumnElement[bool]) -> None
 
 
 def _problem(error: Exception) -> str:
-    """What went wrong, for the reader: the kind of fault, never the document's text."""
+    """What went wrong, for the reader: the kind of fault, never the document's text. Written
+    in the app's language when it is stored (the language is the app's, not a reader's)."""
     if type(error).__name__ == "JobTimeoutException":
         limit = current_app.config["REPORT_TIME_LIMIT"]
-        return f"Typesetting took longer than the {limit} seconds it is allowed, and was stopped."
-    return f"Typesetting stopped with an error ({type(error).__name__})."
+        return gettext(
+            "Typesetting took longer than the %(limit)s seconds it is allowed, and was stopped.",
+            limit=limit,
+        )
+    return gettext("Typesetting stopped with an error (%(kind)s).", kind=type(error).__name__)
 
 
 def report_now(round_: Round, agency: str | None) -> bytes:
