@@ -6,13 +6,15 @@ import html
 import io
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from werkzeug.test import TestResponse
 
 from surveys.database import Base, db
@@ -360,3 +362,20 @@ def assert_tagged(data: bytes, title: str) -> PdfStructure:
     assert on_pages == sorted(on_pages)
     assert found.bookmarks > 0
     return found
+
+
+@contextmanager
+def statements_of(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends while the block runs, in order."""
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from surveys.database import db
 from surveys.questionnaire import Questionnaire
@@ -21,7 +21,14 @@ from surveys.responses.models import (
     Submission,
 )
 from surveys.responses.tallies import FeatureTally
-from tests.helpers import Respondent, RoundRef, answer_everything, count_rows, feature_answers
+from tests.helpers import (
+    Respondent,
+    RoundRef,
+    answer_everything,
+    count_rows,
+    feature_answers,
+    statements_of,
+)
 
 MakeRound = Callable[..., RoundRef]
 RespondentFor = Callable[[RoundRef], Respondent]
@@ -674,18 +681,8 @@ def test_a_saved_page_reads_its_round_once(
     person.get("/about-you")
     person.post({"agency": "police", "level": "frontline"})
     first = questionnaire.features[0]
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_of(app) as statements:
         page = person.post(feature_answers(questionnaire, first.id, "4"), follow=False)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert page.status_code == 302
     assert page.headers["Location"].endswith(
         f"{person.round.url}/section/{questionnaire.features[1].id}"
@@ -706,18 +703,8 @@ def test_a_response_with_dont_knows_is_sent_in_one_insert_per_table(
     unsure = {**feature_answers(questionnaire, first.id, "4"), first.items[0].id: "dk"}
     person.post(unsure)
     assert person.path.endswith("/check")
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_of(app) as statements:
         page = person.post({}, path="/submit", action=None, follow=False)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert page.status_code == 302 and page.headers["Location"].endswith("/done")
     assert sum(statement.startswith("INSERT INTO answers") for statement in statements) == 1
     assert sum("FROM rounds" in statement for statement in statements) == 1

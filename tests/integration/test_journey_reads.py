@@ -4,36 +4,17 @@ never another round's draft, and never an out-of-date draft after a save."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from flask import Flask
-from sqlalchemy import event
 
-from surveys.database import db
 from surveys.questionnaire import Questionnaire
 from surveys.responses import service
 from surveys.rounds.service import find_round_by_token
-from tests.helpers import Respondent, RoundRef, feature_answers
+from tests.helpers import Respondent, RoundRef, feature_answers, statements_of
 
 MakeRound = Callable[..., RoundRef]
 RespondentFor = Callable[[RoundRef], Respondent]
-
-
-@contextmanager
-def statements_of(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def checked(page: str, name: str) -> str | None:
